@@ -1,0 +1,347 @@
+"""The workbook contract of SPEC.md section 3, written once as data.
+
+The validator, the template writer, the storage schema and the docs all read
+these definitions; nothing else lists sheets or columns.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Column kinds: how a cell is read and checked.
+TEXT = "text"  # free text, stripped
+ID = "id"  # identifier: text; a whole number read from a numeric cell loses its ".0"
+NUMBER = "number"  # float
+INTEGER = "integer"  # whole number
+DATE = "date"  # Excel date, ISO text or local text (format resolved per column)
+PERIOD = "period"  # a date, 2025-Q3 or 2025-07; stored as the period's first day
+YES_NO = "yes_no"  # yes/no, true/false, y/n, 1/0, x
+CHOICE = "choice"  # one of `allowed`
+CHOICES = "choices"  # any of `allowed`, separated by ';'
+
+PLANNING_ROLES = (
+    "chief_of_relationships",
+    "business_driver",
+    "forward_thinker",
+    "technical_expert",
+    "project_manager",
+    "devils_advocate",
+)
+ENGAGEMENT_TYPES = (
+    "executive_visit",
+    "internal_review",
+    "qbr",
+    "ninety_day_review",
+    "planning_workshop",
+    "site_visit",
+    "other",
+)
+POSITIVE_SIGNALS = (
+    "meeting_accepted",
+    "call_returned",
+    "introduction_solicited",
+    "advice_sought",
+    "early_in_buying_process",
+    "inside_information_shared",
+    "scope_expanded",
+    "buying_accelerated",
+)
+NEGATIVE_SIGNALS = (
+    "meeting_declined",
+    "call_unreturned",
+    "introduction_unsolicited",
+    "late_in_buying_process",
+    "scope_reduced",
+    "buying_decelerated",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = False
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
+    # Other spellings of allowed values, normalised (see `normalise_value`) -> allowed value.
+    value_aliases: tuple[tuple[str, str], ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    sql_type: str = ""
+
+    @property
+    def storage_type(self) -> str:
+        if self.sql_type:
+            return self.sql_type
+        return {
+            NUMBER: "DOUBLE",
+            INTEGER: "INTEGER",
+            DATE: "DATE",
+            PERIOD: "DATE",
+            YES_NO: "BOOLEAN",
+        }.get(self.kind, "VARCHAR")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    description: str
+    aliases: tuple[str, ...] = ()
+    # Numeric columns the contract does not name are survey questions (Surveys only).
+    extra_columns_are_questions: bool = False
+    table: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", self.name.lower())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _c(name, kind, required=False, description="", aliases=(), **kw) -> Column:
+    return Column(name, kind, required, description, tuple(aliases), **kw)
+
+
+ACCOUNT_ID = _c("account_id", ID, True, "Your identifier of the customer account.",
+                ("account", "account number", "account no", "customer id", "customer number", "acct id"))
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "Accounts",
+        ("account_id",),
+        (
+            ACCOUNT_ID,
+            _c("account_name", TEXT, True, "The customer's name.", ("customer", "customer name", "company", "company name", "name")),
+            _c("account_manager", TEXT, True, "Who owns the account on our side (their name as in the users file).", ("account owner", "owner", "key account manager", "kam", "account lead")),
+            _c("executive_sponsor", TEXT, False, "Our executive sponsor for the account.", ("sponsor", "exec sponsor", "executive")),
+            _c("customer_executive", TEXT, False, "The customer's senior executive paired with our sponsor.", ("customer exec", "client executive")),
+            _c("parent_account", ID, False, "account_id of the parent; figures roll up from subsidiaries.", ("parent", "parent id", "parent account id")),
+            _c("tier", CHOICE, False, "A, B or C; computed from revenue when empty.", ("segment", "abc tier", "abc"), allowed=("A", "B", "C")),
+            _c("industry", TEXT, False, "Industry.", ("sector", "vertical")),
+            _c("region", TEXT, False, "Sales region.", ("territory", "geo")),
+            _c("business_unit", TEXT, False, "Our business unit that owns the account.", ("bu", "division", "unit")),
+            _c("status", CHOICE, False, "active, at_risk or lost.", ("account status",), allowed=("active", "at_risk", "lost"),
+               value_aliases=(("risk", "at_risk"), ("atrisk", "at_risk"), ("churned", "lost"))),
+            _c("strategic", YES_NO, False, "yes for accounts in the strategic program.", ("is strategic", "strategic account", "key account")),
+            _c("customer_since", DATE, False, "First year of business (a date).", ("client since", "start date")),
+            _c("wallet_estimate", NUMBER, False, "The customer's yearly spend in our categories.", ("wallet", "wallet size", "total addressable spend"), minimum=0),
+        ),
+        "One row per customer account; rows are upserted by account_id.",
+        ("customers", "account list", "accounts export"),
+    ),
+    Sheet(
+        "Financials",
+        ("account_id", "period"),
+        (
+            ACCOUNT_ID,
+            _c("period", PERIOD, True, "A date, 2025-Q3 or 2025-07; stored as the period's first day.", ("month", "date", "quarter", "fiscal period")),
+            _c("revenue", NUMBER, True, "Revenue in the period.", ("sales", "net revenue", "turnover", "net sales")),
+            _c("profit", NUMBER, False, "Gross profit in the period.", ("gross profit",)),
+            _c("ebitda", NUMBER, False, "EBITDA in the period.", ()),
+            _c("plan_revenue", NUMBER, False, "Planned revenue for the period.", ("plan", "budget", "target revenue", "revenue plan")),
+        ),
+        "Revenue, profit, EBITDA and plan per account and period.",
+        ("finance", "revenue", "p&l"),
+    ),
+    Sheet(
+        "Opportunities",
+        ("opportunity_id",),
+        (
+            _c("opportunity_id", ID, True, "Identifier of the opportunity.", ("opportunity id", "opp id", "deal id")),
+            ACCOUNT_ID,
+            _c("name", TEXT, False, "What is being sold.", ("opportunity name", "opportunity", "deal name", "topic")),
+            _c("stage", CHOICE, False, "prospecting, qualifying, proposal, negotiation, won or lost.", ("sales stage", "pipeline stage"),
+               allowed=("prospecting", "qualifying", "proposal", "negotiation", "won", "lost"),
+               value_aliases=(("closed_won", "won"), ("closed_lost", "lost"), ("qualification", "qualifying"), ("prospect", "prospecting"))),
+            _c("amount", NUMBER, True, "Value of the opportunity.", ("close value", "value", "deal value", "opportunity amount", "est revenue"), minimum=0),
+            _c("close_date", DATE, False, "Expected or actual close date.", ("expected close date", "estimated close date", "close")),
+            _c("probability", NUMBER, False, "Win probability, 0-1 or 0-100 %.", ("win probability", "probability %", "probability (%)"), minimum=0, maximum=100),
+            _c("owner", TEXT, False, "Who works the opportunity.", ("opportunity owner",)),
+        ),
+        "Open and closed opportunities.",
+        ("pipeline", "deals", "opps"),
+    ),
+    Sheet(
+        "Stakeholders",
+        ("stakeholder_id",),
+        (
+            _c("stakeholder_id", ID, True, "Identifier of the person at the customer.", ("contact id", "person id")),
+            ACCOUNT_ID,
+            _c("name", TEXT, True, "Full name.", ("contact name", "full name", "contact")),
+            _c("title", TEXT, False, "Job title.", ("job title", "position")),
+            _c("department", TEXT, False, "Department.", ("function", "dept")),
+            _c("reports_to", ID, False, "stakeholder_id of their manager.", ("manager id", "reports to id", "manager")),
+            _c("level", CHOICE, False, "executive, senior, manager or staff.", ("seniority",), allowed=("executive", "senior", "manager", "staff"),
+               value_aliases=(("c_level", "executive"), ("exec", "executive"), ("vp", "senior"), ("director", "senior"))),
+            _c("buying_role", CHOICE, False, "economic, technical, user, coach, gatekeeper or influencer.", ("role", "buying role", "buyer role"),
+               allowed=("economic", "technical", "user", "coach", "gatekeeper", "influencer"),
+               value_aliases=(("economic_buyer", "economic"), ("technical_buyer", "technical"), ("user_buyer", "user"))),
+            _c("influence", INTEGER, False, "1 (little) to 5 (decisive).", ("influence level", "power"), minimum=1, maximum=5),
+            _c("attitude", INTEGER, False, "-2 detractor, -1 critic, 0 neutral, +1 supporter, +2 champion.", ("sentiment", "disposition"),
+               minimum=-2, maximum=2,
+               value_aliases=(("detractor", "-2"), ("critic", "-1"), ("neutral", "0"), ("supporter", "1"), ("champion", "2"))),
+            _c("decision_maker", YES_NO, False, "yes if they decide the purchase.", ("dm", "is decision maker", "decision maker")),
+            _c("email", TEXT, False, "E-mail address.", ("e-mail", "email address")),
+        ),
+        "The buying organisation: people at the customer.",
+        ("contacts", "buying center", "buying centre", "people"),
+    ),
+    Sheet(
+        "Team",
+        ("account_id", "member"),
+        (
+            ACCOUNT_ID,
+            _c("member", TEXT, True, "Our team member's name.", ("team member", "member name", "name")),
+            _c("title", TEXT, False, "Their job title.", ("job title", "position")),
+            _c("wave", CHOICE, True, "core (the account manager), core_team, extended, partner, corporate or sponsor.", ("team", "circle", "ring", "team wave"),
+               allowed=("core", "core_team", "extended", "partner", "corporate", "sponsor"),
+               value_aliases=(("account_manager", "core"), ("extended_team", "extended"), ("partner_team", "partner"),
+                              ("corporate_team", "corporate"), ("executive_sponsor", "sponsor"))),
+            _c("planning_roles", CHOICES, False, "Any of " + ", ".join(PLANNING_ROLES) + "; separated by ';'.", ("roles", "planning role"),
+               allowed=PLANNING_ROLES, value_aliases=(("devil_s_advocate", "devils_advocate"),)),
+        ),
+        "Our selling team per account, in waves around the account manager.",
+        ("account team", "team members", "selling team"),
+    ),
+    Sheet(
+        "Relationships",
+        ("account_id", "member", "stakeholder_id"),
+        (
+            ACCOUNT_ID,
+            _c("member", TEXT, True, "Our team member (as in Team).", ("team member", "our contact")),
+            _c("stakeholder_id", ID, True, "The stakeholder (as in Stakeholders).", ("contact id", "stakeholder", "contact")),
+            _c("strength", INTEGER, True, "1 weak ... 5 trusted.", ("relationship strength", "score"), minimum=1, maximum=5),
+            _c("last_contact", DATE, False, "Date of the last contact.", ("last contacted", "last touch", "last contact date")),
+        ),
+        "Who on our team knows whom at the customer, and how well.",
+        ("relationship map", "coverage"),
+    ),
+    Sheet(
+        "Engagements",
+        ("engagement_id",),
+        (
+            _c("engagement_id", ID, True, "Identifier of the meeting.", ("activity id", "meeting id", "event id")),
+            ACCOUNT_ID,
+            _c("date", DATE, True, "When it took place or is planned.", ("activity date", "meeting date", "start date")),
+            _c("type", CHOICE, True, ", ".join(ENGAGEMENT_TYPES) + ".", ("activity type", "meeting type", "engagement type"),
+               allowed=ENGAGEMENT_TYPES,
+               value_aliases=(("90_day_review", "ninety_day_review"), ("90day_review", "ninety_day_review"),
+                              ("quarterly_business_review", "qbr"), ("executive_visit", "executive_visit"),
+                              ("exec_visit", "executive_visit"), ("internal_account_review", "internal_review"))),
+            _c("status", CHOICE, True, "planned, held or cancelled.", ("activity status", "meeting status"),
+               allowed=("planned", "held", "cancelled"),
+               value_aliases=(("completed", "held"), ("done", "held"), ("scheduled", "planned"), ("canceled", "cancelled"))),
+            _c("sponsor_attended", YES_NO, False, "yes if our executive sponsor took part.", ("sponsor present", "exec attended", "sponsor")),
+            _c("customer_attendees", TEXT, False, "Who attended from the customer.", ("attendees",)),
+            _c("notes", TEXT, False, "Notes.", ("description", "comments", "subject")),
+        ),
+        "Executive visits, reviews, QBRs and other meetings.",
+        ("activities", "meetings", "engagement"),
+    ),
+    Sheet(
+        "Evidence",
+        ("account_id", "date", "signal"),
+        (
+            ACCOUNT_ID,
+            _c("date", DATE, True, "When it was observed.", ("observed", "observed on")),
+            _c("signal", CHOICE, True, ", ".join(POSITIVE_SIGNALS + NEGATIVE_SIGNALS) + ".", ("evidence", "signal type"),
+               allowed=POSITIVE_SIGNALS + NEGATIVE_SIGNALS),
+            _c("note", TEXT, False, "What happened.", ("notes", "comment")),
+        ),
+        "Observed signals of relationship strength.",
+        ("signals", "evidence signals"),
+    ),
+    Sheet(
+        "Surveys",
+        ("response_id",),
+        (
+            _c("response_id", ID, True, "Identifier of the response.", ("response id", "respondent id")),
+            ACCOUNT_ID,
+            _c("survey_date", DATE, True, "When it was answered.", ("date", "response date", "submitted", "submitted at")),
+            _c("wave", TEXT, False, "The survey wave, e.g. 2025 H1.", ("survey wave", "survey", "campaign")),
+            _c("stakeholder_id", ID, False, "The respondent's stakeholder_id, if known.", ("contact id",)),
+            _c("respondent_name", TEXT, False, "The respondent's name.", ("respondent", "name")),
+            _c("respondent_title", TEXT, False, "The respondent's job title.", ("title", "job title")),
+            _c("recommend_score", NUMBER, False, "0-10: how likely to recommend us.", ("nps", "likelihood to recommend", "recommend", "how likely are you to recommend us"), minimum=0, maximum=10),
+            _c("satisfaction", NUMBER, False, "1-5: overall satisfaction.", ("csat", "overall satisfaction"), minimum=1, maximum=5),
+            _c("continue_score", NUMBER, False, "1-5: how likely to keep buying.", ("likelihood to continue", "continue", "repurchase", "likelihood to keep buying"), minimum=1, maximum=5),
+            _c("comment", TEXT, False, "Free-text comment.", ("comments", "verbatim", "feedback")),
+        ),
+        "Loyalty survey responses; further numeric columns are questions (header = question text).",
+        ("survey", "loyalty survey", "responses", "survey responses", "nps"),
+        extra_columns_are_questions=True,
+    ),
+    Sheet(
+        "Actions",
+        ("action_id",),
+        (
+            _c("action_id", ID, True, "Identifier of the action.", ("action id", "task id")),
+            ACCOUNT_ID,
+            _c("description", TEXT, True, "What is to be done.", ("action", "task", "subject")),
+            _c("owner", TEXT, True, "Who does it.", ("assigned to", "assignee", "responsible")),
+            _c("source", TEXT, False, "Survey response_id, engagement_id or free text.", ("origin", "source id")),
+            _c("created", DATE, True, "When it was raised.", ("created date", "created on", "opened")),
+            _c("due", DATE, False, "When it is due.", ("due date", "deadline")),
+            _c("status", CHOICE, True, "open, in_progress, done or dropped.", ("action status",),
+               allowed=("open", "in_progress", "done", "dropped"),
+               value_aliases=(("in_progress", "in_progress"), ("closed", "done"), ("completed", "done"), ("cancelled", "dropped"))),
+            _c("closed", DATE, False, "When it was done or dropped.", ("closed date", "completed on", "completed")),
+        ),
+        "Action items, from surveys, reviews or elsewhere.",
+        ("action items", "tasks", "action plan"),
+    ),
+)
+
+SHEETS_BY_NAME = {s.name: s for s in SHEETS}
+
+# Survey questions live beside the Surveys sheet, one row per response and question.
+SURVEY_ANSWERS_COLUMNS = (
+    ("response_id", "VARCHAR"),
+    ("account_id", "VARCHAR"),
+    ("question", "VARCHAR"),
+    ("score", "DOUBLE"),
+    ("scale_max", "INTEGER"),
+)
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalise_name(text: str) -> str:
+    """Sheet and header matching key: lower case, no spaces, underscores or punctuation."""
+    return _NON_ALNUM.sub("", str(text).lower())
+
+
+def normalise_value(text: str) -> str:
+    """Allowed-value matching key: lower case, words joined by underscores."""
+    return _NON_ALNUM.sub("_", str(text).strip().lower()).strip("_")
+
+
+def match_sheet(sheet_name: str) -> Sheet | None:
+    """The contract sheet a workbook sheet name means, or None."""
+    key = normalise_name(sheet_name)
+    for sheet in SHEETS:
+        if key == normalise_name(sheet.name) or key in {normalise_name(a) for a in sheet.aliases}:
+            return sheet
+    return None
+
+
+def match_column(sheet: Sheet, header: str) -> Column | None:
+    """The contract column a header means on this sheet (exact name first, then aliases)."""
+    key = normalise_name(header)
+    for column in sheet.columns:
+        if key == normalise_name(column.name):
+            return column
+    for column in sheet.columns:
+        if key in {normalise_name(a) for a in column.aliases}:
+            return column
+    return None

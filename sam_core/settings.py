@@ -1,0 +1,68 @@
+"""Settings, from environment variables (and Streamlit secrets, passed in by the app).
+
+| variable | default | meaning |
+|---|---|---|
+| SAM_MODE | demo | `demo` or `production`; production refuses demo credentials |
+| SAM_DB_PATH | data/sam.duckdb | the DuckDB file |
+| SAM_USERS_FILE | config/users.demo.yaml (demo) / config/users.yaml | users, roles, accounts |
+| SAM_COOKIE_KEY | the demo key (demo mode only) | signs the login cookie |
+| SAM_CURRENCY | EUR | the one currency of money figures |
+| SAM_DATE_ORDER | month-first | how text dates that fit both orders are read |
+| SAM_MAX_UPLOAD_MB | 50 | largest upload accepted |
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .dates import DAY_FIRST, MONTH_FIRST
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = "demo"
+PRODUCTION = "production"
+DEMO_COOKIE_KEY = "sam-demo-cookie-key-not-secret"
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = DEMO
+    db_path: Path = ROOT / "data" / "sam.duckdb"
+    users_file: Path = ROOT / "config" / "users.demo.yaml"
+    cookie_key: str = DEMO_COOKIE_KEY
+    currency: str = "EUR"
+    date_order: str = MONTH_FIRST
+    max_upload_mb: int = 50
+
+    @property
+    def demo(self) -> bool:
+        return self.mode == DEMO
+
+
+def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment; a secret named like the variable (`SAM_COOKIE_KEY`
+    or `cookie_key`) takes the place of the environment variable."""
+    env = os.environ if env is None else env
+    secrets = secrets or {}
+
+    def get(name: str, default: str) -> str:
+        short = name.removeprefix("SAM_").lower()
+        return str(secrets.get(name) or secrets.get(short) or env.get(name) or default)
+
+    mode = get("SAM_MODE", DEMO).strip().lower()
+    if mode not in (DEMO, PRODUCTION):
+        raise ValueError(f"SAM_MODE must be 'demo' or 'production', not {mode!r}.")
+    default_users = ROOT / "config" / ("users.demo.yaml" if mode == DEMO else "users.yaml")
+    date_order = get("SAM_DATE_ORDER", MONTH_FIRST).strip().lower()
+    if date_order not in (MONTH_FIRST, DAY_FIRST):
+        raise ValueError(f"SAM_DATE_ORDER must be '{MONTH_FIRST}' or '{DAY_FIRST}', not {date_order!r}.")
+    return Settings(
+        mode=mode,
+        db_path=Path(get("SAM_DB_PATH", str(ROOT / "data" / "sam.duckdb"))),
+        users_file=Path(get("SAM_USERS_FILE", str(default_users))),
+        cookie_key=get("SAM_COOKIE_KEY", DEMO_COOKIE_KEY if mode == DEMO else ""),
+        currency=get("SAM_CURRENCY", "EUR").strip().upper(),
+        date_order=date_order,
+        max_upload_mb=int(get("SAM_MAX_UPLOAD_MB", "50")),
+    )

@@ -1,0 +1,135 @@
+"""The DuckDB file: connection, schema migrations, transactions and the data version.
+
+Every data sheet of the contract is a table of the same name (lower case) with the
+contract's columns plus `extras` (unknown columns kept aside, as JSON). Its twin
+`<table>__before` keeps, per upload, the rows that upload replaced, so that any upload
+can be rolled back and nothing is deleted without being recoverable.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from .contract import SHEETS, SURVEY_ANSWERS_COLUMNS
+from .errors import ConflictError
+
+# Writes in one process take turns: DuckDB would otherwise fail the second of two
+# concurrent commits on the same rows with a transaction conflict.
+WRITE_LOCK = threading.RLock()
+
+
+def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database and bring its schema up to date."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def data_tables() -> dict[str, list[tuple[str, str]]]:
+    """Every data table with its (column, SQL type) list, in contract order."""
+    tables = {
+        sheet.table: [(c.name, c.storage_type) for c in sheet.columns] + [("extras", "VARCHAR")]
+        for sheet in SHEETS
+    }
+    tables["survey_answers"] = list(SURVEY_ANSWERS_COLUMNS)
+    return tables
+
+
+def tables_of_sheet(sheet_name: str) -> list[str]:
+    """The tables an upload of this sheet replaces (Surveys carries its answers along)."""
+    table = sheet_name.lower()
+    return [table, "survey_answers"] if table == "surveys" else [table]
+
+
+def _create_v1(con: duckdb.DuckDBPyConnection) -> None:
+    for table, columns in data_tables().items():
+        cols = ", ".join(f'"{name}" {sql_type}' for name, sql_type in columns)
+        con.execute(f"CREATE TABLE {table} ({cols})")
+        con.execute(f"CREATE TABLE {table}__before (upload_id BIGINT NOT NULL, {cols})")
+    con.execute("CREATE SEQUENCE upload_seq START 1")
+    con.execute(
+        """CREATE TABLE uploads (
+            upload_id BIGINT PRIMARY KEY,
+            kind VARCHAR NOT NULL,            -- upload, rollback, demo
+            user_name VARCHAR NOT NULL,
+            uploaded_at TIMESTAMP NOT NULL,
+            file_name VARCHAR,
+            sha256 VARCHAR,
+            rollback_of BIGINT,
+            rolled_back_by BIGINT
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE upload_sheets (
+            upload_id BIGINT, sheet VARCHAR, added BIGINT, changed BIGINT, removed BIGINT
+        )"""
+    )
+    con.execute("CREATE TABLE upload_scope (upload_id BIGINT, sheet VARCHAR, account_id VARCHAR)")
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('data_version', '0')")
+
+
+# Append a function to migrate; never edit one that has shipped.
+MIGRATIONS = (_create_v1,)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0] or 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations this database has not seen; returns the schema version."""
+    with WRITE_LOCK:
+        current = schema_version(con)
+        for version, step in enumerate(MIGRATIONS[current:], start=current + 1):
+            with transaction(con):
+                if version == 1:
+                    con.execute("CREATE TABLE schema_version (version INTEGER, applied_at TIMESTAMP)")
+                step(con)
+                con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+        return len(MIGRATIONS)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: all of it lands or none of it does."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except duckdb.TransactionException as exc:
+        con.execute("ROLLBACK")
+        raise ConflictError("Another change to the same data was saved at the same moment; try again.") from exc
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that grows with every committed change; caches are keyed on it."""
+    return int(con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'")
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True before any account was loaded."""
+    return con.execute("SELECT count(*) FROM accounts").fetchall()[0][0] == 0
