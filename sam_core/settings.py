@@ -22,7 +22,7 @@ from .dates import DAY_FIRST, MONTH_FIRST
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = "demo"
 PRODUCTION = "production"
-DEMO_COOKIE_KEY = "sam-demo-cookie-key-not-secret"
+DEMO_COOKIE_KEY = "sam-demo-cookie-key-not-a-secret-do-not-deploy"
 
 
 @dataclass(frozen=True)

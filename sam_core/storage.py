@@ -15,7 +15,7 @@ from typing import Iterator
 import duckdb
 
 from .contract import SHEETS, SURVEY_ANSWERS_COLUMNS
-from .errors import ConflictError
+from .errors import ConflictError, SamError
 
 # Writes in one process take turns: DuckDB would otherwise fail the second of two
 # concurrent commits on the same rows with a transaction conflict.
@@ -26,11 +26,15 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
     """Open (creating if needed) the database and bring its schema up to date."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(
-        str(path),
-        read_only=read_only,
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-    )
+    try:
+        con = duckdb.connect(
+            str(path),
+            read_only=read_only,
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+        )
+    except duckdb.IOException as exc:
+        raise SamError(f"The database {path} cannot be opened ({str(exc).splitlines()[0]}). "
+                       "If the app is running, load through the app or stop it first.") from exc
     if not read_only:
         migrate(con)
     return con
@@ -80,8 +84,24 @@ def _create_v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO meta VALUES ('data_version', '0')")
 
 
+def _add_assessments_v2(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SEQUENCE assessment_seq START 1")
+    con.execute(
+        """CREATE TABLE assessments (
+            assessment_id BIGINT PRIMARY KEY, scope VARCHAR NOT NULL, assessed_on DATE NOT NULL,
+            coach VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL, notes VARCHAR
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE assessment_answers (
+            assessment_id BIGINT NOT NULL, part VARCHAR NOT NULL,  -- principle or practice
+            area VARCHAR, item VARCHAR NOT NULL, answer VARCHAR, score INTEGER
+        )"""
+    )
+
+
 # Append a function to migrate; never edit one that has shipped.
-MIGRATIONS = (_create_v1,)
+MIGRATIONS = (_create_v1, _add_assessments_v2)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -48,7 +48,7 @@ def load_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], *
             n = validation.errors.height
             raise ValidationFailed(f"The workbook has {n:,} error{'s' if n != 1 else ''}; nothing was loaded.", validation.report)
         if not validation.sheets:
-            raise ValidationFailed("The workbook holds no sheet of the contract; nothing was loaded.", validation.report)
+            raise ValidationFailed("The workbook holds no rows to load (no contract sheet with data); nothing was loaded.", validation.report)
         file_name = ", ".join(name for name, _ in files)
         digest = hashlib.sha256(b"".join(content for _, content in files)).hexdigest()
         upload_id, changes = _commit(con, validation, user=user, file_name=file_name, sha256=digest, kind=kind)

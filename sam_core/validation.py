@@ -118,6 +118,9 @@ def validate(raw_sheets: list[RawSheet], *, con: duckdb.DuckDBPyConnection | Non
     for raw in raw_sheets:
         report.file_name = raw.file_name
         sheet = c.match_sheet(raw.name)
+        if sheet is None and c.normalise_name(raw.name) in ("readme", "instructions", "help"):
+            report.add(INFO, raw.name, f"Sheet '{raw.name}' holds instructions and was skipped.")
+            continue
         if sheet is None:
             known = ", ".join(s.name for s in c.SHEETS)
             report.add(WARNING, raw.name, f"Sheet '{raw.name}' is not part of the contract and was ignored (known sheets: {known}).")
@@ -191,6 +194,9 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
         aliases = f" (or {', '.join(repr(a) for a in col.aliases[:3])})" if col.aliases else ""
         report.add(ERROR, label, f"Required column '{col.name}'{aliases} is missing.", row=header_row, column=col.name)
     if missing or not ok:
+        return None
+    if body.height == 0:
+        report.add(WARNING, label, f"Sheet '{raw.name}' has headers but no rows and was ignored.", row=header_row)
         return None
 
     typed: dict[str, pl.Series] = {}
@@ -322,7 +328,7 @@ def _check_range(col: c.Column, out: pl.DataFrame, cells: pl.DataFrame, sheet: s
         low, high = 0, 1
     else:
         low, high = col.minimum, col.maximum
-    outside = pl.Series([False] * len(values))
+    outside = pl.Series([False] * len(values), dtype=pl.Boolean)
     if low is not None:
         outside = outside | (values < low).fill_null(False)
     if high is not None:

@@ -1,0 +1,87 @@
+"""Entry point: settings check, first-start demo build, login, and role-based navigation."""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+import streamlit_authenticator as stauth
+
+import app_support as ui
+from sam_core.demo import ensure_demo
+from sam_core.errors import SamError
+from sam_core.permissions import PAGES, ROLE_LABELS, can
+from sam_core.storage import is_empty
+
+st.set_page_config(page_title="Strategic accounts", page_icon=":material/hub:", layout="wide")
+
+ICONS = {
+    "portfolio": ":material/dashboard:",
+    "relationship_map": ":material/account_tree:",
+    "sponsor_cadence": ":material/event_repeat:",
+    "loyalty": ":material/favorite:",
+    "self_assessment": ":material/checklist:",
+    "data_upload": ":material/upload_file:",
+}
+
+try:
+    settings, users = ui.settings(), ui.users()
+except (SamError, ValueError) as exc:
+    st.error(f"The app cannot start: {exc}")
+    st.stop()
+
+cursor = ui.new_run_cursor()
+if settings.demo and is_empty(cursor):
+    with st.status("First start: building the demo data…", expanded=True) as status:
+        bar = st.progress(0.0)
+        ensure_demo(cursor, date.today(), progress=lambda step, fraction: bar.progress(fraction, text=step))
+        status.update(label="Demo data ready", state="complete", expanded=False)
+
+def authenticator() -> stauth.Authenticate:
+    return stauth.Authenticate(users.credentials(), cookie_name=ui.LOGIN_COOKIE, cookie_key=settings.cookie_key,
+                               cookie_expiry_days=1, auto_hash=False)
+
+
+user = ui.current_user() or ui.log_in_from_cookie()
+if user is None:
+    intro = st.container()
+    login = authenticator()
+    login.login(location="main", key="sam_login_form")
+    user = ui.current_user()
+    if user is None:
+        intro.title("Strategic account management")
+        intro.caption("Portfolio, relationships, sponsor cadence, loyalty and program maturity of your strategic accounts.")
+        if st.session_state.get("authentication_status") is False:
+            st.error("Wrong user name or password.")
+        if settings.demo:
+            st.info("Demo mode: log in as **executive**, **manager**, **coach** or **admin**, password **demo**.")
+    else:
+        # The login cookie is written by a browser component that reruns the app once it
+        # is stored; stopping here (not st.rerun) lets it finish.
+        st.success("Logged in. Opening your pages…")
+    st.stop()
+
+
+def not_permitted(title: str):
+    def page() -> None:
+        st.title(title)
+        st.error(f"Not permitted: the {ROLE_LABELS[user.role]} role cannot open {title}. Choose a page from the menu.")
+    page.__name__ = f"not_permitted_{title.lower().replace(' ', '_').replace('-', '_')}"
+    return page
+
+
+pages = [
+    st.Page(f"pages/{key}.py", title=title, url_path=key, icon=ICONS[key])
+    if can(user, f"view:{key}")
+    else st.Page(not_permitted(title), title=title, url_path=key, visibility="hidden")
+    for key, title in PAGES
+]
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    logout = authenticator()  # after st.navigation: its cookie component may rerun the app
+    if settings.demo:
+        st.markdown(":orange-badge[:material/science: Demo data]")
+    st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]}")
+    logout.logout("Log out", location="sidebar", key="sam_logout")
+
+navigation.run()

@@ -1,0 +1,93 @@
+"""The users file: who may log in, their role and the accounts granted to them.
+
+Format (YAML)::
+
+    users:
+      maria:
+        name: Maria Keller        # as written in Accounts.account_manager
+        role: account_manager     # executive, account_manager, coach or admin
+        password: "$2b$12$..."    # bcrypt hash (python -m sam_core hash-password)
+        accounts: [ACC-0042]      # optional: accounts granted beyond those she manages
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import bcrypt
+import yaml
+
+from .errors import SamError
+from .permissions import ROLES, User
+from .settings import DEMO_COOKIE_KEY, ROOT, Settings
+
+DEMO_USERS_FILE = ROOT / "config" / "users.demo.yaml"
+DEMO_PASSWORD = b"demo"
+
+
+class ConfigurationError(SamError):
+    """The deployment's settings are unsafe or incomplete; the app refuses to start."""
+
+
+@dataclass(frozen=True)
+class Account:
+    user: User
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class UsersFile:
+    accounts: dict[str, Account]
+
+    @classmethod
+    def load(cls, path: Path) -> "UsersFile":
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except FileNotFoundError as exc:
+            raise ConfigurationError(f"The users file {path} does not exist (setting SAM_USERS_FILE).") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigurationError(f"The users file {path} is not valid YAML: {exc}") from exc
+        accounts = {}
+        for username, entry in (data.get("users") or {}).items():
+            entry = entry or {}
+            role = entry.get("role")
+            if role not in ROLES:
+                raise ConfigurationError(f"{path}: user {username!r} has role {role!r}; use one of {', '.join(ROLES)}.")
+            if not str(entry.get("password", "")).startswith("$2"):
+                raise ConfigurationError(f"{path}: user {username!r} needs a bcrypt password hash.")
+            user = User(str(username), str(entry.get("name") or username), role,
+                        frozenset(str(a) for a in entry.get("accounts") or ()))
+            accounts[str(username)] = Account(user, str(entry["password"]))
+        if not accounts:
+            raise ConfigurationError(f"The users file {path} lists no users.")
+        return cls(accounts)
+
+    def user(self, username: str) -> User | None:
+        account = self.accounts.get(username)
+        return account.user if account else None
+
+    def credentials(self) -> dict:
+        """The structure streamlit-authenticator expects."""
+        return {"usernames": {
+            name: {"name": a.user.name, "password": a.password_hash, "roles": [a.user.role], "email": ""}
+            for name, a in self.accounts.items()
+        }}
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(12)).decode()
+
+
+def check_deployment(settings: Settings, users: UsersFile) -> None:
+    """Outside demo mode, refuse the demo cookie key, the demo users file and any user
+    whose password is the demo password."""
+    if settings.demo:
+        return
+    if not settings.cookie_key or settings.cookie_key == DEMO_COOKIE_KEY or len(settings.cookie_key) < 32:
+        raise ConfigurationError("Production mode needs its own cookie key of 32+ characters: set SAM_COOKIE_KEY "
+                                 "or cookie_key in .streamlit/secrets.toml.")
+    if Path(settings.users_file).resolve() == DEMO_USERS_FILE.resolve():
+        raise ConfigurationError("Production mode cannot use the demo users file; set SAM_USERS_FILE.")
+    weak = [name for name, a in users.accounts.items() if bcrypt.checkpw(DEMO_PASSWORD, a.password_hash.encode())]
+    if weak:
+        raise ConfigurationError(f"Production mode refuses the demo password for: {', '.join(sorted(weak))}.")

@@ -1,0 +1,99 @@
+"""Writing Excel workbooks: the empty template, the demo workbook and exports.
+
+Text is always written as text (`write_string`), never as a formula, so a value such as
+`=HYPERLINK(...)` or `@SUM(...)` from an upload cannot run when the file is opened.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+import xlsxwriter
+
+from . import contract as c
+
+_KIND_LABELS = {
+    c.TEXT: "text", c.ID: "identifier (text)", c.NUMBER: "number", c.INTEGER: "whole number",
+    c.DATE: "date", c.PERIOD: "period (date, 2025-Q3 or 2025-07)", c.YES_NO: "yes / no",
+    c.CHOICE: "one of the allowed values", c.CHOICES: "any of the allowed values, separated by ;",
+}
+
+
+def write_workbook(sheets: dict[str, pl.DataFrame], target: str | Path | BinaryIO, *,
+                   readme: pl.DataFrame | None = None, choices: bool = False) -> None:
+    """Write frames as sheets (header row bold, frozen, filtered). With `choices`, contract
+    sheets get drop-down lists for their allowed values."""
+    book = xlsxwriter.Workbook(target if not isinstance(target, Path) else str(target),
+                               {"constant_memory": True, "in_memory": not isinstance(target, (str, Path))})
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    if readme is not None:
+        _write_sheet(book.add_worksheet("README"), readme, bold, date_format)
+    for name, frame in sheets.items():
+        ws = book.add_worksheet(name[:31])
+        _write_sheet(ws, frame, bold, date_format)
+        sheet = c.SHEETS_BY_NAME.get(name)
+        if choices and sheet is not None:
+            for j, header in enumerate(frame.columns):
+                column = sheet.column(header) if header in sheet.column_names else None
+                # Excel caps a typed-in list at 255 characters; longer lists are in README.
+                if column is not None and column.kind == c.CHOICE and len(",".join(column.allowed)) <= 255:
+                    ws.data_validation(1, j, 100_000, j, {"validate": "list", "source": list(column.allowed),
+                                                          "error_type": "warning"})
+    book.close()
+
+
+def _write_sheet(ws, frame: pl.DataFrame, bold, date_format) -> None:
+    widths = [max(10, min(60, len(str(h)) + 2)) for h in frame.columns]
+    for j, header in enumerate(frame.columns):
+        ws.write_string(0, j, str(header), bold)
+    for i, row in enumerate(frame.iter_rows(), start=1):
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                ws.write_boolean(i, j, value)
+            elif isinstance(value, (int, float)):
+                ws.write_number(i, j, value)
+            elif isinstance(value, datetime):
+                ws.write_datetime(i, j, value, date_format)
+            elif isinstance(value, date):
+                ws.write_datetime(i, j, datetime(value.year, value.month, value.day), date_format)
+            else:
+                text = str(value)
+                widths[j] = max(widths[j], min(60, len(text) + 2))
+                ws.write_string(i, j, text)
+    for j, width in enumerate(widths):
+        ws.set_column(j, j, width)
+    if frame.width:
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(frame.height, 1), frame.width - 1)
+
+
+def contract_readme() -> pl.DataFrame:
+    """One row per sheet and column: what it holds, whether required, its type and values."""
+    rows = []
+    for sheet in c.SHEETS:
+        for col in sheet.columns:
+            rows.append({
+                "sheet": sheet.name,
+                "column": col.name,
+                "required": "yes" if col.required else "",
+                "key": "yes" if col.name in sheet.key else "",
+                "type": _KIND_LABELS[col.kind],
+                "allowed values": ", ".join(col.allowed),
+                "description": col.description,
+                "also accepted as header": ", ".join(col.aliases),
+            })
+    return pl.DataFrame(rows)
+
+
+def template_bytes() -> bytes:
+    """The empty upload template: a README sheet and one sheet per contract sheet."""
+    buffer = io.BytesIO()
+    sheets = {s.name: pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in s.column_names}) for s in c.SHEETS}
+    write_workbook(sheets, buffer, readme=contract_readme(), choices=True)
+    return buffer.getvalue()

@@ -1,0 +1,78 @@
+"""Login and role checks: each role sees exactly its pages; forbidden pages are refused."""
+from __future__ import annotations
+
+import pytest
+
+from sam_core.permissions import PAGES
+
+ALL = [key for key, _ in PAGES]
+VISIBLE = {
+    "executive": ["portfolio", "relationship_map", "sponsor_cadence", "loyalty", "self_assessment"],
+    "manager": ["portfolio", "relationship_map", "sponsor_cadence", "loyalty", "data_upload"],
+    "coach": ["portfolio", "relationship_map", "sponsor_cadence", "loyalty", "self_assessment"],
+    "admin": ALL,
+}
+
+
+def test_anonymous_visitor_gets_the_login_form_and_no_page(app_as):
+    at = app_as(None)
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert [t.value for t in at.title] == ["Strategic account management"]
+    assert "password **demo**" in at.info[0].value
+
+
+def test_wrong_password_is_refused_with_a_message(app_as):
+    at = app_as(None)
+    at.text_input[0].input("executive")
+    at.text_input[1].input("not-the-password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Wrong user name or password."]
+    assert [t.value for t in at.title] == ["Strategic account management"]
+
+
+def test_demo_user_logs_in_with_the_form_and_lands_on_portfolio(app_as):
+    at = app_as(None)
+    at.text_input[0].input("executive")
+    at.text_input[1].input("demo")
+    at.button[0].click().run()
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Portfolio"]
+    assert "**Helena Brandt**  \nExecutive" in [m.value for m in at.markdown]
+
+
+@pytest.mark.parametrize("username", list(VISIBLE))
+def test_sidebar_shows_who_is_logged_in_and_the_demo_badge(app_as, username):
+    at = app_as(username)
+    sidebar = [m.value for m in at.markdown]
+    assert any("Demo data" in m for m in sidebar)
+    assert [b.label for b in at.sidebar.button] == ["Log out"]
+
+
+@pytest.mark.parametrize("username,page", [(u, p) for u in VISIBLE for p in VISIBLE[u]])
+def test_role_opens_each_of_its_pages(app_as, username, page):
+    at = app_as(username)
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert not at.error
+    assert at.title[0].value == dict(PAGES)[page]
+
+
+@pytest.mark.parametrize("username,page", [(u, p) for u in VISIBLE for p in ALL if p not in VISIBLE[u]])
+def test_navigation_does_not_register_forbidden_pages(app_as, username, page):
+    at = app_as(username)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(f"pages/{page}.py")
+
+
+@pytest.mark.parametrize("username,page", [(u, p) for u in VISIBLE for p in ALL if p not in VISIBLE[u]])
+def test_page_refuses_a_role_that_may_not_see_it(app_as, username, page):
+    at = app_as(username, f"pages/{page}.py")
+    assert [e.value for e in at.error][0].startswith("Not permitted:")
+    assert not at.info  # nothing of the page's content was drawn
+
+
+@pytest.mark.parametrize("page", ALL)
+def test_page_refuses_a_visitor_who_is_not_logged_in(app_as, page):
+    at = app_as(None, f"pages/{page}.py")
+    assert [e.value for e in at.error] == ["Not permitted: please log in first."]

@@ -1,0 +1,108 @@
+"""End-to-end harness: `streamlit run app.py` on a free port against a demo database,
+and a real Chromium (the system one) driven by Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"]
+
+
+def chromium_path() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RuntimeError("Chromium is not installed: `apt-get install -y chromium` (the browser tests need it).")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app on a free port with no database yet (so the first visit builds the demo data,
+    as on a fresh machine); yields its base URL. The server log is shown if it fails to start."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    db_path = tmp / "sam.duckdb"
+    port = free_port()
+    env = {**os.environ, "SAM_DB_PATH": str(db_path), "SAM_MODE": "demo"}
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            raise RuntimeError("streamlit did not start:\n" + (tmp / "server.log").read_text())
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser) -> Page:
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def _settle(page: Page) -> None:
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000)
+
+
+@pytest.fixture
+def settle():
+    """`settle(page)`: wait until the app's script run has finished."""
+    return _settle
+
+
+@pytest.fixture
+def log_in(page, server):
+    """`log_in("executive")`: open the app and log in with the demo password."""
+
+    def go(username: str, password: str = "demo") -> Page:
+        page.goto(server)
+        page.get_by_role("textbox", name="Username").fill(username)
+        page.get_by_role("textbox", name="Password").fill(password)
+        page.get_by_role("button", name="Login").click()
+        page.get_by_text("Log out").wait_for()
+        _settle(page)
+        return page
+
+    return go
