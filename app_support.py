@@ -7,12 +7,16 @@ from datetime import date
 
 import duckdb
 import jwt
+import polars as pl
 import streamlit as st
 
 from sam_core.errors import SamError
+from sam_core.headline import headline
+from sam_core.health import account_overview
+from sam_core.portfolio import monthly_revenue, revenue_trend
 from sam_core.permissions import ROLE_LABELS, User, can
 from sam_core.settings import Settings, load_settings
-from sam_core.storage import connect
+from sam_core.storage import connect, data_version
 from sam_core.users import UsersFile, check_deployment
 
 CURSOR_KEY = "sam_cursor"
@@ -134,3 +138,98 @@ def money(value: float | None, currency: str | None = None) -> str:
 
 def long_date(d: date | None) -> str:
     return d.strftime("%-d %b %Y") if d else "–"
+
+
+# -- cached aggregates: keyed on the data version, so a load shows at once ------------
+
+def data_key() -> tuple[str, int]:
+    """(database, data version): the cache key of every aggregate."""
+    return str(settings().db_path), data_version(db())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _overview(key: tuple, as_of: date, rollup: bool, _con) -> pl.DataFrame:
+    return account_overview(_con, as_of=as_of, rollup=rollup)
+
+
+def overview(as_of: date, rollup: bool):
+    """The account overview (sam_core.health.account_overview) for this data version."""
+    return _overview(data_key(), as_of, rollup, db())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _headline(key: tuple, as_of: date, rollup: bool, n: int, _con):
+    return headline(_con, _overview(key, as_of, rollup, _con), as_of=as_of, n=n)
+
+
+def portfolio_headline(as_of: date, rollup: bool, n: int):
+    return _headline(data_key(), as_of, rollup, n, db())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _trend(key: tuple, as_of: date, rollup: bool, top_ids: tuple[str, ...], grain: str, _con):
+    return revenue_trend(_con, as_of=as_of, top_ids=list(top_ids), rollup=rollup, grain=grain)
+
+
+def trend(as_of: date, rollup: bool, top_ids: list[str], grain: str):
+    return _trend(data_key(), as_of, rollup, tuple(top_ids), grain, db())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _sparklines(key: tuple, as_of: date, rollup: bool, ids: tuple[str, ...], _con):
+    return monthly_revenue(_con, as_of=as_of, account_ids=list(ids), rollup=rollup)
+
+
+def sparklines(as_of: date, rollup: bool, ids: list[str]):
+    return _sparklines(data_key(), as_of, rollup, tuple(ids), db())
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:.{digits}%}"
+
+
+# -- the account table, shared by the Portfolio page and its exports ------------------
+
+ACCOUNT_TABLE_COLUMNS = [
+    "rank", "account_name", "tier", "revenue", "growth", "margin", "share_of_wallet", "revenue_trend", "health",
+    "health_band", "loyalty_index", "nps", "respondents", "cadence", "coverage", "single_threaded", "momentum",
+    "open_actions", "overdue_actions", "stale", "account_manager", "executive_sponsor",
+]
+_BAND_STYLE = {"healthy": "background-color: #e3f1e4; color: #1b5e20", "watch": "background-color: #fff4d6; color: #7a5a00",
+               "at risk": "background-color: #fbe3e3; color: #8e1b1b"}
+_CADENCE_STYLE = {"overdue": _BAND_STYLE["at risk"], "due soon": _BAND_STYLE["watch"], "compliant": _BAND_STYLE["healthy"]}
+
+
+def account_table_config() -> dict:
+    cc = st.column_config
+    return {
+        "rank": cc.NumberColumn("#", width="small"),
+        "account_name": cc.TextColumn("Account", width="medium"),
+        "tier": cc.TextColumn("Tier", width="small"),
+        "revenue": cc.NumberColumn(f"Revenue T12M ({settings().currency})", format="compact"),
+        "growth": cc.NumberColumn("Growth", format="percent"),
+        "margin": cc.NumberColumn("Margin", format="percent"),
+        "share_of_wallet": cc.NumberColumn("Wallet share", format="percent"),
+        "revenue_trend": cc.LineChartColumn("Revenue, 12 months", width="small"),
+        "health": cc.ProgressColumn("Health", format="%.0f", min_value=0, max_value=100, width="small"),
+        "health_band": cc.TextColumn("Health band"),
+        "loyalty_index": cc.NumberColumn("Loyalty", format="%.0f"),
+        "nps": cc.NumberColumn("NPS", format="%+.0f"),
+        "respondents": cc.NumberColumn("Resp.", help="Respondents in the latest wave; under 3 is thin."),
+        "cadence": cc.TextColumn("Cadence"),
+        "coverage": cc.NumberColumn("Coverage", format="percent", help="Key stakeholders with a relationship of strength 3+."),
+        "single_threaded": cc.CheckboxColumn("Single-threaded"),
+        "momentum": cc.NumberColumn("Momentum", format="%+d", help="Positive minus negative evidence, last 90 days."),
+        "open_actions": cc.NumberColumn("Open actions"),
+        "overdue_actions": cc.NumberColumn("Overdue"),
+        "stale": cc.TextColumn("Stale data"),
+        "account_manager": cc.TextColumn("Account manager"),
+        "executive_sponsor": cc.TextColumn("Sponsor"),
+    }
+
+
+def account_table_style(table: pl.DataFrame):
+    """The table as a pandas Styler: health band and cadence cells coloured."""
+    frame = table.select(ACCOUNT_TABLE_COLUMNS + ["account_id"]).to_pandas()
+    return frame.style.map(lambda v: _BAND_STYLE.get(v, ""), subset=["health_band"]).map(
+        lambda v: _CADENCE_STYLE.get(v, ""), subset=["cadence"])

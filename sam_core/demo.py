@@ -400,7 +400,7 @@ class _Generator:
                     continue
                 for sid, name, title in respondents:
                     mood = min(1.0, max(0.0, self.rnd.gauss(health, 0.18)))
-                    recommend = round(mood * 10)
+                    recommend = min(10, round(3 + mood * 7.5))
                     row = {
                         "response_id": f"RSP-{len(rows) + 1:05d}", "account_id": a["account_id"],
                         "survey_date": wave_start + timedelta(days=self.rnd.randint(0, 25)), "wave": label,

@@ -97,3 +97,12 @@ def template_bytes() -> bytes:
     sheets = {s.name: pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in s.column_names}) for s in c.SHEETS}
     write_workbook(sheets, buffer, readme=contract_readme(), choices=True)
     return buffer.getvalue()
+
+
+def export_bytes(sheets: dict[str, pl.DataFrame]) -> bytes:
+    """Frames as an .xlsx for download: list columns are dropped, text stays text."""
+    buffer = io.BytesIO()
+    clean = {name: frame.select([c for c, t in frame.schema.items() if not isinstance(t, (pl.List, pl.Array, pl.Struct))])
+             for name, frame in sheets.items()}
+    write_workbook(clean, buffer)
+    return buffer.getvalue()

@@ -1,0 +1,74 @@
+"""Altair charts, built from small aggregated frames (never one mark per database row).
+
+Used by the pages and, rendered to PNG without a browser, by the exports.
+"""
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+HEALTH_COLOURS = {"healthy": "#2e7d32", "watch": "#f9a825", "at risk": "#c62828", "no data": "#9e9e9e"}
+TIER_COLOURS = {"A": "#1f5fa8", "B": "#6a9fd4", "C": "#c5d7ea"}
+
+
+def pareto_window(n: int, accounts: int) -> int:
+    """How many of the largest accounts the Pareto chart draws one by one."""
+    return min(accounts, max(3 * n, 40))
+
+
+def pareto_chart(revenue: pl.DataFrame, n: int, *, height: int = 320) -> alt.LayerChart:
+    """Bars of T12M revenue for the largest accounts (coloured by tier), the cumulative
+    share line, the top-N cut marked, and the share of the accounts beyond the window."""
+    shown = pareto_window(n, revenue.height)
+    data = revenue.head(shown).select("rank", "account_name", "revenue", "cumulative_share", "tier").with_columns(
+        pl.col("revenue") / 1e6)
+    base = alt.Chart(data).encode(x=alt.X("rank:Q", title="Accounts, largest first", scale=alt.Scale(domain=[0.5, shown + 0.5], nice=False)))
+    bars = base.mark_bar(size=max(2, min(24, 700 // max(1, shown)))).encode(
+        y=alt.Y("revenue:Q", title="T12M revenue (millions)"),
+        color=alt.Color("tier:N", scale=alt.Scale(domain=list(TIER_COLOURS), range=list(TIER_COLOURS.values())), title="Tier"),
+        tooltip=["rank", "account_name", alt.Tooltip("revenue:Q", format=",.1f", title="revenue (m)"),
+                 alt.Tooltip("cumulative_share:Q", format=".1%"), "tier"],
+    )
+    line = base.mark_line(color="#333", strokeWidth=2, point=alt.OverlayMarkDef(size=18, color="#333")).encode(
+        y=alt.Y("cumulative_share:Q", title="Cumulative share", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    )
+    cut_share = float(revenue.head(n)["share"].sum() or 0)
+    rest = revenue.height - shown
+    labels = [f"top {n} = {cut_share:.0%}"]
+    cut = alt.Chart(pl.DataFrame({"rank": [n + 0.5], "label": labels}))
+    rule = cut.mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2).encode(x="rank:Q")
+    text = cut.mark_text(align="left", dx=6, dy=-6, color="#c62828", fontSize=15, fontWeight="bold").encode(
+        x="rank:Q", y=alt.value(14), text="label:N")
+    layers = [bars, line, rule, text]
+    if rest > 0:
+        beyond = float(revenue.slice(shown)["share"].sum() or 0)
+        layers.append(alt.Chart(pl.DataFrame({"rank": [shown], "label": [f"+ {rest:,} more accounts = {beyond:.1%}"]}))
+                      .mark_text(align="right", dy=-6, color="#555", fontSize=13).encode(x="rank:Q", y=alt.value(40), text="label:N"))
+    return alt.layer(*layers).resolve_scale(y="independent").properties(height=height)
+
+
+def trend_chart(trend: pl.DataFrame, measure: str, *, height: int = 300) -> alt.LayerChart:
+    """`measure` per period for the top accounts and the rest, with plan dashed (revenue)."""
+    data = trend.with_columns((pl.col(measure) / 1e6).alias("value"), (pl.col("plan_revenue") / 1e6).alias("plan"))
+    colour = alt.Color("group:N", title=None, legend=alt.Legend(orient="top"),
+                       scale=alt.Scale(domain=["Top accounts", "Other accounts"], range=["#1f5fa8", "#e07b39"]))
+    base = alt.Chart(data).encode(x=alt.X("period:T", title=None), color=colour)
+    lines = base.mark_line(point=True, strokeWidth=2.5).encode(
+        y=alt.Y("value:Q", title=f"{measure.replace('_', ' ').capitalize()} (millions)"),
+        tooltip=[alt.Tooltip("period:T", format="%b %Y"), "group", alt.Tooltip("value:Q", format=",.1f")])
+    layers = [lines]
+    if measure == "revenue" and data["plan"].is_not_null().any():
+        layers.append(base.mark_line(strokeDash=[4, 4], opacity=0.7).encode(
+            y="plan:Q", tooltip=[alt.Tooltip("period:T", format="%b %Y"), "group", alt.Tooltip("plan:Q", format=",.1f", title="plan")]))
+    return alt.layer(*layers).properties(height=height)
+
+
+def health_parts_chart(parts: pl.DataFrame, *, height: int = 220) -> alt.Chart:
+    """Horizontal bars: points each part contributed to the health score (parts: part,
+    score, weight, points)."""
+    return alt.Chart(parts).mark_bar().encode(
+        y=alt.Y("part:N", sort=None, title=None),
+        x=alt.X("points:Q", title="Points contributed to health (sum = score)"),
+        color=alt.Color("score:Q", scale=alt.Scale(domain=[0, 50, 100], range=["#c62828", "#f9a825", "#2e7d32"]), legend=None),
+        tooltip=["part", alt.Tooltip("score:Q", format=".0f"), "weight", alt.Tooltip("points:Q", format=".1f")],
+    ).properties(height=height)
