@@ -30,23 +30,31 @@ def _secrets() -> dict:
         return {}
 
 
-@st.cache_resource
 def settings() -> Settings:
+    """Read on every run (cheap), so the resources below follow a change of setting."""
     return load_settings(secrets=_secrets())
 
 
 @st.cache_resource
-def users() -> UsersFile:
-    """The users file, checked against the deployment mode (raises ConfigurationError)."""
-    loaded = UsersFile.load(settings().users_file)
-    check_deployment(settings(), loaded)
+def _users(current: Settings) -> UsersFile:
+    loaded = UsersFile.load(current.users_file)
+    check_deployment(current, loaded)
     return loaded
 
 
+def users() -> UsersFile:
+    """The users file, checked against the deployment mode (raises ConfigurationError)."""
+    return _users(settings())
+
+
 @st.cache_resource
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    return connect(path)
+
+
 def connection() -> duckdb.DuckDBPyConnection:
-    """One connection per server process; each script run works on its own cursor."""
-    return connect(settings().db_path)
+    """One connection per database file and server process; each run uses its own cursor."""
+    return _connection(str(settings().db_path))
 
 
 def new_run_cursor() -> duckdb.DuckDBPyConnection:

@@ -15,7 +15,7 @@ user = ui.guard("portfolio")
 
 as_of = date.today()
 left, middle, right = st.columns([1, 2, 2], vertical_alignment="bottom")
-n = left.number_input("Top N accounts", min_value=3, max_value=100, value=20, step=1, key="portfolio_n")
+n = left.number_input("Top N accounts", min_value=1, max_value=100, value=20, step=1, key="portfolio_n")
 rollup = middle.toggle("Roll subsidiaries up into their parent", key="portfolio_rollup")
 present = right.toggle("Presentation mode", key="portfolio_present", help="Large type, no sidebar, one account per screen.")
 
@@ -51,7 +51,8 @@ cols[3].metric("Cadence compliance", ui.percent(h.cadence_compliance.value),
                None if h.cadence_compliance.change is None else f"{h.cadence_compliance.change * 100:+.0f} pts in 90 days",
                help="Sponsor cadence compliance: share of the cadence rules of strategic accounts that are not overdue.")
 cols[4].metric("Strategic accounts", h.strategic_accounts)
-st.markdown(f"**Top {n} = {c.top_share:.0%} of revenue; the other {c.accounts - min(n, c.accounts):,} accounts = {c.rest_share:.0%}.**")
+others = c.accounts - min(n, c.accounts)
+st.markdown(f"**Top {n} = {c.top_share:.0%} of revenue; the other {others:,} account{'s' if others != 1 else ''} = {c.rest_share:.0%}.**")
 if c.flags:
     st.warning("**Concentration risk**\n" + "\n".join(f"- {flag}" for flag in c.flags), icon=":material/warning:")
 

@@ -22,7 +22,8 @@ def pareto_chart(revenue: pl.DataFrame, n: int, *, height: int = 320) -> alt.Lay
     shown = pareto_window(n, revenue.height)
     data = revenue.head(shown).select("rank", "account_name", "revenue", "cumulative_share", "tier").with_columns(
         pl.col("revenue") / 1e6)
-    base = alt.Chart(data).encode(x=alt.X("rank:Q", title="Accounts, largest first", scale=alt.Scale(domain=[0.5, shown + 0.5], nice=False)))
+    base = alt.Chart(data).encode(x=alt.X("rank:Q", title="Accounts, largest first", scale=alt.Scale(domain=[0.5, shown + 0.5], nice=False),
+                                          axis=alt.Axis(format="d", tickMinStep=1)))
     bars = base.mark_bar(size=max(2, min(24, 700 // max(1, shown)))).encode(
         y=alt.Y("revenue:Q", title="T12M revenue (millions)"),
         color=alt.Color("tier:N", scale=alt.Scale(domain=list(TIER_COLOURS), range=list(TIER_COLOURS.values())), title="Tier"),
@@ -37,7 +38,7 @@ def pareto_chart(revenue: pl.DataFrame, n: int, *, height: int = 320) -> alt.Lay
     labels = [f"top {n} = {cut_share:.0%}"]
     cut = alt.Chart(pl.DataFrame({"rank": [n + 0.5], "label": labels}))
     rule = cut.mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2).encode(x="rank:Q")
-    text = cut.mark_text(align="left", dx=6, dy=-6, color="#c62828", fontSize=15, fontWeight="bold").encode(
+    text = cut.mark_text(align="right", dx=-6, dy=-6, color="#c62828", fontSize=15, fontWeight="bold").encode(
         x="rank:Q", y=alt.value(14), text="label:N")
     layers = [bars, line, rule, text]
     if rest > 0:

@@ -1,38 +1,11 @@
 """Shared fixtures: tiny workbooks made by code, a fresh database, users of each role."""
 from __future__ import annotations
 
-import io
-from datetime import date, datetime
-
 import pytest
-import xlsxwriter
+from workbooks import workbook_bytes
 
 from sam_core.permissions import User
 from sam_core.storage import connect
-
-
-def workbook_bytes(sheets: dict[str, list], *, title_rows: dict[str, list[str]] | None = None) -> bytes:
-    """An .xlsx holding `sheets`: each a list of dicts (header from the keys) or of lists
-    (the first is the header). Dates become real Excel dates; `title_rows` go above."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    for name, rows in sheets.items():
-        ws = book.add_worksheet(name)
-        if rows and isinstance(rows[0], dict):
-            header = list(dict.fromkeys(k for r in rows for k in r))
-            rows = [header] + [[r.get(k) for k in header] for r in rows]
-        offset = 0
-        for offset, title in enumerate((title_rows or {}).get(name, []), start=1):
-            ws.write(offset - 1, 0, title)
-        for i, row in enumerate(rows):
-            for j, value in enumerate(row):
-                if isinstance(value, (date, datetime)):
-                    ws.write_datetime(offset + i, j, datetime(value.year, value.month, value.day), date_format)
-                elif value is not None:
-                    ws.write(offset + i, j, value)
-    book.close()
-    return buffer.getvalue()
 
 
 @pytest.fixture

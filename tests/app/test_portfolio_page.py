@@ -1,0 +1,78 @@
+"""The Portfolio page shows the figures of SPEC.md section 4 as worked out by hand
+(tests/integration/portfolio_fixture.py: T12M revenue 1200, 600, 300 and 60)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sam_core.permissions import User
+from sam_core.storage import connect
+from sam_core.uploads import load_files
+from portfolio_fixture import SHEETS
+from workbooks import workbook_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def program_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("portfolio") / "program.duckdb"
+    con = connect(path)
+    load_files(con, [("program.xlsx", workbook_bytes(SHEETS))], user=User("admin", "Admin", "admin"))
+    con.close()
+    return path
+
+
+@pytest.fixture
+def portfolio(program_db, monkeypatch):
+    monkeypatch.setenv("SAM_DB_PATH", str(program_db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "executive"
+    return at.run()
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_headline_figures_match_the_hand_worked_values(portfolio):
+    shown = metrics(portfolio)
+    assert shown["Revenue, last 12 months"] == "€2.2k"  # 1200 + 600 + 300 + 60
+    assert shown["Share of the top 20"] == "100%"
+    assert shown["Effective accounts"] == "2.5"  # 2160² / 1,893,600 = 2.46
+    assert shown["Profit margin"] == "16.7%"  # 360 profit / 2160 revenue
+
+
+def test_changing_n_changes_the_top_share_and_the_sentence(portfolio):
+    portfolio.number_input(key="portfolio_n").set_value(2).run()
+    assert metrics(portfolio)["Share of the top 2"] == "83%"  # 1800 / 2160
+    assert "**Top 2 = 83% of revenue; the other 2 accounts = 17%.**" in [m.value for m in portfolio.markdown]
+
+
+def test_rolling_up_subsidiaries_changes_every_figure(portfolio):
+    portfolio.number_input(key="portfolio_n").set_value(1).run()
+    assert metrics(portfolio)["Share of the top 1"] == "56%"  # 1200 / 2160
+    portfolio.toggle(key="portfolio_rollup").set_value(True).run()
+    assert metrics(portfolio)["Share of the top 1"] == "58%"  # (1200 + 60) / 2160
+
+
+def test_concentration_flags_are_listed(portfolio):
+    warning = portfolio.warning[0].value
+    assert "The largest account holds 56% of revenue (risk above 10%)." in warning
+    assert "The top 3 accounts hold 97% of revenue (risk above 25%)." in warning
+
+
+def test_presentation_mode_walks_through_the_top_accounts(portfolio):
+    portfolio.number_input(key="portfolio_n").set_value(2).run()
+    portfolio.toggle(key="portfolio_present").set_value(True).run()
+    assert portfolio.title[-1].value == "Top 2 accounts: 83% of revenue"
+    portfolio.button(key="portfolio_next").click().run()
+    assert portfolio.title[-1].value == "1. Alpha"
+    portfolio.button(key="portfolio_next").click().run()
+    assert portfolio.title[-1].value == "2. Beta"
+    portfolio.button(key="portfolio_previous").click().run()
+    assert portfolio.title[-1].value == "1. Alpha"
