@@ -76,3 +76,12 @@ def test_page_refuses_a_role_that_may_not_see_it(app_as, username, page):
 def test_page_refuses_a_visitor_who_is_not_logged_in(app_as, page):
     at = app_as(None, f"pages/{page}.py")
     assert [e.value for e in at.error] == ["Not permitted: please log in first."]
+
+
+def test_app_refuses_to_start_in_production_with_demo_credentials(app_env, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SAM_MODE", "production")
+    at = AppTest.from_file("app.py", default_timeout=60).run()
+    assert at.error[0].value.startswith("The app cannot start: Production mode needs its own cookie key")
+    assert not at.text_input  # no login form

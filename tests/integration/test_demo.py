@@ -1,0 +1,94 @@
+"""The demo generator keeps the promises the README and issue make about its shape."""
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from sam_core.demo import demo_workbook, load_demo
+from sam_core.health import account_overview
+from sam_core.portfolio import account_revenue, concentration
+from sam_core.relationships import relationship_summary
+from sam_core.storage import connect
+
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    con = connect(":memory:")
+    result = load_demo(con, TODAY)
+    yield con, result
+    con.close()
+
+
+def count(con, sql: str) -> int:
+    return con.execute(sql).fetchall()[0][0]
+
+
+def test_generator_is_deterministic():
+    first, second = demo_workbook(TODAY), demo_workbook(TODAY)
+    assert all(first[name].equals(second[name]) for name in first)
+
+
+def test_demo_loads_without_errors_or_warnings(demo):
+    _, result = demo
+    assert result.validation.report.filter(pl.col("severity") != "info").height == 0
+
+
+def test_about_440_accounts_and_24_months_of_financials(demo):
+    con, _ = demo
+    assert count(con, "SELECT count(*) FROM accounts") == 440
+    assert count(con, "SELECT count(DISTINCT period) FROM financials") == 24
+    assert count(con, "SELECT max(period) FROM financials WHERE period >= DATE '2026-10-01'") is not None
+
+
+def test_top_20_hold_90_to_95_percent_of_revenue(demo):
+    con, _ = demo
+    share = concentration(account_revenue(con, as_of=TODAY), 20).top_share
+    assert 0.90 <= share <= 0.95
+
+
+def test_strategic_accounts_have_people_teams_and_relationships(demo):
+    con, _ = demo
+    strategic = count(con, "SELECT count(*) FROM accounts WHERE strategic")
+    assert strategic >= 20
+    for table in ("stakeholders", "team", "relationships", "engagements"):
+        covered = count(con, f"SELECT count(DISTINCT account_id) FROM {table}")  # sql-ok: test
+        assert covered == strategic, table
+
+
+def test_some_accounts_are_single_threaded_and_some_decision_makers_uncovered(demo):
+    con, _ = demo
+    summary = relationship_summary(con)
+    assert summary["single_threaded"].sum() >= 2
+    assert summary.filter(pl.col("coverage") < 1).height >= 3
+    assert summary.filter(~pl.col("executive_aligned")).height >= 2
+
+
+def test_sponsor_cadence_has_compliant_and_overdue_accounts(demo):
+    con, _ = demo
+    cadence = account_overview(con, as_of=TODAY)["cadence"].value_counts()
+    statuses = dict(cadence.iter_rows())
+    assert statuses["compliant"] >= 5 and statuses["overdue"] >= 3
+
+
+def test_two_years_of_engagements_two_survey_waves_with_comments(demo):
+    con, _ = demo
+    first, last = con.execute("SELECT min(date), max(date) FROM engagements WHERE status = 'held'").fetchall()[0]
+    assert (last - first).days >= 600
+    assert count(con, "SELECT count(DISTINCT wave) FROM surveys") == 2
+    assert count(con, "SELECT count(*) FROM surveys WHERE comment IS NOT NULL") >= 50
+    assert count(con, "SELECT count(*) FROM survey_answers") > 0
+
+
+def test_evidence_and_actions_some_of_them_overdue(demo):
+    con, _ = demo
+    assert count(con, "SELECT count(*) FROM evidence") >= 100
+    assert count(con, f"SELECT count(*) FROM actions WHERE status IN ('open', 'in_progress') AND due < DATE '{TODAY}'") >= 5  # sql-ok: test
+
+
+def test_self_assessments_of_two_business_units(demo):
+    con, _ = demo
+    assert count(con, "SELECT count(DISTINCT scope) FROM assessments") == 2
