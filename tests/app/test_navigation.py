@@ -82,6 +82,7 @@ def test_app_refuses_to_start_in_production_with_demo_credentials(app_env, monke
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("SAM_MODE", "production")
-    at = AppTest.from_file("app.py", default_timeout=60).run()
+    monkeypatch.setenv("SAM_USERS_FILE", "config/users.demo.yaml")
+    at = AppTest.from_file("../../app.py", default_timeout=60).run()
     assert at.error[0].value.startswith("The app cannot start: Production mode needs its own cookie key")
     assert not at.text_input  # no login form
