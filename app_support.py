@@ -10,7 +10,10 @@ import jwt
 import polars as pl
 import streamlit as st
 
+from sam_core import formatting
+from sam_core.brief import account_brief
 from sam_core.errors import SamError
+from sam_core.exports import brief_pdf, brief_xlsx, deck_pptx
 from sam_core.headline import headline
 from sam_core.health import account_overview
 from sam_core.portfolio import monthly_revenue, revenue_trend
@@ -130,22 +133,13 @@ def header(title: str, caption: str | None = None) -> None:
         st.caption(caption)
 
 
-def money(value: float | None, currency: str | None = None) -> str:
-    """12_345_678 -> '€12.3m' (EUR), 'USD 12.3m' for currencies without a symbol here."""
-    if value is None:
-        return "–"
-    currency = currency or settings().currency
-    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency + " ")
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if value >= limit:
-            return f"{sign}{symbol}{value / limit:,.1f}{suffix}"
-    return f"{sign}{symbol}{value:,.0f}"
+def money(value: float | None) -> str:
+    """Money in the configured currency, e.g. '€12.3m'."""
+    return formatting.money(value, settings().currency)
 
 
-def long_date(d: date | None) -> str:
-    return d.strftime("%-d %b %Y") if d else "–"
+percent = formatting.percent
+long_date = formatting.long_date
 
 
 # -- cached aggregates: keyed on the data version, so a load shows at once ------------
@@ -190,10 +184,6 @@ def _sparklines(key: tuple, as_of: date, rollup: bool, ids: tuple[str, ...], _co
 
 def sparklines(as_of: date, rollup: bool, ids: list[str]):
     return _sparklines(data_key(), as_of, rollup, tuple(ids), db())
-
-
-def percent(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{value:.{digits}%}"
 
 
 # -- the account table, shared by the Portfolio page and its exports ------------------
@@ -241,3 +231,36 @@ def account_table_style(table: pl.DataFrame):
     frame = table.select(ACCOUNT_TABLE_COLUMNS + ["account_id"]).to_pandas()
     return frame.style.map(lambda v: _BAND_STYLE.get(v, ""), subset=["health_band"]).map(
         lambda v: _CADENCE_STYLE.get(v, ""), subset=["cadence"])
+
+
+# -- downloads, built when clicked on their own cursor (they run beside the script) ----
+
+def brief_download(account_id: str, as_of: date, rollup: bool, kind: str):
+    """A callable that builds the account's one-page brief as 'pdf' or 'xlsx'."""
+    currency, key = settings().currency, data_key()
+
+    def build() -> bytes:
+        con = connection().cursor()
+        try:
+            brief = account_brief(con, _overview(key, as_of, rollup, con), account_id, as_of=as_of)
+            return brief_pdf(brief, currency=currency) if kind == "pdf" else brief_xlsx(brief)
+        finally:
+            con.close()
+
+    return build
+
+
+def deck_download(as_of: date, rollup: bool, n: int):
+    """A callable that builds the meeting deck: summary slide, then one slide per top-N account."""
+    currency, key = settings().currency, data_key()
+
+    def build() -> bytes:
+        con = connection().cursor()
+        try:
+            overview = _overview(key, as_of, rollup, con)
+            briefs = [account_brief(con, overview, a, as_of=as_of) for a in overview["account_id"].head(n)]
+            return deck_pptx(_headline(key, as_of, rollup, n, con), overview, briefs, currency=currency)
+        finally:
+            con.close()
+
+    return build

@@ -83,10 +83,13 @@ event = st.dataframe(
     ui.account_table_style(table), hide_index=True, on_select="rerun", selection_mode="single-row", key="portfolio_table",
     column_order=ui.ACCOUNT_TABLE_COLUMNS, column_config=ui.account_table_config(),
 )
-st.download_button("Download the table (Excel)", export_bytes({f"Top {n} accounts": table}),
-                   file_name=f"top-{n}-accounts-{as_of}.xlsx", icon=":material/download:", key="portfolio_export")
+left, right = st.columns(2)
+left.download_button("Download the table (Excel)", export_bytes({f"Top {n} accounts": table}),
+                     file_name=f"top-{n}-accounts-{as_of}.xlsx", icon=":material/download:", key="portfolio_export")
+right.download_button("Meeting deck (PowerPoint)", ui.deck_download(as_of, rollup, n), file_name=f"top-{n}-accounts-{as_of}.pptx",
+                      icon=":material/slideshow:", key="portfolio_deck", on_click="ignore")
 
-st.subheader("Account health explained")
+st.subheader("Account: health explained and one-page brief")
 names = dict(zip(table["account_id"], table["account_name"]))
 chosen_rows = event.selection.rows if event else []
 default = table["account_id"][chosen_rows[0]] if chosen_rows else st.session_state.get("sam_account")
@@ -98,6 +101,12 @@ if account:
     text, chart = st.columns([1, 2])
     text.metric("Health", "–" if row["health"] is None else f"{row['health']:.0f} / 100", row["health_band"], delta_color="off")
     text.caption("Parts without data for this account are left out and the other weights rescaled.")
+    pdf, xlsx = text.columns(2)
+    stem = f"brief-{account}-{as_of}"
+    pdf.download_button("Brief (PDF)", ui.brief_download(account, as_of, rollup, "pdf"), file_name=f"{stem}.pdf",
+                        icon=":material/picture_as_pdf:", key="portfolio_brief_pdf", on_click="ignore")
+    xlsx.download_button("Brief (Excel)", ui.brief_download(account, as_of, rollup, "xlsx"), file_name=f"{stem}.xlsx",
+                         icon=":material/table:", key="portfolio_brief_xlsx", on_click="ignore")
     for page, label in (("pages/relationship_map.py", "Relationship map"), ("pages/sponsor_cadence.py", "Sponsor cadence"), ("pages/loyalty.py", "Loyalty")):
         text.page_link(page, label=f"{label} of {row['account_name']}", icon=":material/arrow_forward:")
     chart.altair_chart(charts.health_parts_chart(health_parts(row)), width="stretch")

@@ -25,6 +25,8 @@ def workbook_bytes(sheets: dict[str, list], *, title_rows: dict[str, list[str]] 
             for j, value in enumerate(row):
                 if isinstance(value, (date, datetime)):
                     ws.write_datetime(offset + i, j, datetime(value.year, value.month, value.day), date_format)
+                elif isinstance(value, str):
+                    ws.write_string(offset + i, j, value)  # never a formula
                 elif value is not None:
                     ws.write(offset + i, j, value)
     book.close()

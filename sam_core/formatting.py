@@ -1,0 +1,27 @@
+"""How figures are written for people: money in compact form, percentages, dates."""
+from __future__ import annotations
+
+from datetime import date
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
+def money(value: float | None, currency: str = "EUR", *, symbol: bool = True) -> str:
+    """12_345_678 -> '€12.3m' ('EUR 12.3m' without symbols, for fonts that lack them)."""
+    if value is None:
+        return "–"
+    mark = SYMBOLS.get(currency, currency + " ") if symbol else currency + " "
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if value >= limit:
+            return f"{sign}{mark}{value / limit:,.1f}{suffix}"
+    return f"{sign}{mark}{value:,.0f}"
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:.{digits}%}"
+
+
+def long_date(d: date | None) -> str:
+    return f"{d.day} {d:%b %Y}" if d else "–"

@@ -1,0 +1,83 @@
+"""The one-page brief (PDF, Excel), the meeting deck and table exports, on the hand-worked program."""
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pypdf
+import pytest
+from portfolio_fixture import AS_OF, SHEETS
+from pptx import Presentation
+
+from sam_core.brief import account_brief
+from sam_core.exports import brief_pdf, brief_xlsx, deck_pptx
+from sam_core.headline import headline
+from sam_core.health import account_overview
+from sam_core.permissions import User
+from sam_core.uploads import load_files
+from sam_core.workbook import export_bytes
+
+ADMIN = User("admin", "Admin", "admin")
+
+
+@pytest.fixture
+def program(db, make_workbook):
+    load_files(db, [("program.xlsx", make_workbook(SHEETS))], user=ADMIN)
+    return db, account_overview(db, as_of=AS_OF)
+
+
+def pdf_text(content: bytes) -> tuple[int, str]:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return len(reader.pages), reader.pages[0].extract_text()
+
+
+def test_brief_pdf_is_one_page_with_the_accounts_figures(program):
+    con, overview = program
+    pages, text = pdf_text(brief_pdf(account_brief(con, overview, "A1", as_of=AS_OF), currency="EUR"))
+    assert pages == 1
+    for expected in (
+        "Alpha",
+        "T12M revenue EUR 1.2k (25.0% on the previous 12 months), margin 30.0%, share of wallet 60%, tier A, rank 1.",
+        "75/100 (healthy)",
+        "Cara CEO - executive (decision maker): covered by Sam Sponsor (4)",
+        "Dan CFO - senior: NOT COVERED",
+        "Last: 1 Mar 2026, site visit.",
+        "loyalty index 81, NPS +33, 3 respondents",
+        "Call back - Ann AM, due 1 Jun 2026 (OVERDUE)",
+    ):
+        assert expected in text
+
+
+def test_brief_pdf_stays_on_one_page_when_the_lists_are_long(program):
+    con, overview = program
+    brief = account_brief(con, overview, "A1", as_of=AS_OF)
+    long = brief.__class__(**{**brief.__dict__, "revenue_trend": brief.revenue_trend,
+                              "actions": brief.actions.sample(200, with_replacement=True, seed=1)})
+    assert pdf_text(brief_pdf(long, currency="EUR"))[0] == 1
+
+
+def test_brief_xlsx_has_a_sheet_per_section(program):
+    con, overview = program
+    book = openpyxl.load_workbook(io.BytesIO(brief_xlsx(account_brief(con, overview, "A1", as_of=AS_OF))))
+    assert book.sheetnames == ["Summary", "Health", "Stakeholders", "Comments", "Open actions", "Opportunities", "Revenue trend"]
+    assert [c.value for c in book["Revenue trend"]["B"]][1:] == [100.0] * 12
+
+
+def test_deck_has_a_summary_slide_and_one_slide_per_top_account(program):
+    con, overview = program
+    briefs = [account_brief(con, overview, a, as_of=AS_OF) for a in ("A1", "A2")]
+    deck = Presentation(io.BytesIO(deck_pptx(headline(con, overview, as_of=AS_OF, n=2), overview, briefs, currency="EUR")))
+    titles = [slide.shapes[0].text_frame.text for slide in deck.slides]
+    assert titles == ["Top 2 accounts: 83% of revenue", "1. Alpha", "2. Beta"]
+    assert any(shape.shape_type == 13 for shape in deck.slides[0].shapes)  # the Pareto chart picture
+
+
+@pytest.mark.parametrize("dangerous", ["=1+2", "+SUM(A1:A2)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")"])
+def test_exported_text_that_looks_like_a_formula_stays_text(db, make_workbook, dangerous):
+    sheets = {"Accounts": [{"account_id": "A1", "account_name": dangerous, "account_manager": "Ann"}],
+              "Financials": [{"account_id": "A1", "period": "2026-06", "revenue": 10}]}
+    load_files(db, [("x.xlsx", make_workbook(sheets))], user=ADMIN)
+    book = openpyxl.load_workbook(io.BytesIO(export_bytes({"Top": account_overview(db, as_of=AS_OF)})))
+    header = [c.value for c in book["Top"][1]]
+    cell = book["Top"].cell(row=2, column=header.index("account_name") + 1)
+    assert (cell.value, cell.data_type) == (dangerous, "s")
