@@ -198,6 +198,11 @@ _BAND_STYLE = {"healthy": "background-color: #e3f1e4; color: #1b5e20", "watch": 
 _CADENCE_STYLE = {"overdue": _BAND_STYLE["at risk"], "due soon": _BAND_STYLE["watch"], "compliant": _BAND_STYLE["healthy"]}
 
 
+def health_badge(band: str | None) -> str:
+    colour = {"healthy": "green", "watch": "orange", "at risk": "red"}.get(band or "", "gray")
+    return f":{colour}-badge[{band or 'no data'}]"
+
+
 def account_table_config() -> dict:
     cc = st.column_config
     return {

@@ -53,7 +53,8 @@ def _account(row: dict) -> None:
     st.title(f"{row['rank']}. {row['account_name']}")
     cols = st.columns(4)
     cols[0].metric("Revenue, last 12 months", ui.money(row["revenue"]), ui.percent(row["growth"], 1))
-    cols[1].metric("Health", "–" if row["health"] is None else f"{row['health']:.0f}", row["health_band"], delta_color="off")
+    cols[1].metric("Health", "–" if row["health"] is None else f"{row['health']:.0f}")
+    cols[1].markdown(ui.health_badge(row["health_band"]))
     cols[2].metric("Loyalty index", "–" if row["loyalty_index"] is None else f"{row['loyalty_index']:.0f}",
                    None if row["respondents"] is None else f"{row['respondents']} respondents", delta_color="off")
     cols[3].metric("Cadence", row["cadence"])

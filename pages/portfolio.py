@@ -60,7 +60,7 @@ st.subheader("Revenue concentration")
 chart, tiers = st.columns([5, 2])
 chart.altair_chart(charts.pareto_chart(overview, n), width="stretch")
 tier_table = overview.group_by("tier").agg(pl.len().alias("accounts"), (pl.col("share").sum() * 100).alias("share")).sort("tier")
-tiers.dataframe(tier_table, hide_index=True, column_config={"share": st.column_config.ProgressColumn("share", format="%.0f%%", min_value=0, max_value=100)})
+tiers.dataframe(tier_table, hide_index=True, column_config={"share": st.column_config.NumberColumn("share of revenue", format="%.0f%%")})
 tiers.caption("A: the accounts making the first 80% of revenue; B: the next 15%; C: the rest.")
 
 st.subheader("Trends")
@@ -81,6 +81,7 @@ table = top.filter([pl.col(col).is_in(chosen) for col, chosen in filters.items()
 table = table.join(ui.sparklines(as_of, rollup, table["account_id"].to_list()), on="account_id", how="left")
 event = st.dataframe(
     ui.account_table_style(table), hide_index=True, on_select="rerun", selection_mode="single-row", key="portfolio_table",
+    height=min(35 * (table.height + 1) + 3, 740),
     column_order=ui.ACCOUNT_TABLE_COLUMNS, column_config=ui.account_table_config(),
 )
 left, right = st.columns(2)
@@ -99,7 +100,8 @@ if account:
     st.session_state["sam_account"] = account
     row = table.filter(pl.col("account_id") == account).row(0, named=True)
     text, chart = st.columns([1, 2])
-    text.metric("Health", "–" if row["health"] is None else f"{row['health']:.0f} / 100", row["health_band"], delta_color="off")
+    text.metric("Health", "–" if row["health"] is None else f"{row['health']:.0f} / 100")
+    text.markdown(ui.health_badge(row["health_band"]))
     text.caption("Parts without data for this account are left out and the other weights rescaled.")
     pdf, xlsx = text.columns(2)
     stem = f"brief-{account}-{as_of}"
