@@ -12,6 +12,7 @@ import streamlit as st
 
 from sam_core import formatting
 from sam_core.brief import account_brief
+from sam_core.demo import demo_workbook_bytes
 from sam_core.errors import SamError
 from sam_core.exports import brief_pdf, brief_xlsx, deck_pptx
 from sam_core.headline import headline
@@ -269,3 +270,16 @@ def deck_download(as_of: date, rollup: bool, n: int):
             con.close()
 
     return build
+
+
+def read_once(digest: str, read):
+    """The raw sheets of the current upload, read once per set of files (by their hash)."""
+    cached = st.session_state.get("upload_raw")
+    if cached is None or cached[0] != digest:
+        st.session_state["upload_raw"] = (digest, read())
+    return st.session_state["upload_raw"][1]
+
+
+def example_workbook() -> bytes:
+    """The demo workbook, as a filled example of the template."""
+    return demo_workbook_bytes(date.today())

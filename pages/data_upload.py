@@ -1,9 +1,121 @@
-"""Data upload: download the template, upload a workbook, review the validation report, commit or roll back."""
+"""Data upload: template, mapping of real exports, validation report, change preview, commit, history and rollback."""
+from datetime import date
+
+import polars as pl
 import streamlit as st
 
 import app_support as ui
+import upload_views as views
+from sam_core.errors import ConflictError, PermissionDenied, SamError, ValidationFailed, WorkbookError
+from sam_core.mapping import apply, remember, remembered_mappings
+from sam_core.permissions import can
+from sam_core.reader import SPREADSHEET_SUFFIXES, read_files
+from sam_core.uploads import (changed_values, changes_by_account, files_sha256, later_uploads, load_sheets, preview_changes,
+                              rollback, upload_accounts, upload_history)
+from sam_core.validation import validate
+from sam_core.workbook import export_bytes, template_bytes
 
-ui.header("Data upload", "Download the template, upload a workbook, review the validation report, commit or roll back.")
+ui.header("Data upload", "Download the template, upload workbooks, check the report and the changes, then commit.")
 user = ui.guard("data_upload")
+settings, con = ui.settings(), ui.db()
 
-st.info("This view is being built; the data behind it is loaded and checked.")
+if done := st.session_state.pop("upload_done", None):
+    st.success(done, icon=":material/check_circle:")
+load_tab, history_tab = st.tabs(["Upload", "History"])
+
+
+def upload() -> None:
+    left, right = st.columns(2)
+    left.download_button("Empty template (Excel)", template_bytes(), "sam-template.xlsx", icon=":material/download:", key="upload_template")
+    right.download_button("Filled example (demo data)", ui.example_workbook, "sam-example.xlsx", icon=":material/download:",
+                          key="upload_example", on_click="ignore")
+    uploaded = st.file_uploader("Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV files, one per sheet",
+                                type=[s.lstrip(".") for s in SPREADSHEET_SUFFIXES], accept_multiple_files=True,
+                                key=f"upload_files_{st.session_state.get('upload_round', 0)}")
+    if not uploaded:
+        return
+    files = [(f.name, f.getvalue()) for f in uploaded]
+    size = sum(len(content) for _, content in files) / 2**20
+    if size > settings.max_upload_mb:
+        st.error(f"The upload is {size:,.1f} MB, over the limit of {settings.max_upload_mb} MB (setting SAM_MAX_UPLOAD_MB). Nothing was read.")
+        return
+    try:
+        raws = ui.read_once(files_sha256(files), lambda: read_files(files))
+    except WorkbookError as exc:
+        st.error(str(exc))
+        return
+    st.subheader("1. What each sheet holds")
+    remembered = remembered_mappings(con)
+    mappings = [views.mapping_editor(i, raw, remembered) for i, raw in enumerate(raws)]
+    sheets = [s for s in (apply(raw, m) for raw, m in zip(raws, mappings)) if s is not None]
+    validation = validate(sheets, con=con, user=user, date_order=settings.date_order)
+
+    st.subheader("2. Validation report")
+    errors = validation.errors.height
+    (st.error if errors else st.success)(validation.summary())
+    views.report_table(validation.report)
+    st.download_button("Download the report (Excel)", export_bytes({"Report": validation.report}), "validation-report.xlsx",
+                       icon=":material/download:", key="upload_report_download")
+    if errors or not validation.sheets:
+        st.info("Fix the errors in the file (or the mapping above) and upload it again; nothing has been changed.")
+        return
+
+    st.subheader("3. What will change")
+    st.dataframe(preview_changes(con, validation), hide_index=True)
+    by_account = changes_by_account(con, validation)
+    st.caption(f"The upload touches {by_account['account_id'].n_unique():,} accounts.")
+    with st.expander("Per account, and the changed values"):
+        st.dataframe(by_account, hide_index=True, width="stretch", height=300)
+        sheet = st.selectbox("Changed values of", list(validation.sheets), key="upload_changed_sheet")
+        st.dataframe(changed_values(con, validation, sheet), hide_index=True, width="stretch")
+
+    if st.button("Commit the upload", type="primary", key="upload_commit", icon=":material/cloud_upload:"):
+        with st.status("Loading…", expanded=True) as status:
+            try:
+                result = load_sheets(con, sheets, user=user, file_name=", ".join(n for n, _ in files),
+                                     sha256=files_sha256(files), date_order=settings.date_order)
+                remember(con, mappings, user_name=user.username)
+            except (ValidationFailed, PermissionDenied, ConflictError) as exc:
+                status.update(label="Nothing was loaded", state="error")
+                st.error(str(exc))
+                return
+            status.update(label="Loaded", state="complete")
+        counts = result.changes.select(pl.col("added", "changed", "removed").sum()).row(0)
+        st.session_state["upload_done"] = (f"Upload {result.upload_id} loaded: {counts[0]:,} rows added, {counts[1]:,} changed, "
+                                           f"{counts[2]:,} removed. The dashboards show it now.")
+        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+        st.rerun()
+
+
+def history() -> None:
+    uploads = upload_history(con)
+    if uploads.is_empty():
+        st.info("No uploads yet.")
+        return
+    st.dataframe(uploads, hide_index=True, width="stretch", key="upload_history_table",
+                 column_config={"uploaded_at": st.column_config.DatetimeColumn("uploaded (UTC)", format="YYYY-MM-DD HH:mm"),
+                                "sha256": st.column_config.TextColumn("sha256", width="small")})
+    chosen = st.selectbox("Upload", uploads["upload_id"].to_list(), key="upload_history_chosen",
+                          format_func=lambda u: f"{u}: " + " ".join(str(v or "") for v in uploads.filter(pl.col("upload_id") == u)
+                                                                   .select("kind", "file_name", "user_name").row(0)))
+    st.dataframe(upload_accounts(con, chosen), hide_index=True, height=200, key="upload_history_accounts")
+    if not can(user, "rollback"):
+        st.caption("Only an admin can roll an upload back.")
+        return
+    later = later_uploads(con, chosen)
+    if later:
+        st.warning(f"Uploads {', '.join(map(str, later))} changed the same accounts later; roll those back first.")
+    if st.button(f"Roll back upload {chosen}", key="upload_rollback", disabled=bool(later), icon=":material/undo:"):
+        try:
+            new_id = rollback(con, chosen, user=user)
+        except SamError as exc:
+            st.error(str(exc))
+            return
+        st.session_state["upload_done"] = f"Upload {chosen} was rolled back (recorded as upload {new_id})."
+        st.rerun()
+
+
+with load_tab:
+    upload()
+with history_tab:
+    history()

@@ -100,8 +100,17 @@ def _add_assessments_v2(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_source_mappings_v3(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """CREATE TABLE source_mappings (
+            signature VARCHAR PRIMARY KEY, source_sheet VARCHAR, mapping VARCHAR NOT NULL,
+            saved_by VARCHAR, saved_at TIMESTAMP
+        )"""
+    )
+
+
 # Append a function to migrate; never edit one that has shipped.
-MIGRATIONS = (_create_v1, _add_assessments_v2)
+MIGRATIONS = (_create_v1, _add_assessments_v2, _add_source_mappings_v3)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

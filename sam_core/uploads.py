@@ -17,7 +17,7 @@ from . import contract as c
 from .dates import MONTH_FIRST
 from .errors import ConflictError, NotFound, ValidationFailed
 from .permissions import User, ensure
-from .reader import read_files
+from .reader import RawSheet, read_files
 from .storage import WRITE_LOCK, bump_data_version, transaction
 from .validation import ROW, Validation, validate
 
@@ -39,19 +39,31 @@ def check_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], 
 
 def load_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], *, user: User,
                date_order: str = MONTH_FIRST, kind: str = UPLOAD) -> LoadResult:
-    """Validate and load files in one transaction. Raises ValidationFailed (nothing changed)
-    when the report has an error, PermissionDenied when the role may not upload."""
+    """Read, validate and load files in one transaction (see `load_sheets`)."""
+    ensure(user, "upload")
+    return load_sheets(con, read_files(files), user=user, file_name=", ".join(name for name, _ in files),
+                       sha256=files_sha256(files), date_order=date_order, kind=kind)
+
+
+def files_sha256(files: list[tuple[str, bytes]]) -> str:
+    """The hash recorded for an upload: of the one file, or of the files in order."""
+    return hashlib.sha256(b"".join(content for _, content in files)).hexdigest()
+
+
+def load_sheets(con: duckdb.DuckDBPyConnection, raw_sheets: list[RawSheet], *, user: User, file_name: str, sha256: str,
+                date_order: str = MONTH_FIRST, kind: str = UPLOAD) -> LoadResult:
+    """Validate raw sheets against the database as it is now and load them in one
+    transaction. Raises ValidationFailed (nothing changed) when the report has an error,
+    PermissionDenied when the role may not upload."""
     ensure(user, "upload")
     with WRITE_LOCK:
-        validation = check_files(con, files, user=user, date_order=date_order)
+        validation = validate(raw_sheets, con=con, user=user, date_order=date_order)
         if not validation.ok:
             n = validation.errors.height
             raise ValidationFailed(f"The workbook has {n:,} error{'s' if n != 1 else ''}; nothing was loaded.", validation.report)
         if not validation.sheets:
             raise ValidationFailed("The workbook holds no rows to load (no contract sheet with data); nothing was loaded.", validation.report)
-        file_name = ", ".join(name for name, _ in files)
-        digest = hashlib.sha256(b"".join(content for _, content in files)).hexdigest()
-        upload_id, changes = _commit(con, validation, user=user, file_name=file_name, sha256=digest, kind=kind)
+        upload_id, changes = _commit(con, validation, user=user, file_name=file_name, sha256=sha256, kind=kind)
     return LoadResult(upload_id, changes, validation)
 
 
@@ -158,15 +170,9 @@ def rollback(con: duckdb.DuckDBPyConnection, upload_id: int, *, user: User) -> i
             raise ConflictError(f"Upload {upload_id} was already rolled back (by {rolled_back_by}).")
         if kind == ROLLBACK:
             raise ConflictError(f"Upload {upload_id} is itself a rollback; upload the workbook again instead.")
-        later = con.execute(
-            """SELECT min(u.upload_id) FROM upload_scope s
-               JOIN upload_scope l ON l.sheet = s.sheet AND l.account_id = s.account_id AND l.upload_id > s.upload_id
-               JOIN uploads u ON u.upload_id = l.upload_id
-               WHERE s.upload_id = ? AND u.rolled_back_by IS NULL AND u.kind <> 'rollback'""",
-            [upload_id],
-        ).fetchall()[0][0]
-        if later is not None:
-            raise ConflictError(f"Upload {later} changed the same accounts later; roll back upload {later} first.")
+        later = later_uploads(con, upload_id)
+        if later:
+            raise ConflictError(f"Upload {later[-1]} changed the same accounts later; roll back upload {later[-1]} first.")
         with transaction(con):
             new_id = _new_upload(con, kind=ROLLBACK, user=user, file_name=None, sha256=None, rollback_of=upload_id)
             sheets = [r[0] for r in con.execute("SELECT DISTINCT sheet FROM upload_scope WHERE upload_id = ?", [upload_id]).fetchall()]
@@ -195,3 +201,75 @@ def upload_history(con: duckdb.DuckDBPyConnection, *, limit: int = 200) -> pl.Da
            GROUP BY ALL ORDER BY u.upload_id DESC LIMIT ?""",
         params=[limit],
     ).pl()
+
+
+def changes_by_account(con: duckdb.DuckDBPyConnection, validation: Validation) -> pl.DataFrame:
+    """What loading would do, per sheet and account: rows added, changed and removed."""
+    parts = []
+    for name, data in validation.sheets.items():
+        sheet = data.sheet
+        incoming = _incoming(data)
+        cols = ", ".join(f'"{n}"' for n in sheet.column_names) + ", extras"
+        keys = ", ".join(f'"{k}"' for k in sheet.key)
+        con.register("incoming_rows", incoming)
+        try:
+            old = f"(SELECT {cols} FROM {sheet.table} WHERE account_id IN (SELECT account_id FROM incoming_rows))"  # sql-ok
+            parts.append(con.sql(
+                f"""WITH added AS (SELECT account_id, count(*) AS n FROM incoming_rows ANTI JOIN {old} o USING ({keys}) GROUP BY 1),
+                         removed AS (SELECT account_id, count(*) AS n FROM {old} o ANTI JOIN incoming_rows USING ({keys}) GROUP BY 1),
+                         same AS (SELECT account_id, count(*) AS n FROM (SELECT {cols} FROM incoming_rows INTERSECT ALL SELECT * FROM {old}) GROUP BY 1),
+                         kept AS (SELECT account_id, count(*) AS n FROM incoming_rows SEMI JOIN {old} o USING ({keys}) GROUP BY 1),
+                         touched AS (SELECT DISTINCT account_id FROM incoming_rows)
+                  SELECT ? AS sheet, t.account_id, coalesce(a.n, 0) AS added, coalesce(k.n, 0) - coalesce(s.n, 0) AS changed,
+                         coalesce(r.n, 0) AS removed
+                  FROM touched t LEFT JOIN added a USING (account_id) LEFT JOIN removed r USING (account_id)
+                  LEFT JOIN same s USING (account_id) LEFT JOIN kept k USING (account_id)
+                  ORDER BY t.account_id""",  # sql-ok: names from the contract
+                params=[name]).pl())
+        finally:
+            con.unregister("incoming_rows")
+    schema = {"sheet": pl.String, "account_id": pl.String, "added": pl.Int64, "changed": pl.Int64, "removed": pl.Int64}
+    return pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
+
+
+def changed_values(con: duckdb.DuckDBPyConnection, validation: Validation, sheet_name: str, *, limit: int = 2000) -> pl.DataFrame:
+    """For rows an upload would change: key, column, value now and value after."""
+    data = validation.sheets[sheet_name]
+    sheet = data.sheet
+    incoming = _incoming(data)
+    con.register("incoming_rows", incoming)
+    try:
+        old = con.sql(f"SELECT * FROM {sheet.table} WHERE account_id IN (SELECT account_id FROM incoming_rows)").pl()  # sql-ok
+    finally:
+        con.unregister("incoming_rows")
+    key = list(sheet.key)
+    joined = incoming.join(old.cast(incoming.schema), on=key, how="inner", suffix="__now")
+    columns = [c for c in incoming.columns if c not in key]
+    long = pl.concat([
+        joined.filter(pl.col(col).ne_missing(pl.col(f"{col}__now"))).select(
+            pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=" / ").alias("key"),
+            pl.lit(col).alias("column"),
+            pl.col(f"{col}__now").cast(pl.String).alias("now"),
+            pl.col(col).cast(pl.String).alias("after"),
+        )
+        for col in columns
+    ]) if columns else pl.DataFrame(schema={"key": pl.String, "column": pl.String, "now": pl.String, "after": pl.String})
+    return long.sort("key").head(limit)
+
+
+def later_uploads(con: duckdb.DuckDBPyConnection, upload_id: int) -> list[int]:
+    """Uploads after `upload_id`, not rolled back, that touched the same sheet and account."""
+    rows = con.execute(
+        """SELECT DISTINCT u.upload_id FROM upload_scope s
+           JOIN upload_scope l ON l.sheet = s.sheet AND l.account_id = s.account_id AND l.upload_id > s.upload_id
+           JOIN uploads u ON u.upload_id = l.upload_id
+           WHERE s.upload_id = ? AND u.rolled_back_by IS NULL AND u.kind <> 'rollback' ORDER BY 1""",
+        [upload_id],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def upload_accounts(con: duckdb.DuckDBPyConnection, upload_id: int) -> pl.DataFrame:
+    """The accounts an upload touched, per sheet."""
+    return con.sql("SELECT sheet, account_id FROM upload_scope WHERE upload_id = ? ORDER BY sheet, account_id",
+                   params=[upload_id]).pl()

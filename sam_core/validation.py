@@ -114,6 +114,7 @@ def validate(raw_sheets: list[RawSheet], *, con: duckdb.DuckDBPyConnection | Non
     user's ownership of accounts. Returns the typed sheets and the full report."""
     report = _Report()
     sheets: dict[str, SheetData] = {}
+    unreadable: set[str] = set()  # contract sheets present but not readable
     answers = None
     for raw in raw_sheets:
         report.file_name = raw.file_name
@@ -129,14 +130,17 @@ def validate(raw_sheets: list[RawSheet], *, con: duckdb.DuckDBPyConnection | Non
             first = sheets[sheet.name]
             report.add(ERROR, sheet.name, f"Sheet '{raw.name}' and sheet '{first.source_name}' in {first.file_name} both hold {sheet.name}; keep one.")
             continue
+        errors_before = sum(p.filter(pl.col("severity") == ERROR).height for p in report.parts)
         parsed = _read_sheet(raw, sheet, report, date_order)
         if parsed is None:
+            if sum(p.filter(pl.col("severity") == ERROR).height for p in report.parts) > errors_before:
+                unreadable.add(sheet.name)
             continue
         data, sheet_answers = parsed
         sheets[sheet.name] = data
         if sheet_answers is not None:
             answers = sheet_answers
-    _check_references(sheets, con, report)
+    _check_references(sheets, con, report, skip_accounts="Accounts" in unreadable)
     if user is not None and user.role != ADMIN:
         _check_ownership(sheets, con, user, report)
     return Validation(sheets, answers, report.frame())
@@ -391,7 +395,7 @@ def _db_frame(con: duckdb.DuckDBPyConnection | None, table: str, columns: list[s
     return con.sql(f"SELECT {cols} FROM {table}").pl()  # sql-ok: names come from the contract
 
 
-def _check_references(sheets: dict[str, SheetData], con, report: _Report) -> None:
+def _check_references(sheets: dict[str, SheetData], con, report: _Report, *, skip_accounts: bool = False) -> None:
     accounts = sheets.get("Accounts")
     known_accounts = pl.concat([
         _db_frame(con, "accounts", ["account_id"])["account_id"],
@@ -399,7 +403,9 @@ def _check_references(sheets: dict[str, SheetData], con, report: _Report) -> Non
     ]).unique()
     for name, data in sheets.items():
         report.file_name = data.file_name
-        if name != "Accounts":
+        if name != "Accounts" and skip_accounts:
+            report.add(WARNING, name, "Account references were not checked: fix the Accounts sheet first.", column="account_id")
+        elif name != "Accounts":
             _report_unknown(report, name, data.rows, "account_id", known_accounts,
                             "Account '{}' is not in the Accounts sheet or the database; add it to Accounts.")
         _check_global_key(con, data, report)

@@ -33,14 +33,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """The app on a free port with no database yet (so the first visit builds the demo data,
-    as on a fresh machine); yields its base URL. The server log is shown if it fails to start."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    db_path = tmp / "sam.duckdb"
+def _start(tmp: Path):
+    """Start the app with no database yet (so the first visit builds the demo data, as on a
+    fresh machine); yields its base URL. The server log is shown if it fails to start."""
     port = free_port()
-    env = {**os.environ, "SAM_DB_PATH": str(db_path), "SAM_MODE": "demo"}
+    env = {**os.environ, "SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
@@ -63,6 +60,18 @@ def server(tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app shared by tests that only read."""
+    yield from _start(tmp_path_factory.mktemp("e2e"))
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """An app of the test module's own, for tests that change data."""
+    yield from _start(tmp_path_factory.mktemp("e2e-own"))
 
 
 @pytest.fixture(scope="session")
@@ -93,11 +102,13 @@ def settle():
 
 
 @pytest.fixture
-def log_in(page, server):
-    """`log_in("executive")`: open the app and log in with the demo password."""
+def log_in(page, request):
+    """`log_in("executive")`: open the app (the module's own server if it uses one) and
+    log in with the demo password."""
+    base = request.getfixturevalue("own_server" if "own_server" in request.fixturenames else "server")
 
     def go(username: str, password: str = "demo") -> Page:
-        page.goto(server)
+        page.goto(base)
         page.get_by_role("textbox", name="Username").fill(username)
         page.get_by_role("textbox", name="Password").fill(password)
         page.get_by_role("button", name="Login").click()
