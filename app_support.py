@@ -18,6 +18,7 @@ from sam_core.exports import brief_pdf, brief_xlsx, deck_pptx
 from sam_core.headline import headline
 from sam_core.health import account_overview
 from sam_core.portfolio import monthly_revenue, revenue_trend
+from sam_core.relationship_map import strategic_relationships
 from sam_core.permissions import ROLE_LABELS, User, can
 from sam_core.settings import Settings, load_settings
 from sam_core.storage import connect, data_version
@@ -62,13 +63,9 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 
 def new_run_cursor() -> duckdb.DuckDBPyConnection:
-    """Called once at the top of each run of app.py: a fresh cursor for this run."""
-    old = st.session_state.get(CURSOR_KEY)
-    if old is not None:
-        try:
-            old.close()
-        except duckdb.Error:
-            pass
+    """Called once at the top of each run of app.py: a fresh cursor for this run. The last
+    run's cursor is not closed here: with fast reruns that run may still be finishing a
+    query on its own thread; it is released when nothing refers to it any more."""
     st.session_state[CURSOR_KEY] = connection().cursor()
     return st.session_state[CURSOR_KEY]
 
@@ -283,3 +280,13 @@ def read_once(digest: str, read):
 def example_workbook() -> bytes:
     """The demo workbook, as a filled example of the template."""
     return demo_workbook_bytes(date.today())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _relationship_accounts(key: tuple, as_of: date, _con) -> pl.DataFrame:
+    return strategic_relationships(_con, as_of=as_of)
+
+
+def relationship_accounts(as_of: date) -> pl.DataFrame:
+    """Accounts with a relationship map, most gaps first (relationship_map.strategic_relationships)."""
+    return _relationship_accounts(data_key(), as_of, db())

@@ -73,3 +73,28 @@ def health_parts_chart(parts: pl.DataFrame, *, height: int = 220) -> alt.Chart:
         color=alt.Color("score:Q", scale=alt.Scale(domain=[0, 50, 100], range=["#c62828", "#f9a825", "#2e7d32"]), legend=None),
         tooltip=["part", alt.Tooltip("score:Q", format=".0f"), "weight", alt.Tooltip("points:Q", format=".1f")],
     ).properties(height=height)
+
+
+ATTITUDE_SCALE = alt.Scale(domain=[-2, -1, 0, 1, 2], range=["#c62828", "#ef9a9a", "#bdbdbd", "#a5d6a7", "#2e7d32"])
+
+
+def power_grid(stakeholders: pl.DataFrame, *, height: int = 360) -> alt.LayerChart:
+    """Influence (1-5) against attitude (-2..+2) per stakeholder; decision makers larger.
+    The top-left quadrant (high influence, negative attitude) is the danger zone."""
+    data = stakeholders.select(
+        "name", "title", pl.col("influence").fill_null(0), pl.col("attitude").fill_null(0),
+        pl.col("decision_maker").fill_null(False).alias("decision maker"),
+        # spread people who share a cell so each stays visible
+        ((pl.int_range(pl.len()).over("influence", "attitude") % 5 - 2) * 0.08).alias("dx"),
+    ).with_columns((pl.col("attitude") + pl.col("dx")).alias("x"))
+    danger = alt.Chart(pl.DataFrame({"x": [-2.5], "x2": [-0.5], "y": [3.5], "y2": [5.5]})).mark_rect(color="#fdecea").encode(
+        x="x:Q", x2="x2:Q", y="y:Q", y2="y2:Q")
+    points = alt.Chart(data).mark_circle(opacity=0.9, stroke="#333", strokeWidth=0.5).encode(
+        x=alt.X("x:Q", title="Attitude (detractor … champion)", scale=alt.Scale(domain=[-2.5, 2.5]), axis=alt.Axis(values=[-2, -1, 0, 1, 2])),
+        y=alt.Y("influence:Q", title="Influence", scale=alt.Scale(domain=[0.5, 5.5]), axis=alt.Axis(values=[1, 2, 3, 4, 5])),
+        color=alt.Color("attitude:Q", scale=ATTITUDE_SCALE, legend=None),
+        size=alt.Size("decision maker:N", scale=alt.Scale(domain=[False, True], range=[120, 420]), title="Decision maker"),
+        tooltip=["name", "title", "influence", "attitude", "decision maker"],
+    )
+    labels = alt.Chart(data).mark_text(dy=-13, fontSize=10).encode(x="x:Q", y="influence:Q", text="name:N")
+    return alt.layer(danger, points, labels).properties(height=height)

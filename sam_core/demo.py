@@ -254,6 +254,8 @@ class _Generator:
                 sid = f"STK-{n:05d}"
                 level = "executive" if k == 0 else ("senior" if k <= 3 else self.pick(("manager", "staff")))
                 reports_to = None if k == 0 else (ids[0] if k <= 3 else ids[self.rnd.randint(1, 3)])
+                if k == count - 1 and self.rnd.random() < 0.15:
+                    reports_to = None  # somebody whose manager nobody knows
                 name = self.person()
                 rows.append({
                     "stakeholder_id": sid, "account_id": a["account_id"], "name": name,
@@ -264,7 +266,8 @@ class _Generator:
                     "reports_to": reports_to, "level": level,
                     "buying_role": "economic" if k == 0 else self.pick(("technical", "user", "coach", "gatekeeper", "influencer")),
                     "influence": 5 if k == 0 else (4 if k <= 3 else self.rnd.randint(1, 3)),
-                    "attitude": self.rnd.randint(-1, 2), "decision_maker": "yes" if k <= 1 else "no",
+                    "attitude": self.rnd.choice((0, 1, 1, 2)) if k <= 3 else self.rnd.randint(-1, 2),
+                    "decision_maker": "yes" if k <= 1 else "no",
                     "email": f"{name.lower().replace(' ', '.')}@{a['account_name'].split()[0].lower()}.example",
                 })
                 ids.append(sid)
@@ -319,7 +322,7 @@ class _Generator:
             if not p.no_executive_alignment and not p.single_threaded:
                 pairs[(sponsor, executive)] = self.rnd.randint(3, 5)
             for (member, sid), strength in pairs.items():
-                stale = p.cadence == "overdue" and self.rnd.random() < 0.6
+                stale = p.cadence == "overdue" and self.rnd.random() < 0.3
                 rows.append({"account_id": a["account_id"], "member": member, "stakeholder_id": sid, "strength": strength,
                              "last_contact": self.today - timedelta(days=self.rnd.randint(95, 200) if stale else self.rnd.randint(3, 80))})
             if p.detractor:
