@@ -31,15 +31,17 @@ def app_env(demo_db, monkeypatch):
 
 @pytest.fixture
 def app_as(app_env):
-    """`app_as("executive", "pages/loyalty.py")`: an AppTest of app.py (or of one page file)
-    with that demo user already logged in, run once."""
+    """`app_as("executive", "pages/loyalty.py", key=value)`: an AppTest of app.py (or of one
+    page file) with that demo user logged in and the session state given, run once."""
 
-    def make(username: str | None, script: str = "app.py") -> AppTest:
+    def make(username: str | None, script: str = "app.py", **state) -> AppTest:
         at = AppTest.from_file(str(ROOT / script), default_timeout=60)
         if username is not None:
             at.session_state["authentication_status"] = True
             at.session_state["username"] = username
             at.session_state["name"] = DEMO_USERS[username]
+        for key, value in state.items():
+            at.session_state[key] = value
         return at.run()
 
     return make

@@ -1,0 +1,35 @@
+"""The Relationship map page on the demo data."""
+from __future__ import annotations
+
+
+def open_map(app_as, account: str | None = None, **state):
+    at = app_as("manager", "pages/relationship_map.py", **state)
+    if account:
+        at.selectbox(key="relationship_account").set_value(account).run()
+    return at
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_a_single_threaded_demo_account_shows_its_gap_and_map(app_as):
+    at = open_map(app_as, "ACC-0008")
+    assert not at.exception
+    assert metrics(at)["Single-threaded"] == "yes"
+    gaps = at.dataframe[1].value  # [0] is the table of all accounts
+    assert "single-threaded" in gaps["gap"].to_list()
+    assert len(at.get("graphviz_chart")) == 1
+
+
+def test_an_account_without_stakeholders_gets_a_clear_message(app_as):
+    at = open_map(app_as, sam_account="ACC-0300")
+    assert not at.exception
+    assert at.info[0].value.startswith("No stakeholders are recorded for account ACC-0300")
+
+
+def test_focus_on_one_person_redraws_the_map(app_as):
+    at = open_map(app_as, "ACC-0001")
+    before = at.get("graphviz_chart")[0].proto.spec
+    at.selectbox(key="relationship_focus").set_value(at.selectbox(key="relationship_focus").options[1]).run()
+    assert at.get("graphviz_chart")[0].proto.spec != before
