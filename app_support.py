@@ -12,11 +12,13 @@ import streamlit as st
 
 from sam_core import formatting
 from sam_core.brief import account_brief
+from sam_core.cadence import cadence_status
 from sam_core.demo import demo_workbook_bytes
 from sam_core.errors import SamError
 from sam_core.exports import brief_pdf, brief_xlsx, deck_pptx
 from sam_core.headline import headline
 from sam_core.health import account_overview
+from sam_core.policy import cadence_policy
 from sam_core.portfolio import monthly_revenue, revenue_trend
 from sam_core.relationship_map import strategic_relationships
 from sam_core.permissions import ROLE_LABELS, User, can
@@ -193,7 +195,7 @@ ACCOUNT_TABLE_COLUMNS = [
 ]
 _BAND_STYLE = {"healthy": "background-color: #e3f1e4; color: #1b5e20", "watch": "background-color: #fff4d6; color: #7a5a00",
                "at risk": "background-color: #fbe3e3; color: #8e1b1b"}
-_CADENCE_STYLE = {"overdue": _BAND_STYLE["at risk"], "due soon": _BAND_STYLE["watch"], "compliant": _BAND_STYLE["healthy"]}
+CADENCE_STYLE = {"overdue": _BAND_STYLE["at risk"], "due soon": _BAND_STYLE["watch"], "compliant": _BAND_STYLE["healthy"]}
 
 
 def health_badge(band: str | None) -> str:
@@ -233,7 +235,7 @@ def account_table_style(table: pl.DataFrame):
     """The table as a pandas Styler: health band and cadence cells coloured."""
     frame = table.select(ACCOUNT_TABLE_COLUMNS + ["account_id"]).to_pandas()
     return frame.style.map(lambda v: _BAND_STYLE.get(v, ""), subset=["health_band"]).map(
-        lambda v: _CADENCE_STYLE.get(v, ""), subset=["cadence"])
+        lambda v: CADENCE_STYLE.get(v, ""), subset=["cadence"])
 
 
 # -- downloads, built when clicked on their own cursor (they run beside the script) ----
@@ -290,3 +292,13 @@ def _relationship_accounts(key: tuple, as_of: date, _con) -> pl.DataFrame:
 def relationship_accounts(as_of: date) -> pl.DataFrame:
     """Accounts with a relationship map, most gaps first (relationship_map.strategic_relationships)."""
     return _relationship_accounts(data_key(), as_of, db())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _cadence(key: tuple, as_of: date, _con) -> pl.DataFrame:
+    return cadence_status(_con, as_of=as_of, policy=cadence_policy(_con))
+
+
+def cadence(as_of: date) -> pl.DataFrame:
+    """Cadence status per strategic account and rule, under the stored policy."""
+    return _cadence(data_key(), as_of, db())

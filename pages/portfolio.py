@@ -53,6 +53,8 @@ cols[3].metric("Cadence compliance", ui.percent(h.cadence_compliance.value),
 cols[4].metric("Strategic accounts", h.strategic_accounts)
 others = c.accounts - min(n, c.accounts)
 st.markdown(f"**Top {n} = {c.top_share:.0%} of revenue; the other {others:,} account{'s' if others != 1 else ''} = {c.rest_share:.0%}.**")
+rules = ", ".join(f"{r['rule'].lower()} {r['compliance']:.0%}" for r in h.cadence_by_rule.iter_rows(named=True))
+st.caption(f"Sponsor cadence, share of strategic accounts not overdue: {rules}; {h.accounts_overdue} accounts overdue on some rule.")
 if c.flags:
     st.warning("**Concentration risk**\n" + "\n".join(f"- {flag}" for flag in c.flags), icon=":material/warning:")
 

@@ -56,6 +56,10 @@ def cadence_status(con: duckdb.DuckDBPyConnection, *, as_of: date, policy: Caden
         FROM e WHERE type = 'qbr' AND status = 'held' AND coalesce(sponsor_attended, false) AND date <= ?
         GROUP BY account_id
     ),
+    qbr_any AS (
+        SELECT account_id, max(date) AS any_last, arg_max(coalesce(sponsor_attended, false), date) AS any_sponsor
+        FROM e WHERE type = 'qbr' AND status = 'held' AND date <= ? GROUP BY account_id
+    ),
     ninety AS (
         SELECT account_id,
                max(date) FILTER (WHERE status = 'held' AND date <= ?) AS last,
@@ -66,14 +70,14 @@ def cadence_status(con: duckdb.DuckDBPyConnection, *, as_of: date, policy: Caden
            coalesce(v.n, 0) AS visits, v.last AS visit_last, v.oldest_needed,
            r.last AS review_last, coalesce(r.this_period, false) AS review_this, coalesce(r.previous_period, false) AS review_previous,
            q.last AS qbr_last, coalesce(q.this_period, false) AS qbr_this, coalesce(q.previous_period, false) AS qbr_previous,
-           n.last AS ninety_last, coalesce(n.planned, 0) AS planned
+           n.last AS ninety_last, coalesce(n.planned, 0) AS planned, qa.any_last AS qbr_any_last, qa.any_sponsor AS qbr_any_sponsor
     FROM accounts a
     LEFT JOIN visits v USING (account_id) LEFT JOIN reviews r USING (account_id)
-    LEFT JOIN qbrs q USING (account_id) LEFT JOIN ninety n USING (account_id)
+    LEFT JOIN qbrs q USING (account_id) LEFT JOIN ninety n USING (account_id) LEFT JOIN qbr_any qa USING (account_id)
     WHERE a.strategic ORDER BY a.account_id"""
     p = policy
     facts = con.sql(query, params=[p.executive_visits_per_year, as_of, as_of, as_of, as_of, as_of,
-                                   as_of, as_of, as_of, as_of, as_of, as_of]).pl()
+                                   as_of, as_of, as_of, as_of, as_of, as_of, as_of]).pl()
     soon = p.due_soon_days
     month_end = pl.lit(as_of).dt.month_end()
     quarter_end = _quarter_end(as_of)
@@ -92,21 +96,35 @@ def cadence_status(con: duckdb.DuckDBPyConnection, *, as_of: date, policy: Caden
     ninety_status = status(pl.col("ninety_last").is_not_null() & (ninety_deadline >= pl.lit(as_of)), ninety_deadline)
     rules = [
         ("Executive visits", status(pl.col("visits") >= p.executive_visits_per_year, visit_deadline), pl.col("visit_last"), visit_deadline,
-         pl.format("{} in the last 12 months (policy: {})", pl.col("visits"), pl.lit(p.executive_visits_per_year))),
+         pl.format("{} with the sponsor in the last 12 months (policy: {}){}", pl.col("visits"), pl.lit(p.executive_visits_per_year),
+                   pl.when(pl.col("visit_last").is_null()).then(pl.lit(""))
+                   .otherwise(pl.format("; last {}", pl.col("visit_last").cast(pl.String))))),
         ("Internal reviews", status(pl.col("review_this") | pl.col("review_previous"), review_deadline), pl.col("review_last"), review_deadline,
-         pl.when(pl.col("review_this")).then(pl.lit("held this month")).otherwise(pl.lit("none yet this month"))),
+         pl.format("last review {}; {}", pl.col("review_last").cast(pl.String).fill_null("never"),
+                   pl.when(pl.col("review_this")).then(pl.lit(f"held in {as_of:%B}"))
+                   .when(pl.col("review_previous")).then(pl.lit(f"none yet in {as_of:%B}"))
+                   .otherwise(pl.lit(f"none in {as_of:%B} or the month before")))),
         ("QBRs", status(pl.col("qbr_this") | pl.col("qbr_previous"), qbr_deadline), pl.col("qbr_last"), qbr_deadline,
-         pl.when(pl.col("qbr_this")).then(pl.lit("held this quarter")).otherwise(pl.lit("none yet this quarter"))),
+         pl.format("last QBR {}{}; {}", pl.col("qbr_any_last").cast(pl.String).fill_null("never"),
+                   pl.when(pl.col("qbr_any_last").is_null()).then(pl.lit(""))
+                   .when(pl.col("qbr_any_sponsor")).then(pl.lit(", sponsor attended")).otherwise(pl.lit(", sponsor absent")),
+                   pl.when(pl.col("qbr_this")).then(pl.lit(f"{_quarter_name(as_of)} has one with the sponsor"))
+                   .otherwise(pl.lit(f"{_quarter_name(as_of)} has none with the sponsor")))),
         ("90-day reviews",
          pl.when((ninety_status == COMPLIANT) & ~planned_ok).then(pl.lit(DUE_SOON)).otherwise(ninety_status),
          pl.col("ninety_last"), ninety_deadline,
-         pl.format("{} of {} planned in the next 12 months", pl.col("planned"), pl.lit(p.reviews_planned_ahead))),
+         pl.format("last held {}; {} of {} planned in the next 12 months", pl.col("ninety_last").cast(pl.String).fill_null("never"),
+                   pl.col("planned"), pl.lit(p.reviews_planned_ahead))),
     ]
     return pl.concat([
         facts.select("account_id", pl.lit(rule).alias("rule"), st.alias("status"), last.cast(pl.Date).alias("last"),
                      deadline.cast(pl.Date).alias("deadline"), detail.alias("detail"))
         for rule, st, last, deadline, detail in rules
     ]).sort("account_id", "rule")
+
+
+def _quarter_name(d: date) -> str:
+    return f"Q{(d.month - 1) // 3 + 1} {d.year}"
 
 
 def _quarter_end(d: date) -> date:

@@ -98,3 +98,25 @@ def power_grid(stakeholders: pl.DataFrame, *, height: int = 360) -> alt.LayerCha
     )
     labels = alt.Chart(data).mark_text(dy=-13, fontSize=10).encode(x="x:Q", y="influence:Q", text="name:N")
     return alt.layer(danger, points, labels).properties(height=height)
+
+
+MATRIX_COLOURS = {"held": "#c8e6c9", "missed": "#ffcdd2", "due": "#fff3c4", "planned": "#dbe9f7", "empty": "#f5f5f5"}
+
+
+def cadence_matrix_chart(matrix: pl.DataFrame, *, as_of_month) -> alt.LayerChart:
+    """Accounts (rows) by months (columns): colour = the month's internal-review state,
+    text = engagement codes held, (planned), !missed."""
+    rows = matrix["account_name"].n_unique()
+    base = alt.Chart(matrix).encode(
+        x=alt.X("yearmonth(month):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-45)),
+        y=alt.Y("account_name:N", title=None, sort=None),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("state:N", scale=alt.Scale(domain=list(MATRIX_COLOURS), range=list(MATRIX_COLOURS.values())),
+                        legend=alt.Legend(orient="top", title="Internal review")),
+        tooltip=["account_name", alt.Tooltip("month:T", format="%B %Y"), "label", "state"],
+    )
+    text = base.mark_text(fontSize=10).encode(text="label:N")
+    now = alt.Chart(pl.DataFrame({"month": [as_of_month]})).mark_rule(color="#1f5fa8", strokeWidth=2).encode(
+        x=alt.X("yearmonth(month):O"))
+    return alt.layer(cells, text, now).properties(height=max(120, 24 * rows))

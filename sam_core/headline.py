@@ -9,7 +9,9 @@ import polars as pl
 
 from .cadence import cadence_status, program_compliance
 from .loyalty import feedback_revenue_coverage, loyalty_by_account, program_loyalty, waves
+from .policy import cadence_policy
 from .portfolio import Concentration, concentration
+from .sponsors import rule_compliance
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Headline:
     respondents: int
     feedback_coverage: Figure
     cadence_compliance: Figure  # now, previous = 90 days ago
+    cadence_by_rule: pl.DataFrame  # rule, compliance, accounts_overdue (as on the Sponsor cadence page)
+    accounts_overdue: int  # strategic accounts with any cadence rule overdue
     at_risk: int  # among the top N
     strategic_accounts: int
 
@@ -54,6 +58,8 @@ def headline(con: duckdb.DuckDBPyConnection, overview: pl.DataFrame, *, as_of: d
         return feedback_revenue_coverage(overview, loyalty_by_account(con, wave=wave)["account_id"])
 
     conc = concentration(overview, n)
+    policy = cadence_policy(con)
+    status = cadence_status(con, as_of=as_of, policy=policy)
     return Headline(
         revenue=Figure(revenue, previous or None),
         growth=Figure(revenue / previous - 1 if previous else None),
@@ -64,8 +70,10 @@ def headline(con: duckdb.DuckDBPyConnection, overview: pl.DataFrame, *, as_of: d
         nps=Figure(latest["nps"], before["nps"]),
         respondents=latest["respondents"],
         feedback_coverage=Figure(coverage(known[-1] if known else None), coverage(known[-2] if len(known) > 1 else None)),
-        cadence_compliance=Figure(program_compliance(cadence_status(con, as_of=as_of)),
-                                  program_compliance(cadence_status(con, as_of=as_of - timedelta(days=90)))),
+        cadence_by_rule=rule_compliance(status),
+        accounts_overdue=status.filter(pl.col("status") == "overdue")["account_id"].n_unique(),
+        cadence_compliance=Figure(program_compliance(status),
+                                  program_compliance(cadence_status(con, as_of=as_of - timedelta(days=90), policy=policy))),
         at_risk=int(overview.head(n)["at_risk"].sum()),
         strategic_accounts=int(overview["strategic"].sum()),
     )

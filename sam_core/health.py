@@ -26,6 +26,7 @@ import polars as pl
 from .activity import action_counts, data_freshness, evidence_momentum
 from .cadence import account_cadence, cadence_status
 from .loyalty import latest_loyalty
+from .policy import cadence_policy
 from .portfolio import account_revenue, monthly_revenue
 from .relationships import relationship_summary
 
@@ -58,7 +59,7 @@ def account_overview(con: duckdb.DuckDBPyConnection, *, as_of: date, rollup: boo
     if revenue.is_empty():
         return revenue
     loyalty = latest_loyalty(con).select("account_id", "loyalty_index", "nps", "respondents", "thin")
-    cadence = account_cadence(cadence_status(con, as_of=as_of))
+    cadence = account_cadence(cadence_status(con, as_of=as_of, policy=cadence_policy(con)))
     frame = (
         revenue
         .join(loyalty, on="account_id", how="left")

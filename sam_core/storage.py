@@ -109,8 +109,16 @@ def _add_source_mappings_v3(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_policy_v4(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """CREATE TABLE policy_changes (
+            name VARCHAR NOT NULL, value DOUBLE NOT NULL, changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL
+        )"""
+    )
+
+
 # Append a function to migrate; never edit one that has shipped.
-MIGRATIONS = (_create_v1, _add_assessments_v2, _add_source_mappings_v3)
+MIGRATIONS = (_create_v1, _add_assessments_v2, _add_source_mappings_v3, _add_policy_v4)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
