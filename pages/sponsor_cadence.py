@@ -37,7 +37,7 @@ status = status.join(names, on="account_id")
 per_rule = rule_compliance(status)
 cols = st.columns(len(RULES) + 1)
 for col, row in zip(cols, per_rule.iter_rows(named=True)):
-    col.metric(row["rule"], ui.percent(row["compliance"]), f"{row['accounts_overdue']} overdue", delta_color="off",
+    col.metric(row["rule"], ui.percent(row["compliance"]), f"{row['accounts_overdue']} overdue", delta_color="off", delta_arrow="off",
                help="Share of the strategic accounts shown that are not overdue on this rule.")
 cols[-1].metric("Accounts overdue", status.filter(pl.col("status") == "overdue")["account_id"].n_unique(), delta_color="off")
 

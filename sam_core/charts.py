@@ -106,10 +106,9 @@ MATRIX_COLOURS = {"held": "#c8e6c9", "missed": "#ffcdd2", "due": "#fff3c4", "pla
 def cadence_matrix_chart(matrix: pl.DataFrame, *, as_of_month) -> alt.LayerChart:
     """Accounts (rows) by months (columns): colour = the month's internal-review state,
     text = engagement codes held, (planned), !missed."""
-    rows = matrix["account_name"].n_unique()
     base = alt.Chart(matrix).encode(
         x=alt.X("yearmonth(month):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-45)),
-        y=alt.Y("account_name:N", title=None, sort=None),
+        y=alt.Y("account_name:N", title=None, sort=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("state:N", scale=alt.Scale(domain=list(MATRIX_COLOURS), range=list(MATRIX_COLOURS.values())),
@@ -119,4 +118,4 @@ def cadence_matrix_chart(matrix: pl.DataFrame, *, as_of_month) -> alt.LayerChart
     text = base.mark_text(fontSize=10).encode(text="label:N")
     now = alt.Chart(pl.DataFrame({"month": [as_of_month]})).mark_rule(color="#1f5fa8", strokeWidth=2).encode(
         x=alt.X("yearmonth(month):O"))
-    return alt.layer(cells, text, now).properties(height=max(120, 24 * rows))
+    return alt.layer(cells, text, now).properties(height=alt.Step(22))
