@@ -302,3 +302,14 @@ def _cadence(key: tuple, as_of: date, _con) -> pl.DataFrame:
 def cadence(as_of: date) -> pl.DataFrame:
     """Cadence status per strategic account and rule, under the stored policy."""
     return _cadence(data_key(), as_of, db())
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _cached_query(key: tuple, name: str, arguments: tuple, _func, _con):
+    return _func(_con, **dict(arguments))
+
+
+def cached(func, **arguments):
+    """`func(db, **arguments)` cached for this data version (any sam_core query that takes
+    the connection first and hashable keyword arguments)."""
+    return _cached_query(data_key(), f"{func.__module__}.{func.__qualname__}", tuple(sorted(arguments.items())), func, db())

@@ -119,3 +119,28 @@ def cadence_matrix_chart(matrix: pl.DataFrame, *, as_of_month) -> alt.LayerChart
     now = alt.Chart(pl.DataFrame({"month": [as_of_month]})).mark_rule(color="#1f5fa8", strokeWidth=2).encode(
         x=alt.X("yearmonth(month):O"))
     return alt.layer(cells, text, now).properties(height=alt.Step(22))
+
+
+def loyalty_trend_chart(trend: pl.DataFrame, *, height: int = 260) -> alt.LayerChart:
+    """Loyalty index and NPS per wave (two lines, one axis each), with respondent counts."""
+    base = alt.Chart(trend).encode(x=alt.X("wave:N", sort=None, title=None))
+    index = base.mark_line(point=True, color="#1f5fa8", strokeWidth=3).encode(
+        y=alt.Y("loyalty_index:Q", title="Loyalty index (0-100)", scale=alt.Scale(domain=[0, 100])),
+        tooltip=["wave", alt.Tooltip("loyalty_index:Q", format=".1f"), "respondents"])
+    nps = base.mark_line(point=True, color="#e07b39", strokeDash=[5, 3], strokeWidth=3).encode(
+        y=alt.Y("nps:Q", title="NPS (-100..100)", scale=alt.Scale(domain=[-100, 100])),
+        tooltip=["wave", alt.Tooltip("nps:Q", format="+.0f"), "respondents"])
+    return alt.layer(index, nps).resolve_scale(y="independent").properties(height=height)
+
+
+def band_chart(trend: pl.DataFrame, *, height: int = 120) -> alt.Chart:
+    """Promoters, passives and detractors per wave as stacked shares."""
+    data = trend.unpivot(index="wave", on=["promoters", "passives", "detractors"], variable_name="band", value_name="share")
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("wave:N", sort=None, title=None),
+        x=alt.X("share:Q", stack="normalize", axis=alt.Axis(format="%"), title=None),
+        color=alt.Color("band:N", scale=alt.Scale(domain=["promoters", "passives", "detractors"], range=["#2e7d32", "#bdbdbd", "#c62828"]),
+                        legend=alt.Legend(orient="top", title=None)),
+        order=alt.Order("band_order:Q"),
+        tooltip=["wave", "band", alt.Tooltip("share:Q", format=".0%")],
+    ).transform_calculate(band_order="datum.band == 'promoters' ? 0 : datum.band == 'passives' ? 1 : 2").properties(height=height)

@@ -77,3 +77,152 @@ def feedback_revenue_coverage(revenue: pl.DataFrame, surveyed_accounts: pl.Serie
         return None
     heard = revenue.filter(pl.col("account_id").is_in(surveyed_accounts.implode()))["revenue"].sum()
     return float(heard / total)
+
+
+# -- program, account and drill-down views -------------------------------------------
+
+LOW_SCORE = "recommend_score <= 6 OR satisfaction <= 2 OR continue_score <= 2"  # detractor or low-scoring response
+_KEY = "(coalesce(decision_maker, false) OR coalesce(influence, 0) >= 4)"
+STOP_WORDS = frozenset("""a an and are as at be but by for from has have i in is it its of on or our so than that the their them
+they this to too us was we were what when which who will with you your not no very more much can could would should been
+had do does did""".split())
+
+
+def wave_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per wave, oldest first: respondents, loyalty index, NPS, shares of promoters,
+    passives and detractors, and the share of key stakeholders (decision makers,
+    influence >= 4) who answered."""
+    return con.sql(f"""WITH {_RESPONSES},
+        per_wave AS (
+            SELECT wave_label AS wave, max(survey_date) AS last_response, count(*) AS respondents,
+                   avg(respondent_index) AS loyalty_index,
+                   100.0 * (count(*) FILTER (WHERE recommend_score >= 9) - count(*) FILTER (WHERE recommend_score <= 6))
+                       / nullif(count(recommend_score), 0) AS nps,
+                   count(*) FILTER (WHERE recommend_score >= 9) / nullif(count(recommend_score), 0) AS promoters,
+                   count(*) FILTER (WHERE recommend_score BETWEEN 7 AND 8.999) / nullif(count(recommend_score), 0) AS passives,
+                   count(*) FILTER (WHERE recommend_score <= 6) / nullif(count(recommend_score), 0) AS detractors,
+                   list(DISTINCT stakeholder_id) FILTER (WHERE stakeholder_id IS NOT NULL) AS answered
+            FROM responses GROUP BY 1
+        ),
+        key_people AS (SELECT list(stakeholder_id) AS ids FROM stakeholders WHERE {_KEY})
+        SELECT wave, respondents, loyalty_index, nps, promoters, passives, detractors,
+               len(list_intersect(answered, ids)) / nullif(len(ids), 0) AS key_stakeholders_answered
+        FROM per_wave, key_people ORDER BY last_response""").pl()  # sql-ok: constants only
+
+
+def account_loyalty(con: duckdb.DuckDBPyConnection, *, wave: str) -> pl.DataFrame:
+    """Per account in `wave`: respondents, loyalty index, NPS, thin, the change since the
+    account's previous wave, key stakeholders answered of all, and flags."""
+    known = waves(con)
+    previous = known[known.index(wave) - 1] if wave in known and known.index(wave) > 0 else None
+    now = loyalty_by_account(con, wave=wave)
+    before = (loyalty_by_account(con, wave=previous).select("account_id", pl.col("loyalty_index").alias("previous_index"),
+                                                            pl.col("nps").alias("previous_nps"))
+              if previous else pl.DataFrame(schema={"account_id": pl.String, "previous_index": pl.Float64, "previous_nps": pl.Float64}))
+    key = con.sql(f"""WITH {_RESPONSES}
+        SELECT s.account_id, count(*) AS key_stakeholders,
+               count(*) FILTER (WHERE s.stakeholder_id IN (SELECT stakeholder_id FROM responses WHERE wave_label = ?)) AS key_answered
+        FROM stakeholders s WHERE {_KEY} GROUP BY 1""", params=[wave]).pl()  # sql-ok: constants only
+    names = con.sql("SELECT account_id, account_name FROM accounts").pl()
+    out = (now.join(names, on="account_id", how="left").join(before, on="account_id", how="left")
+           .join(key, on="account_id", how="left")
+           .with_columns((pl.col("loyalty_index") - pl.col("previous_index")).alias("change"),
+                         (pl.col("nps") - pl.col("previous_nps")).alias("nps_change")))
+    return out.with_columns(
+        pl.concat_str([
+            pl.when(pl.col("change") < 0).then(pl.format("loyalty fell {}", pl.col("change").round(1))),
+            pl.when(pl.col("key_stakeholders") > 0).then(
+                pl.when(pl.col("key_answered") * 2 < pl.col("key_stakeholders"))
+                .then(pl.format("{} of {} key stakeholders answered", pl.col("key_answered"), pl.col("key_stakeholders")))),
+            pl.when(pl.col("thin")).then(pl.lit("thin")),
+        ], separator="; ", ignore_nulls=True).replace("", None).alias("flags"),
+    ).select("account_id", "account_name", "respondents", "thin", "loyalty_index", "change", "nps", "nps_change",
+             "key_answered", "key_stakeholders", "flags").sort("loyalty_index", nulls_last=True)
+
+
+def question_scores(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: str) -> pl.DataFrame:
+    """Mean score per question for one account and wave: the three standard questions and
+    the export's own question columns; scale, respondents and a thin flag for each."""
+    return con.sql(f"""WITH {_RESPONSES},
+        mine AS (SELECT * FROM responses WHERE account_id = ? AND wave_label = ?),
+        standard AS (
+            SELECT 'Likelihood to recommend' AS question, 10 AS scale_max, avg(recommend_score) AS mean, count(recommend_score) AS respondents FROM mine
+            UNION ALL SELECT 'Satisfaction', 5, avg(satisfaction), count(satisfaction) FROM mine
+            UNION ALL SELECT 'Likelihood to continue buying', 5, avg(continue_score), count(continue_score) FROM mine
+        ),
+        extra AS (
+            SELECT a.question, max(a.scale_max) AS scale_max, avg(a.score) AS mean, count(*) AS respondents
+            FROM survey_answers a JOIN mine m USING (response_id) GROUP BY a.question
+        )
+        SELECT question, scale_max, mean, respondents, respondents < {THIN_BELOW} AS thin
+        FROM (SELECT * FROM standard UNION ALL SELECT * FROM extra) WHERE respondents > 0""",  # sql-ok: constants only
+                   params=[account_id, wave]).pl()
+
+
+def respondents(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: str) -> pl.DataFrame:
+    """Each response of an account in a wave with the respondent's profile from the
+    relationship map, their scores, index, comment and linked actions."""
+    return con.sql(f"""WITH {_RESPONSES}
+        SELECT r.response_id, r.survey_date, coalesce(s.name, r.respondent_name) AS respondent,
+               coalesce(s.title, r.respondent_title) AS title, s.buying_role, s.influence, s.attitude,
+               r.recommend_score, r.satisfaction, r.continue_score, r.respondent_index, r.comment,
+               string_agg(x.action_id || ' (' || x.status || ')', ', ') AS actions
+        FROM responses r
+        LEFT JOIN stakeholders s ON s.stakeholder_id = r.stakeholder_id
+        LEFT JOIN actions x ON x.source = r.response_id
+        WHERE r.account_id = ? AND r.wave_label = ?
+        GROUP BY ALL ORDER BY r.respondent_index NULLS LAST""", params=[account_id, wave]).pl()  # sql-ok
+
+
+def comments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every comment with its account, wave, score and band (promoter 9-10, passive 7-8,
+    detractor 0-6 of recommend_score)."""
+    return con.sql(f"""WITH {_RESPONSES}
+        SELECT r.account_id, a.account_name, r.wave_label AS wave, r.survey_date, r.respondent_name AS respondent,
+               r.recommend_score,
+               CASE WHEN r.recommend_score >= 9 THEN 'promoter' WHEN r.recommend_score >= 7 THEN 'passive'
+                    WHEN r.recommend_score IS NOT NULL THEN 'detractor' END AS band,
+               r.comment
+        FROM responses r LEFT JOIN accounts a USING (account_id)
+        WHERE r.comment IS NOT NULL ORDER BY r.survey_date DESC""").pl()  # sql-ok
+
+
+def recurring_words(comment_frame: pl.DataFrame, *, top: int = 12) -> pl.DataFrame:
+    """The words that recur most in detractor comments and in promoter comments."""
+    words = (comment_frame.filter(pl.col("band").is_in(["detractor", "promoter"]))
+             .select("band", pl.col("comment").str.to_lowercase().str.extract_all(r"[a-zà-ÿ']{3,}").alias("word"))
+             .explode("word").filter(pl.col("word").is_not_null() & ~pl.col("word").is_in(list(STOP_WORDS))))
+    counted = words.group_by("band", "word").len().sort(["band", "len", "word"], descending=[False, True, False])
+    return counted.group_by("band", maintain_order=True).head(top).rename({"len": "mentions"})
+
+
+def closed_loop(con: duckdb.DuckDBPyConnection, *, as_of) -> pl.DataFrame:
+    """Every detractor or low-scoring response (recommend <= 6, or satisfaction or continue
+    <= 2) with its linked actions (Actions.source = response_id); `loop_open` when none."""
+    return con.sql(f"""WITH {_RESPONSES}
+        SELECT r.response_id, r.account_id, a.account_name, r.wave_label AS wave, r.survey_date,
+               r.respondent_name AS respondent, r.recommend_score, r.comment,
+               x.action_id, x.description, x.owner, x.due, x.status, x.closed,
+               x.status IN ('open', 'in_progress') AND x.due < ? AS overdue,
+               x.action_id IS NULL AS loop_open
+        FROM responses r LEFT JOIN accounts a USING (account_id) LEFT JOIN actions x ON x.source = r.response_id
+        WHERE {LOW_SCORE}
+        ORDER BY loop_open DESC, r.survey_date DESC""", params=[as_of]).pl()  # sql-ok: constants only
+
+
+def loop_figures(loop: pl.DataFrame) -> dict[str, float | int | None]:
+    """Share of low-scoring responses with an action, and the median days from the survey
+    to the action closed (done actions only)."""
+    per_response = loop.group_by("response_id").agg(pl.col("loop_open").all())
+    closed = loop.filter(pl.col("status") == "done").select((pl.col("closed") - pl.col("survey_date")).dt.total_days())
+    return {
+        "responses": per_response.height,
+        "with_action": per_response.filter(~pl.col("loop_open")).height,
+        "share_with_action": None if per_response.is_empty() else per_response.filter(~pl.col("loop_open")).height / per_response.height,
+        "median_days_to_close": None if closed.is_empty() else float(closed.to_series().median()),
+    }
+
+
+def recurring_words_of_all(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """recurring_words over every comment in the database."""
+    return recurring_words(comments(con))
