@@ -144,3 +144,40 @@ def band_chart(trend: pl.DataFrame, *, height: int = 120) -> alt.Chart:
         order=alt.Order("band_order:Q"),
         tooltip=["wave", "band", alt.Tooltip("share:Q", format=".0%")],
     ).transform_calculate(band_order="datum.band == 'promoters' ? 0 : datum.band == 'passives' ? 1 : 2").properties(height=height)
+
+
+def radar_chart(scores: pl.DataFrame, *, height: int = 380) -> alt.LayerChart:
+    """Area scores (0-100) on eight spokes; one closed polygon per `series` (scores:
+    series, area, score, in the model's area order)."""
+    import math
+
+    areas = scores["area"].unique(maintain_order=True).to_list()
+    angle = {a: 2 * math.pi * i / len(areas) for i, a in enumerate(areas)}
+    points = scores.with_columns(
+        pl.col("area").replace_strict({a: i for i, a in enumerate(areas)}, return_dtype=pl.Int32).alias("order"),
+        (pl.col("score") / 100 * pl.col("area").replace_strict({a: math.sin(t) for a, t in angle.items()}, return_dtype=pl.Float64)).alias("x"),
+        (pl.col("score") / 100 * pl.col("area").replace_strict({a: math.cos(t) for a, t in angle.items()}, return_dtype=pl.Float64)).alias("y"),
+    ).sort("series", "order")
+    closed = pl.concat([points, points.group_by("series", maintain_order=True).first().with_columns(pl.lit(len(areas)).cast(pl.Int32).alias("order"))])
+    rings = pl.DataFrame([{"ring": r, "order": i, "x": r / 100 * math.sin(2 * math.pi * i / len(areas)),
+                           "y": r / 100 * math.cos(2 * math.pi * i / len(areas))}
+                          for r in (25, 50, 75, 100) for i in range(len(areas) + 1)])
+    labels = pl.DataFrame({"area": areas, "x": [1.18 * math.sin(angle[a]) for a in areas], "y": [1.12 * math.cos(angle[a]) for a in areas]})
+    scale = alt.Scale(domain=[-1.35, 1.35])
+    axes = dict(axis=None, scale=scale)
+    grid = alt.Chart(rings).mark_line(color="#e0e0e0").encode(x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), detail="ring:N", order="order:Q")
+    shape = alt.Chart(closed).mark_line(strokeWidth=2.5, point=True).encode(
+        x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
+        order="order:Q", tooltip=["series", "area", alt.Tooltip("score:Q", format=".0f")])
+    text = alt.Chart(labels).mark_text(fontSize=11).encode(x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), text="area:N")
+    return alt.layer(grid, shape, text).properties(height=height, width=height)
+
+
+def maturity_history_chart(overall: pl.DataFrame, *, height: int = 240) -> alt.Chart:
+    """Overall maturity (%) per assessment over time, one line per scope."""
+    return alt.Chart(overall).mark_line(point=True).encode(
+        x=alt.X("assessed_on:T", title=None),
+        y=alt.Y("overall:Q", title="Overall maturity %", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("scope:N", title=None, legend=alt.Legend(orient="top")),
+        tooltip=["scope", "assessed_on", alt.Tooltip("overall:Q", format=".0f")],
+    ).properties(height=height)

@@ -76,7 +76,7 @@ def add_months(d: date, months: int) -> date:
 
 
 DEMO_LOADER = User("demo", "Demo data generator", ADMIN)
-DEMO_COACH = User("coach", "Carla Coach", COACH)
+DEMO_COACH = User("coach", "Carla Jensen", COACH)
 
 
 def demo_workbook(today: date, seed: int = SEED) -> dict[str, pl.DataFrame]:

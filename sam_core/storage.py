@@ -117,8 +117,13 @@ def _add_policy_v4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_assessment_drafts_v5(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE assessment_answers ADD COLUMN note VARCHAR")
+    con.execute("CREATE TABLE assessment_drafts (user_name VARCHAR PRIMARY KEY, draft VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)")
+
+
 # Append a function to migrate; never edit one that has shipped.
-MIGRATIONS = (_create_v1, _add_assessments_v2, _add_source_mappings_v3, _add_policy_v4)
+MIGRATIONS = (_create_v1, _add_assessments_v2, _add_source_mappings_v3, _add_policy_v4, _add_assessment_drafts_v5)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -1,0 +1,59 @@
+"""Stored self-assessments: drafts, submission, roles, and evidence from the data."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from portfolio_fixture import AS_OF, SHEETS
+
+from sam_core.errors import PermissionDenied, ValidationFailed
+from sam_core.maturity import (ALL_PRACTICES, WHOLE_PROGRAM, Assessment, assessments, data_evidence, load_assessment, load_draft,
+                               save_assessment, save_draft)
+from sam_core.permissions import User
+from sam_core.uploads import load_files
+
+COACH = User("coach", "Carla Jensen", "coach")
+COMPLETE = Assessment("North", date(2026, 6, 1), {n: "yes" for n in range(1, 8)}, {k: 3 for k in ALL_PRACTICES},
+                      evidence={ALL_PRACTICES[0]: "Segmented in 2025"})
+
+
+def test_a_draft_survives_and_a_submission_discards_it(db):
+    draft = Assessment("North", date(2026, 6, 1), {1: "yes"}, {ALL_PRACTICES[0]: 2})
+    save_draft(db, draft, user=COACH)
+    assert load_draft(db, user=COACH) == draft
+    assessment_id = save_assessment(db, COMPLETE, user=COACH)
+    assert load_draft(db, user=COACH) is None
+    assert load_assessment(db, assessment_id) == COMPLETE
+    assert assessments(db).select("scope", "coach", "overall", "level").rows() == [("North", "Carla Jensen", 75.0, "Established")]
+
+
+def test_an_incomplete_assessment_cannot_be_submitted(db):
+    with pytest.raises(ValidationFailed, match="incomplete"):
+        save_assessment(db, Assessment("North", date(2026, 6, 1), {}, {}), user=COACH)
+    assert assessments(db).height == 0
+
+
+@pytest.mark.parametrize("role", ["executive", "account_manager"])
+def test_only_coaches_and_admins_assess(db, role):
+    with pytest.raises(PermissionDenied):
+        save_assessment(db, COMPLETE, user=User("u", "U", role))
+    with pytest.raises(PermissionDenied):
+        save_draft(db, COMPLETE, user=User("u", "U", role))
+
+
+def test_evidence_from_the_data_for_the_program(db, make_workbook):
+    load_files(db, [("p.xlsx", make_workbook(SHEETS))], user=User("admin", "Admin", "admin"))
+    rows = {(r["area"], r["practice"]): (r["share"], r["suggests"]) for r in data_evidence(db, as_of=AS_OF, scope=WHOLE_PROGRAM).iter_rows(named=True)}
+    # one strategic account, A1: sponsor yes; internal review due soon (not overdue); QBR due soon; 2 of 6 planning roles;
+    # no 90-day review planned; it answered the latest wave, as did A2: (1200 + 600) / 2160 of revenue.
+    assert rows[("Infrastructure", "Executive sponsorship")] == (1.0, 4)
+    assert rows[("Process", "Internal business reviews")] == (1.0, 4)
+    assert rows[("Process", "External business reviews with collaborative action planning")] == (1.0, 4)
+    assert rows[("Infrastructure", "Defined team roles")] == (0.0, 0)
+    assert rows[("Planning", "Regular team planning workshops")] == (0.0, 0)
+    assert rows[("Process", "Loyalty assessment process")][0] == pytest.approx(1800 / 2160)
+
+
+def test_a_business_unit_without_strategic_accounts_has_no_evidence(db, make_workbook):
+    load_files(db, [("p.xlsx", make_workbook(SHEETS))], user=User("admin", "Admin", "admin"))
+    assert data_evidence(db, as_of=AS_OF, scope="South").height == 0
