@@ -122,8 +122,7 @@ def _replace(con, sheet: c.Sheet, upload_id: int, incoming, scope, answers=None)
                 con.register("replacement_rows", rows)
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM replacement_rows")  # sql-ok
                 con.unregister("replacement_rows")
-        con.executemany("INSERT INTO upload_scope VALUES (?, ?, ?)",
-                        [[upload_id, sheet.name, a] for a in scope["account_id"].to_list()])
+        con.execute("INSERT INTO upload_scope SELECT ?, ?, account_id FROM scope_accounts", [upload_id, sheet.name])
         con.execute("INSERT INTO upload_sheets VALUES (?, ?, ?, ?, ?)",
                     [upload_id, sheet.name, counts["added"], counts["changed"], counts["removed"]])
     finally:

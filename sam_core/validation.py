@@ -6,6 +6,8 @@ under a second per column; nothing is ever silently turned into null.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -116,24 +118,33 @@ def validate(raw_sheets: list[RawSheet], *, con: duckdb.DuckDBPyConnection | Non
     sheets: dict[str, SheetData] = {}
     unreadable: set[str] = set()  # contract sheets present but not readable
     answers = None
+    tasks = []
     for raw in raw_sheets:
         report.file_name = raw.file_name
         sheet = c.match_sheet(raw.name)
         if sheet is None and c.normalise_name(raw.name) in ("readme", "instructions", "help"):
             report.add(INFO, raw.name, f"Sheet '{raw.name}' holds instructions and was skipped.")
-            continue
-        if sheet is None:
+        elif sheet is None:
             known = ", ".join(s.name for s in c.SHEETS)
             report.add(WARNING, raw.name, f"Sheet '{raw.name}' is not part of the contract and was ignored (known sheets: {known}).")
-            continue
-        if sheet.name in sheets:
-            first = sheets[sheet.name]
-            report.add(ERROR, sheet.name, f"Sheet '{raw.name}' and sheet '{first.source_name}' in {first.file_name} both hold {sheet.name}; keep one.")
-            continue
-        errors_before = sum(p.filter(pl.col("severity") == ERROR).height for p in report.parts)
-        parsed = _read_sheet(raw, sheet, report, date_order)
+        elif any(sheet is other for _, other in tasks):
+            first = next(r for r, other in tasks if other is sheet)
+            report.add(ERROR, sheet.name, f"Sheet '{raw.name}' and sheet '{first.name}' in {first.file_name} both hold {sheet.name}; keep one.")
+        else:
+            tasks.append((raw, sheet))
+
+    def read(task):
+        raw, sheet = task
+        own = _Report(raw.file_name)
+        return own, _read_sheet(raw, sheet, own, date_order)
+
+    # Sheets are typed side by side: polars does the work outside the GIL.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(read, tasks))
+    for (raw, sheet), (own, parsed) in zip(tasks, results):
+        report.parts.extend(own.parts)
         if parsed is None:
-            if sum(p.filter(pl.col("severity") == ERROR).height for p in report.parts) > errors_before:
+            if any(p.filter(pl.col("severity") == ERROR).height for p in own.parts):
                 unreadable.add(sheet.name)
             continue
         data, sheet_answers = parsed
