@@ -166,7 +166,7 @@ def _read_csv(file_name: str, content: bytes) -> RawSheet:
     try:
         cells = pl.read_csv(
             io.StringIO(text), has_header=False, separator=separator, infer_schema=False,
-            truncate_ragged_lines=True, missing_utf8_is_empty_string=False,
+            truncate_ragged_lines=True,
         )
     except pl.exceptions.NoDataError:
         cells = pl.DataFrame()
