@@ -139,6 +139,7 @@ def money(value: float | None) -> str:
 
 
 percent = formatting.percent
+plain = formatting.plain
 long_date = formatting.long_date
 
 

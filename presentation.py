@@ -50,7 +50,7 @@ def _summary(top: pl.DataFrame, h: Headline) -> None:
 
 
 def _account(row: dict) -> None:
-    st.title(f"{row['rank']}. {row['account_name']}")
+    st.title(f"{row['rank']}. {ui.plain(row['account_name'])}")
     cols = st.columns(4)
     cols[0].metric("Revenue, last 12 months", ui.money(row["revenue"]), ui.percent(row["growth"], 1))
     cols[1].metric("Health", "–" if row["health"] is None else f"{row['health']:.0f}")
@@ -59,10 +59,10 @@ def _account(row: dict) -> None:
                    None if row["respondents"] is None else f"{row['respondents']} respondents", delta_color="off")
     cols[3].metric("Cadence", row["cadence"])
     left, right = st.columns([1, 1])
-    notes = [f"Account manager: **{row['account_manager']}**; sponsor: **{row['executive_sponsor'] or '–'}**",
+    notes = [f"Account manager: **{ui.plain(row['account_manager'])}**; sponsor: **{ui.plain(row['executive_sponsor'] or '–')}**",
              f"Relationship coverage: **{ui.percent(row['coverage'])}**" + (" — single-threaded" if row["single_threaded"] else ""),
              f"Open actions: **{row['open_actions']}**, overdue: **{row['overdue_actions']}**"]
     if row["stale"]:
-        notes.append(f"Stale data: {row['stale']}")
+        notes.append(f"Stale data: {ui.plain(row['stale'])}")
     left.markdown("\n".join(f"- {n}" for n in notes))
     right.altair_chart(charts.health_parts_chart(health_parts(row), height=260), width="stretch")

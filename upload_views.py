@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from sam_core import contract as c
+from sam_core.formatting import plain
 from sam_core.mapping import GUESS, IGNORE, KEEP, SheetMapping, propose, unknown_values
 from sam_core.reader import RawSheet
 
@@ -16,7 +17,7 @@ def mapping_editor(i: int, raw: RawSheet, remembered: dict[str, SheetMapping]) -
     """Let the user confirm or change how sheet `i` maps; returns the mapping shown."""
     proposal = propose(raw, remembered)
     options = [SHEET_IGNORED] + [s.name for s in c.SHEETS]
-    label = f"{raw.file_name} › {raw.name}"
+    label = f"{plain(raw.file_name)} › {plain(raw.name)}"
     target = c.SHEETS_BY_NAME.get(proposal.sheet)
     missing = target is not None and any(col.required and col.name not in proposal.columns.values() for col in target.columns)
     guessed = missing or any(h == GUESS for h in proposal.how.values())
@@ -39,7 +40,7 @@ def mapping_editor(i: int, raw: RawSheet, remembered: dict[str, SheetMapping]) -
             how = proposal.how.get(header, "")
             current = LEAVE_OUT if target == IGNORE else target
             chosen_target = grid[j % 3].selectbox(
-                f"{header} ({how})" if how else header, targets, index=targets.index(current) if current in targets else 0,
+                f"{plain(header)} ({how})" if how else plain(header), targets, index=targets.index(current) if current in targets else 0,
                 key=f"upload_column_{i}_{sheet}_{header_row}_{j}")
             proposal.columns[header] = IGNORE if chosen_target == LEAVE_OUT else chosen_target
         for column, values in unknown_values(raw, proposal).items():
@@ -48,7 +49,7 @@ def mapping_editor(i: int, raw: RawSheet, remembered: dict[str, SheetMapping]) -
             remembered_values = proposal.values.get(column, {})
             grid = st.columns(3)
             for j, value in enumerate(values):
-                meant = grid[j % 3].selectbox(f"'{value}' means", allowed, key=f"upload_value_{i}_{sheet}_{column}_{j}",
+                meant = grid[j % 3].selectbox(f"'{plain(value)}' means", allowed, key=f"upload_value_{i}_{sheet}_{column}_{j}",
                                               index=allowed.index(remembered_values.get(value, "")),
                                               format_func=lambda a: a or "(report it)")
                 if meant:

@@ -42,7 +42,7 @@ def upload() -> None:
     try:
         raws = ui.read_once(files_sha256(files), lambda: read_files(files))
     except WorkbookError as exc:
-        st.error(str(exc))
+        st.error(ui.plain(str(exc)))
         return
     st.subheader("1. What each sheet holds")
     remembered = remembered_mappings(con)
@@ -77,7 +77,7 @@ def upload() -> None:
                 remember(con, mappings, user_name=user.username)
             except (ValidationFailed, PermissionDenied, ConflictError) as exc:
                 status.update(label="Nothing was loaded", state="error")
-                st.error(str(exc))
+                st.error(ui.plain(str(exc)))
                 return
             status.update(label="Loaded", state="complete")
         counts = result.changes.select(pl.col("added", "changed", "removed").sum()).row(0)
@@ -109,7 +109,7 @@ def history() -> None:
         try:
             new_id = rollback(con, chosen, user=user)
         except SamError as exc:
-            st.error(str(exc))
+            st.error(ui.plain(str(exc)))
             return
         st.session_state["upload_done"] = f"Upload {chosen} was rolled back (recorded as upload {new_id})."
         st.rerun()

@@ -106,4 +106,4 @@ with loop_tab:
                     st.session_state["loyalty_added"] = f"Action {action_id} added for response {response}."
                     st.rerun()
                 except SamError as exc:
-                    st.error(str(exc))
+                    st.error(ui.plain(str(exc)))

@@ -112,5 +112,5 @@ if account:
     xlsx.download_button("Brief (Excel)", ui.brief_download(account, as_of, rollup, "xlsx"), file_name=f"{stem}.xlsx",
                          icon=":material/table:", key="portfolio_brief_xlsx", on_click="ignore")
     for page, label in (("pages/relationship_map.py", "Relationship map"), ("pages/sponsor_cadence.py", "Sponsor cadence"), ("pages/loyalty.py", "Loyalty")):
-        text.page_link(page, label=f"{label} of {row['account_name']}", icon=":material/arrow_forward:")
+        text.page_link(page, label=f"{label} of {ui.plain(row['account_name'])}", icon=":material/arrow_forward:")
     chart.altair_chart(charts.health_parts_chart(health_parts(row)), width="stretch")

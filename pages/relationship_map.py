@@ -28,7 +28,7 @@ with st.expander(f"All {len(names)} accounts with a relationship map, most gaps 
 if st.session_state.get("relationship_account") not in names:
     wanted = st.session_state.get("sam_account")
     if wanted and wanted not in names:
-        st.info(f"No stakeholders are recorded for account {wanted}: it has no relationship map yet. "
+        st.info(f"No stakeholders are recorded for account {ui.plain(wanted)}: it has no relationship map yet. "
                 "Load its Stakeholders, Team and Relationships sheets on the Data upload page.")
     st.session_state["relationship_account"] = wanted if wanted in names else next(iter(names))
 account = st.selectbox("Account", list(names), format_func=lambda a: f"{names[a]} ({a})", key="relationship_account")
@@ -36,10 +36,10 @@ st.session_state["sam_account"] = account
 
 m = account_map(ui.db(), account)
 if m.stakeholders.is_empty():
-    st.info(f"No stakeholders are recorded for {m.account_name}. Load its Stakeholders sheet to see the map.")
+    st.info(f"No stakeholders are recorded for {ui.plain(m.account_name)}. Load its Stakeholders sheet to see the map.")
     st.stop()
 if loops := reporting_loops(m.stakeholders):
-    names_in_loop = ", ".join(m.stakeholders.filter(pl.col("stakeholder_id").is_in(list(loops)))["name"].to_list())
+    names_in_loop = ui.plain(", ".join(m.stakeholders.filter(pl.col("stakeholder_id").is_in(list(loops)))["name"].to_list()))
     st.warning(f"The reporting lines of {names_in_loop} form a loop (each reports, in the end, to themselves); "
                "those lines are left out of the map. Fix reports_to in the Stakeholders sheet.")
 

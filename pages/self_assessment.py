@@ -38,7 +38,7 @@ if may_edit:
                 st.session_state["assess_done"] = f"Assessment {new_id} submitted."
                 st.rerun()
             except SamError as exc:
-                st.error(str(exc))
+                st.error(ui.plain(str(exc)))
 
 with tabs[-2]:
     if done_list.is_empty():
@@ -73,7 +73,7 @@ with tabs[-2]:
                 st.session_state["assess_done"] = f"Imported as assessment {new_id}."
                 st.rerun()
             except SamError as exc:
-                st.error(str(exc))
+                st.error(ui.plain(str(exc)))
 
 with tabs[-1]:
     history = area_scores(con)

@@ -88,7 +88,7 @@ with tabs[5]:
                 st.session_state["cadence_saved"] = "Policy saved; every page now uses it."
                 st.rerun()
             except SamError as exc:
-                st.error(str(exc))
+                st.error(ui.plain(str(exc)))
     if not editable:
         st.caption("Only an admin can change the policy.")
     if asdict(policy) != asdict(CadencePolicy()):

@@ -1,6 +1,7 @@
 """How figures are written for people: money in compact form, percentages, dates."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
@@ -25,3 +26,13 @@ def percent(value: float | None, digits: int = 0) -> str:
 
 def long_date(d: date | None) -> str:
     return f"{d.day} {d:%b %Y}" if d else "–"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def plain(text) -> str:
+    """Text from a workbook made safe to show where Streamlit renders Markdown: every
+    character Markdown (or Streamlit's :directives:) would interpret is escaped, so
+    `**bold**` or `<img ...>` shows exactly as typed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))

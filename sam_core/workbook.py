@@ -1,7 +1,9 @@
 """Writing Excel workbooks: the empty template, the demo workbook and exports.
 
-Text is always written as text (`write_string`), never as a formula, so a value such as
-`=HYPERLINK(...)` or `@SUM(...)` from an upload cannot run when the file is opened.
+Text is always written as a text cell (`write_string`), never as a formula, and text that
+starts like a formula (`=`, `+`, `-`, `@`, tab, carriage return) is prefixed with an
+apostrophe, so a value such as `=HYPERLINK(...)` from an upload cannot run even when a
+user edits the cell. Numbers stay numbers.
 """
 from __future__ import annotations
 
@@ -46,6 +48,15 @@ def write_workbook(sheets: dict[str, pl.DataFrame], target: str | Path | BinaryI
     book.close()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet could take for a formula gets a leading apostrophe; it is
+    written as a text cell as well, so nothing in an export can run."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _write_sheet(ws, frame: pl.DataFrame, bold, date_format) -> None:
     widths = [max(10, min(60, len(str(h)) + 2)) for h in frame.columns]
     for j, header in enumerate(frame.columns):
@@ -63,7 +74,7 @@ def _write_sheet(ws, frame: pl.DataFrame, bold, date_format) -> None:
             elif isinstance(value, date):
                 ws.write_datetime(i, j, datetime(value.year, value.month, value.day), date_format)
             else:
-                text = str(value)
+                text = neutralise(str(value))
                 widths[j] = max(widths[j], min(60, len(text) + 2))
                 ws.write_string(i, j, text)
     for j, width in enumerate(widths):

@@ -80,4 +80,12 @@ def test_exported_text_that_looks_like_a_formula_stays_text(db, make_workbook, d
     book = openpyxl.load_workbook(io.BytesIO(export_bytes({"Top": account_overview(db, as_of=AS_OF)})))
     header = [c.value for c in book["Top"][1]]
     cell = book["Top"].cell(row=2, column=header.index("account_name") + 1)
-    assert (cell.value, cell.data_type) == (dangerous, "s")
+    assert (cell.value, cell.data_type) == ("'" + dangerous, "s")
+
+
+def test_numbers_stay_numbers_in_exports(program):
+    _, overview = program
+    book = openpyxl.load_workbook(io.BytesIO(export_bytes({"Top": overview})))
+    header = [c.value for c in book["Top"][1]]
+    cell = book["Top"].cell(row=2, column=header.index("revenue") + 1)
+    assert (cell.value, cell.data_type) == (1200, "n")

@@ -73,3 +73,12 @@ def test_sam_core_never_imports_streamlit():
     root = __import__("pathlib").Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("typed", ["**bold**", "<img src=x onerror=alert(1)>", ":red[alarm]", "[link](http://x)", "# heading"])
+def test_text_from_workbooks_is_escaped_for_markdown(typed):
+    from sam_core.formatting import plain
+
+    escaped = plain(typed)
+    assert escaped.replace("\\", "") == typed
+    assert all(escaped[i - 1] == "\\" for i, ch in enumerate(escaped) if ch in "*<>[]:#" and i > 0)
