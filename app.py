@@ -9,6 +9,7 @@ import streamlit_authenticator as stauth
 import app_support as ui
 from sam_core.demo import ensure_demo
 from sam_core.errors import SamError
+from sam_core.login_guard import refusal
 from sam_core.permissions import PAGES, ROLE_LABELS, can
 from sam_core.storage import is_empty
 
@@ -38,26 +39,43 @@ if settings.demo and is_empty(cursor):
 
 def authenticator() -> stauth.Authenticate:
     return stauth.Authenticate(users.credentials(), cookie_name=ui.LOGIN_COOKIE, cookie_key=settings.cookie_key,
-                               cookie_expiry_days=1, auto_hash=False)
+                               cookie_expiry_days=settings.session_hours / 24, auto_hash=False)
+
+
+def log_out(_details=None) -> None:
+    """Forget everything this session held on the server; keep only the fact of logging out
+    (so the old cookie sent with this session's request cannot log it back in)."""
+    st.session_state.clear()
+    st.session_state["logout"] = True
 
 
 user = ui.current_user() or ui.log_in_from_cookie()
 if user is None:
-    intro = st.container()
+    st.title("Strategic account management")
+    st.caption("Portfolio, relationships, sponsor cadence, loyalty and program maturity of your strategic accounts.")
     login = authenticator()
-    login.login(location="main", key="sam_login_form")
-    user = ui.current_user()
-    if user is None:
-        intro.title("Strategic account management")
-        intro.caption("Portfolio, relationships, sponsor cadence, loyalty and program maturity of your strategic accounts.")
-        if st.session_state.get("authentication_status") is False:
+    with st.form("sam_login_form"):
+        st.subheader("Login")
+        username = st.text_input("Username", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Login")
+    if submitted:
+        client, guard = st.context.ip_address or "unknown", ui.login_guard()
+        wait = guard.wait_seconds(username, client)
+        if wait > 0:
+            st.error(refusal(wait))
+        elif login.authentication_controller.login(username, password):
+            guard.succeeded(username, client)
+            st.session_state["logout"] = False
+            # The login cookie is written by a browser component that reruns the app once it
+            # is stored; stopping here (not st.rerun) lets it finish.
+            login.cookie_controller.set_cookie()
+            st.success("Logged in. Opening your pages…")
+        else:
+            guard.failed(username, client)
             st.error("Wrong user name or password.")
-        if settings.demo:
-            st.info("Demo mode: log in as **executive**, **manager**, **coach** or **admin**, password **demo**.")
-    else:
-        # The login cookie is written by a browser component that reruns the app once it
-        # is stored; stopping here (not st.rerun) lets it finish.
-        st.success("Logged in. Opening your pages…")
+    if settings.demo and ui.current_user() is None:
+        st.info("Demo mode: log in as **executive**, **manager**, **coach** or **admin**, password **demo**.")
     st.stop()
 
 
@@ -82,6 +100,6 @@ with st.sidebar:
     if settings.demo:
         st.markdown(":orange-badge[:material/science: Demo data]")
     st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]}")
-    logout.logout("Log out", location="sidebar", key="sam_logout")
+    logout.logout("Log out", location="sidebar", key="sam_logout", callback=log_out)
 
 navigation.run()

@@ -18,6 +18,7 @@ from sam_core.errors import SamError
 from sam_core.exports import brief_pdf, brief_xlsx, deck_pptx
 from sam_core.headline import headline
 from sam_core.health import account_overview
+from sam_core.login_guard import LoginGuard
 from sam_core.policy import cadence_policy
 from sam_core.portfolio import monthly_revenue, revenue_trend
 from sam_core.relationship_map import strategic_relationships
@@ -35,6 +36,12 @@ def _secrets() -> dict:
         return dict(st.secrets)
     except FileNotFoundError:  # no secrets.toml: settings come from the environment
         return {}
+
+
+@st.cache_resource
+def login_guard() -> LoginGuard:
+    """Failed-login limits shared by every session of this server process."""
+    return LoginGuard()
 
 
 def settings() -> Settings:
@@ -103,7 +110,7 @@ def log_in_from_cookie() -> User | None:
     except jwt.PyJWTError:
         return None
     user = users().user(str(claims.get("username", "")))
-    if user is None or float(claims.get("exp_date", 0)) <= time.time():
+    if user is None or float(claims.get("exp_date", 0)) <= time.time() or float(claims.get("exp_date", 0)) > time.time() + settings().session_hours * 3600 + 60:
         return None
     st.session_state.update(authentication_status=True, username=user.username, name=user.name,
                             roles=[user.role], email="")

@@ -9,6 +9,7 @@
 | SAM_CURRENCY | EUR | the one currency of money figures |
 | SAM_DATE_ORDER | month-first | how text dates that fit both orders are read |
 | SAM_MAX_UPLOAD_MB | 50 | largest upload accepted |
+| SAM_SESSION_HOURS | 12 | how long a login lasts (the login cookie's lifetime) |
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class Settings:
     currency: str = "EUR"
     date_order: str = MONTH_FIRST
     max_upload_mb: int = 50
+    session_hours: float = 12
 
     @property
     def demo(self) -> bool:
@@ -65,4 +67,5 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
         currency=get("SAM_CURRENCY", "EUR").strip().upper(),
         date_order=date_order,
         max_upload_mb=int(get("SAM_MAX_UPLOAD_MB", "50")),
+        session_hours=float(get("SAM_SESSION_HOURS", "12")),
     )

@@ -22,6 +22,14 @@ def demo_db(tmp_path_factory):
     return path
 
 
+@pytest.fixture(autouse=True)
+def fresh_login_limits():
+    """Each test starts with no failed logins on record (AppTest sessions share one client)."""
+    import app_support
+
+    app_support.login_guard.clear()
+
+
 @pytest.fixture
 def app_env(demo_db, monkeypatch):
     monkeypatch.setenv("SAM_DB_PATH", str(demo_db))

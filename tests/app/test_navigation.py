@@ -30,6 +30,21 @@ def test_wrong_password_is_refused_with_a_message(app_as):
     assert [t.value for t in at.title] == ["Strategic account management"]
 
 
+def test_failed_logins_are_slowed_down_on_the_server_even_in_a_new_session(app_as):
+    for _ in range(3):
+        at = app_as(None)  # each attempt in a fresh session: the limit is kept on the server
+        at.text_input[0].input("coach")
+        at.text_input[1].input("guess")
+        at.button[0].click().run()
+        assert [e.value for e in at.error] == ["Wrong user name or password."]
+    at = app_as(None)
+    at.text_input[0].input("coach")
+    at.text_input[1].input("demo")  # even the right password waits
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("Too many failed logins: wait")
+    assert [t.value for t in at.title] == ["Strategic account management"]
+
+
 def test_demo_user_logs_in_with_the_form_and_lands_on_portfolio(app_as):
     at = app_as(None)
     at.text_input[0].input("executive")
