@@ -38,7 +38,9 @@ with program:
     left, right = st.columns([3, 2])
     left.altair_chart(charts.loyalty_trend_chart(trend), width="stretch")
     right.altair_chart(charts.band_chart(trend), width="stretch")
-    st.dataframe(trend, hide_index=True, width="stretch")
+    share = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent") for c in ("promoters", "passives", "detractors", "key_stakeholders_answered")}
+    st.dataframe(trend, hide_index=True, width="stretch", column_config={"loyalty_index": st.column_config.NumberColumn("loyalty index", format="%.1f"),
+                                                                         "nps": st.column_config.NumberColumn("NPS", format="%+.0f"), **share})
 with by_account:
     ranked = ui.cached(account_loyalty, wave=wave)
     st.caption("Lowest loyalty first. Flags: loyalty fell since the last wave, fewer than half the key stakeholders answered, "

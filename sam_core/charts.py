@@ -124,16 +124,16 @@ def cadence_matrix_chart(matrix: pl.DataFrame, *, as_of_month) -> alt.LayerChart
 def loyalty_trend_chart(trend: pl.DataFrame, *, height: int = 260) -> alt.LayerChart:
     """Loyalty index and NPS per wave (two lines, one axis each), with respondent counts."""
     base = alt.Chart(trend).encode(x=alt.X("wave:N", sort=None, title=None))
-    index = base.mark_line(point=True, color="#1f5fa8", strokeWidth=3).encode(
+    index = base.mark_line(point=alt.OverlayMarkDef(color="#1f5fa8", size=60), color="#1f5fa8", strokeWidth=3).encode(
         y=alt.Y("loyalty_index:Q", title="Loyalty index (0-100)", scale=alt.Scale(domain=[0, 100])),
         tooltip=["wave", alt.Tooltip("loyalty_index:Q", format=".1f"), "respondents"])
-    nps = base.mark_line(point=True, color="#e07b39", strokeDash=[5, 3], strokeWidth=3).encode(
+    nps = base.mark_line(point=alt.OverlayMarkDef(color="#e07b39", size=60), color="#e07b39", strokeDash=[5, 3], strokeWidth=3).encode(
         y=alt.Y("nps:Q", title="NPS (-100..100)", scale=alt.Scale(domain=[-100, 100])),
         tooltip=["wave", alt.Tooltip("nps:Q", format="+.0f"), "respondents"])
     return alt.layer(index, nps).resolve_scale(y="independent").properties(height=height)
 
 
-def band_chart(trend: pl.DataFrame, *, height: int = 120) -> alt.Chart:
+def band_chart(trend: pl.DataFrame) -> alt.Chart:
     """Promoters, passives and detractors per wave as stacked shares."""
     data = trend.unpivot(index="wave", on=["promoters", "passives", "detractors"], variable_name="band", value_name="share")
     return alt.Chart(data).mark_bar().encode(
@@ -143,7 +143,7 @@ def band_chart(trend: pl.DataFrame, *, height: int = 120) -> alt.Chart:
                         legend=alt.Legend(orient="top", title=None)),
         order=alt.Order("band_order:Q"),
         tooltip=["wave", "band", alt.Tooltip("share:Q", format=".0%")],
-    ).transform_calculate(band_order="datum.band == 'promoters' ? 0 : datum.band == 'passives' ? 1 : 2").properties(height=height)
+    ).transform_calculate(band_order="datum.band == 'promoters' ? 0 : datum.band == 'passives' ? 1 : 2").properties(height=alt.Step(36))
 
 
 def radar_chart(scores: pl.DataFrame, *, height: int = 380) -> alt.LayerChart:
