@@ -21,7 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from apptiming import time_runs  # noqa: E402
 from sam_core.storage import connect  # noqa: E402
 
 SCHEMA_FILL = """
@@ -97,18 +99,11 @@ def main() -> None:
     if args.page != "portfolio":
         at.run()  # the app opens on the Portfolio; the timed run is the switch to the page
         at.switch_page(f"pages/{args.page}.py")
-    started = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - started
+    cold, warm = time_runs(at, args.runs)
     if at.exception:
         raise SystemExit(f"the page failed: {at.exception[0].value}")
     expected = {"portfolio": "Revenue, last 12 months", "sponsor_cadence": "Executive visits", "loyalty": "Loyalty index"}[args.page]
     assert at.metric and at.metric[0].label == expected, f"the {args.page} page did not draw"
-    warm = []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - started)
     median = statistics.median(warm)
     figures = {"page": args.page, "accounts": args.accounts, "responses": args.responses, "engagements": args.engagements, "cold_s": round(cold, 3),
                "warm_median_ms": round(median * 1000, 1), "warm_max_ms": round(max(warm) * 1000, 1)}

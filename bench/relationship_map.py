@@ -9,12 +9,13 @@ import json
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from apptiming import time_runs  # noqa: E402
 from sam_core.storage import connect  # noqa: E402
 
 FILL = """
@@ -52,15 +53,8 @@ def main() -> None:
     at = AppTest.from_file(str(ROOT / "pages" / "relationship_map.py"), default_timeout=60)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = "manager"
-    started = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - started
+    cold, warm = time_runs(at, args.runs)
     assert not at.exception and at.get("graphviz_chart"), "the map did not draw"
-    warm = []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - started)
     median = statistics.median(warm)
     figures = {"stakeholders": args.stakeholders, "cold_s": round(cold, 3), "warm_median_ms": round(median * 1000, 1)}
     print(json.dumps(figures, indent=2))

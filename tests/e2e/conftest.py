@@ -119,3 +119,15 @@ def log_in(page, request):
         return page
 
     return go
+
+
+@pytest.fixture
+def go_to(page):
+    """`go_to("Loyalty")`: open a page from the sidebar and wait for its run to finish."""
+
+    def go(title: str) -> Page:
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+        _settle(page)
+        return page
+
+    return go

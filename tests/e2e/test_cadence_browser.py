@@ -7,10 +7,9 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
-def test_executive_filters_by_one_sponsor_and_sees_only_their_accounts(page, server, log_in, settle):
+def test_executive_filters_by_one_sponsor_and_sees_only_their_accounts(page, server, log_in, settle, go_to):
     log_in("executive")
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Sponsor cadence").click()
-    settle(page)
+    go_to("Sponsor cadence")
     table = page.get_by_test_id("stDataFrame").first
     expect(table.locator("[role=gridcell]", has_text="Thomas Gruber").first).to_be_attached()
     page.get_by_test_id("stMultiSelect").filter(has_text="Sponsor").click()

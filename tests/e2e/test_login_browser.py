@@ -24,10 +24,9 @@ def test_executive_logs_in_and_sees_the_portfolio(page, log_in):
     expect(nav.get_by_role("link")).to_contain_text(["Portfolio", "Relationship map", "Sponsor cadence", "Loyalty", "Self-assessment"])
 
 
-def test_sidebar_keeps_the_user_when_moving_between_pages(page, log_in, settle):
+def test_sidebar_keeps_the_user_when_moving_between_pages(page, log_in, settle, go_to):
     log_in("manager")
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Loyalty").click()
-    settle(page)
+    go_to("Loyalty")
     expect(page.get_by_role("heading", name="Loyalty")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_text("Maria Keller")).to_be_visible()
 

@@ -7,10 +7,9 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
-def test_drill_from_an_account_to_a_comment(page, server, log_in, settle):
+def test_drill_from_an_account_to_a_comment(page, server, log_in, settle, go_to):
     log_in("executive")
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Loyalty").click()
-    settle(page)
+    go_to("Loyalty")
     page.get_by_role("tab", name="Drill-down").click()
     page.get_by_test_id("stSelectbox").filter(has_text="Account").click()
     page.keyboard.type("ACC-0002")

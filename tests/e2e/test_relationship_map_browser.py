@@ -13,6 +13,7 @@ def test_manager_sees_the_gaps_and_a_rendered_map(page, server, log_in, settle):
     page.get_by_text("Log out").wait_for()
     settle(page)
     page.get_by_test_id("stSelectbox").filter(has_text="Account").first.click()
+    page.keyboard.type("ACC-0008")
     page.get_by_role("option", name="(ACC-0008)").click()
     settle(page)
     graph = page.get_by_test_id("stGraphVizChart").locator("svg")

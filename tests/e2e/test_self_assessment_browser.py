@@ -7,10 +7,9 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
-def test_coach_fills_an_assessment_and_sees_the_radar(own_server, page, log_in, settle):
+def test_coach_fills_an_assessment_and_sees_the_radar(own_server, page, log_in, settle, go_to):
     log_in("coach")
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Self-assessment").click()
-    settle(page)
+    go_to("Self-assessment")
     page.get_by_role("button", name="Copy into the draft").click()
     settle(page)
     expect(page.get_by_text("49 of 49 answered", exact=False)).to_be_visible()  # 42 practices and 7 principles

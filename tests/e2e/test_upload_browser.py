@@ -31,7 +31,7 @@ def revenue_metric(page):
     return metric.get_by_test_id("stMetricValue").inner_text()
 
 
-def test_upload_map_check_commit_and_see_it_on_the_portfolio(own_server, page, log_in, settle, tmp_path):
+def test_upload_map_check_commit_and_see_it_on_the_portfolio(own_server, page, log_in, settle, tmp_path, go_to):
     log_in("manager")
     before = revenue_metric(page)
     page.goto(own_server + "/data_upload")
@@ -52,8 +52,7 @@ def test_upload_map_check_commit_and_see_it_on_the_portfolio(own_server, page, l
     page.get_by_role("button", name="Commit the upload").click()
     expect(page.get_by_text("loaded: 13 rows added")).to_be_visible()
 
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Portfolio").click()
-    settle(page)
+    go_to("Portfolio")
     after = revenue_metric(page)
     assert (before, after) != (after, after)
     assert after.startswith("€13.")  # the demo's €1.5bn plus 12 x 1bn
