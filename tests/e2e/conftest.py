@@ -3,6 +3,7 @@ and a real Chromium (the system one) driven by Playwright."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -131,3 +132,19 @@ def go_to(page):
         return page
 
     return go
+
+
+@pytest.fixture
+def choose(page):
+    """`choose("Account", "ACC-0008")`: pick the option containing the text in the select box
+    with that label, by typing to filter it, and wait until the app has taken it."""
+
+    def pick(label: str, text: str) -> None:
+        box = page.get_by_role("combobox", name=label, exact=True).first
+        box.click()
+        box.fill(text)
+        page.get_by_role("option", name=text).first.click()
+        expect(box).to_have_value(re.compile(re.escape(text)))
+        _settle(page)
+
+    return pick
