@@ -158,6 +158,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     except duckdb.TransactionException as exc:
         con.execute("ROLLBACK")
         raise ConflictError("Another change to the same data was saved at the same moment; try again.") from exc
+    except duckdb.IOException as exc:
+        con.execute("ROLLBACK")
+        raise SamError(f"The database could not be written ({str(exc).splitlines()[0]}); nothing was changed. "
+                       "Free some disk space and try again.") from exc
     except BaseException:
         con.execute("ROLLBACK")
         raise

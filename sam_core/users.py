@@ -91,3 +91,9 @@ def check_deployment(settings: Settings, users: UsersFile) -> None:
     weak = [name for name, a in users.accounts.items() if bcrypt.checkpw(DEMO_PASSWORD, a.password_hash.encode())]
     if weak:
         raise ConfigurationError(f"Production mode refuses the demo password for: {', '.join(sorted(weak))}.")
+    for path, what in ((Path(settings.users_file), "users file"), (ROOT / ".streamlit" / "secrets.toml", "secrets file")):
+        if path.exists() and path.stat().st_mode & 0o022:
+            raise ConfigurationError(f"The {what} {path} can be changed by other users of this machine; "
+                                     f"allow only its owner to write it (chmod go-w).")
+        if path.exists() and what == "secrets file" and path.stat().st_mode & 0o004:
+            raise ConfigurationError(f"The {what} {path} holds the cookie key and can be read by anyone on this machine (chmod o-r).")

@@ -89,3 +89,21 @@ def test_numbers_stay_numbers_in_exports(program):
     header = [c.value for c in book["Top"][1]]
     cell = book["Top"].cell(row=2, column=header.index("revenue") + 1)
     assert (cell.value, cell.data_type) == (1200, "n")
+
+
+def test_every_excel_export_neutralises_formula_text(db, make_workbook):
+    """The validation report, the brief and the assessment export all go through one writer."""
+    from sam_core.maturity import ALL_PRACTICES, Assessment, assessment_frames
+    from sam_core.reader import read_file
+    from sam_core.validation import validate
+
+    sheets = {"Accounts": [{"account_id": "A1", "account_name": "=cmd|' /C calc'!A0", "account_manager": "@Ann", "strategic": "maybe"}],
+              "Financials": [{"account_id": "A1", "period": "2026-06", "revenue": 10}]}
+    report = validate(read_file("x.xlsx", make_workbook(sheets))).report
+    assessment = Assessment("North", AS_OF, {n: "yes" for n in range(1, 8)}, {k: 2 for k in ALL_PRACTICES},
+                            evidence={ALL_PRACTICES[0]: "+1 from the board"})
+    for content in (export_bytes({"Report": report}), export_bytes(assessment_frames(assessment))):
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        texts = [c.value for ws in book for row in ws.iter_rows() for c in row if c.data_type == "s" and c.value]
+        assert all(not t.startswith(("=", "+", "-", "@", "\t", "\r")) for t in texts)
+        assert not [c for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]

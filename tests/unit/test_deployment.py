@@ -12,6 +12,7 @@ STRONG_KEY = "k" * 40
 def users_file(tmp_path, password: str):
     path = tmp_path / "users.yaml"
     path.write_text(f'users:\n  ceo:\n    name: Chief\n    role: executive\n    password: "{hash_password(password)}"\n')
+    path.chmod(0o600)
     return path
 
 
@@ -82,3 +83,11 @@ def test_text_from_workbooks_is_escaped_for_markdown(typed):
     escaped = plain(typed)
     assert escaped.replace("\\", "") == typed
     assert all(escaped[i - 1] == "\\" for i, ch in enumerate(escaped) if ch in "*<>[]:#" and i > 0)
+
+
+def test_production_refuses_a_users_file_others_can_change(tmp_path):
+    path = users_file(tmp_path, "s3cret!")
+    path.chmod(0o666)
+    settings = load_settings(env={"SAM_MODE": "production", "SAM_COOKIE_KEY": STRONG_KEY, "SAM_USERS_FILE": str(path)})
+    with pytest.raises(ConfigurationError, match="can be changed by other users"):
+        check_deployment(settings, UsersFile.load(settings.users_file))
