@@ -21,6 +21,7 @@ from .permissions import User, ensure
 from .policy import cadence_policy
 from .portfolio import account_revenue
 from .sponsors import review_schedule
+from .workbook import FORMULA_STARTS
 from .storage import WRITE_LOCK, bump_data_version, transaction
 
 PRINCIPLES = (
@@ -329,7 +330,12 @@ def assessment_from_sheets(raw_sheets) -> Assessment:
         except ValueError:
             problems.append(f"Practices row {i}: score {r['score']!r} is not 0-4.")
         if r.get("evidence"):
-            evidence[key] = r["evidence"]
+            evidence[key] = _unneutralise(r["evidence"])
     if problems:
         raise ValidationFailed(" ".join(problems))
-    return Assessment(head.get("scope") or "", assessed_on, principles, practices, head.get("notes") or "", evidence)
+    return Assessment(head.get("scope") or "", assessed_on, principles, practices, _unneutralise(head.get("notes") or ""), evidence)
+
+
+def _unneutralise(text: str) -> str:
+    """Undo the apostrophe exports put before formula-like text (workbook.neutralise)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text

@@ -68,6 +68,7 @@ def test_institutionalised_practices_are_never_gaps():
 def test_export_then_import_gives_the_same_assessment():
     a = assessment({"Skills": 3})
     a.evidence[("Skills", "Negotiation")] = "Trained in 2026"
+    a.evidence[("Skills", "Business and financial acumen")] = "+2 hires; =good"
     again = assessment_from_sheets(read_file("a.xlsx", export_bytes(assessment_frames(a))))
     assert again == a
 
