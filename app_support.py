@@ -2,6 +2,7 @@
 script run, the logged-in user, the page guard, and shared formatting."""
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date
 
@@ -152,6 +153,18 @@ long_date = formatting.long_date
 
 # -- cached aggregates: keyed on the data version, so a load shows at once ------------
 
+# Sessions that ask for the same aggregate at the same moment (a meeting opening the
+# dashboard together, or everyone right after an upload) compute it once: the others wait
+# on the same lock and then read it from the cache. Striped locks keep this bounded.
+_STRIPES = [threading.Lock() for _ in range(64)]
+
+
+def _once(cached_function, *args):
+    key = (cached_function.__name__,) + tuple(a for a in args if not isinstance(a, duckdb.DuckDBPyConnection))
+    with _STRIPES[hash(key) % len(_STRIPES)]:
+        return cached_function(*args)
+
+
 def data_key() -> tuple[str, int]:
     """(database, data version): the cache key of every aggregate."""
     return str(settings().db_path), data_version(db())
@@ -164,7 +177,7 @@ def _overview(key: tuple, as_of: date, rollup: bool, _con) -> pl.DataFrame:
 
 def overview(as_of: date, rollup: bool):
     """The account overview (sam_core.health.account_overview) for this data version."""
-    return _overview(data_key(), as_of, rollup, db())
+    return _once(_overview, data_key(), as_of, rollup, db())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -173,7 +186,7 @@ def _headline(key: tuple, as_of: date, rollup: bool, n: int, _con):
 
 
 def portfolio_headline(as_of: date, rollup: bool, n: int):
-    return _headline(data_key(), as_of, rollup, n, db())
+    return _once(_headline, data_key(), as_of, rollup, n, db())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -182,7 +195,7 @@ def _trend(key: tuple, as_of: date, rollup: bool, top_ids: tuple[str, ...], grai
 
 
 def trend(as_of: date, rollup: bool, top_ids: list[str], grain: str):
-    return _trend(data_key(), as_of, rollup, tuple(top_ids), grain, db())
+    return _once(_trend, data_key(), as_of, rollup, tuple(top_ids), grain, db())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -191,7 +204,7 @@ def _sparklines(key: tuple, as_of: date, rollup: bool, ids: tuple[str, ...], _co
 
 
 def sparklines(as_of: date, rollup: bool, ids: list[str]):
-    return _sparklines(data_key(), as_of, rollup, tuple(ids), db())
+    return _once(_sparklines, data_key(), as_of, rollup, tuple(ids), db())
 
 
 # -- the account table, shared by the Portfolio page and its exports ------------------
@@ -299,7 +312,7 @@ def _relationship_accounts(key: tuple, as_of: date, _con) -> pl.DataFrame:
 
 def relationship_accounts(as_of: date) -> pl.DataFrame:
     """Accounts with a relationship map, most gaps first (relationship_map.strategic_relationships)."""
-    return _relationship_accounts(data_key(), as_of, db())
+    return _once(_relationship_accounts, data_key(), as_of, db())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -309,7 +322,7 @@ def _cadence(key: tuple, as_of: date, _con) -> pl.DataFrame:
 
 def cadence(as_of: date) -> pl.DataFrame:
     """Cadence status per strategic account and rule, under the stored policy."""
-    return _cadence(data_key(), as_of, db())
+    return _once(_cadence, data_key(), as_of, db())
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -320,4 +333,4 @@ def _cached_query(key: tuple, name: str, arguments: tuple, _func, _con):
 def cached(func, **arguments):
     """`func(db, **arguments)` cached for this data version (any sam_core query that takes
     the connection first and hashable keyword arguments)."""
-    return _cached_query(data_key(), f"{func.__module__}.{func.__qualname__}", tuple(sorted(arguments.items())), func, db())
+    return _once(_cached_query, data_key(), f"{func.__module__}.{func.__qualname__}", tuple(sorted(arguments.items())), func, db())
