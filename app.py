@@ -71,6 +71,7 @@ if user is None:
             # is stored; stopping here (not st.rerun) lets it finish.
             login.cookie_controller.set_cookie()
             st.success("Logged in. Opening your pages…")
+            st.button("Open the dashboard", key="sam_open", help="If it does not open by itself within a few seconds.")
         else:
             guard.failed(username, client)
             st.error("Wrong user name or password.")

@@ -8,7 +8,7 @@ Data upload page; afterwards every session reloads the Portfolio and must see th
 revenue. Reports per page the median and 95th percentile, errors, and the server's memory.
 Goal (issue 9) on a 2-core machine: 20 sessions with p95 under 2 s per page; 50 with no errors.
 
-    python bench/load.py --sessions 20 [--db PATH] [--rounds 1]
+    python bench/load.py --sessions 20 [--ramp 10] [--db PATH] [--rounds 1]
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ async def settle(page) -> None:
 
 
 async def log_in(page, url: str, user: str) -> None:
-    await page.goto(url)
+    await page.goto(url, timeout=120_000)
     await page.get_by_role("textbox", name="Username").fill(user)
     await page.get_by_role("textbox", name="Password").fill("demo")
     await page.get_by_role("button", name="Login").click()
@@ -84,7 +84,8 @@ async def revenue(page) -> str:
     return await metric.get_by_test_id("stMetricValue").inner_text(timeout=120_000)
 
 
-async def session(browser, url: str, rounds: int, times: dict, errors: list) -> None:
+async def session(browser, url: str, rounds: int, times: dict, errors: list, delay: float) -> None:
+    await asyncio.sleep(delay)  # people arrive over the first seconds of a meeting, not in one instant
     context = await browser.new_context(viewport={"width": 1366, "height": 768})
     page = await context.new_page()
     try:
@@ -149,7 +150,8 @@ async def run(args) -> dict:
             await warm.close()
             times, errors = {title: [] for title in PAGES}, []
             peak = rss_mb(proc.pid)
-            sessions = [asyncio.create_task(session(browser, url, args.rounds, times, errors)) for _ in range(args.sessions)]
+            sessions = [asyncio.create_task(session(browser, url, args.rounds, times, errors, i * args.ramp / args.sessions))
+                        for i in range(args.sessions)]
             upload_task = asyncio.create_task(upload(browser, url, new_revenue_workbook(tmp), errors))
             while not all(t.done() for t in sessions + [upload_task]):
                 peak = max(peak, rss_mb(proc.pid))
@@ -168,7 +170,7 @@ async def run(args) -> dict:
     def p95(xs):
         return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)] if xs else float("nan")
     return {
-        "sessions": args.sessions, "rounds": args.rounds,
+        "sessions": args.sessions, "rounds": args.rounds, "ramp_s": args.ramp,
         "pages": {t: {"median_s": round(statistics.median(v), 2) if v else None, "p95_s": round(p95(v), 2) if v else None, "n": len(v)}
                   for t, v in times.items()},
         "errors": errors, "server_peak_rss_mb": round(peak), "upload_commit_s": round(upload_seconds, 1),
@@ -180,6 +182,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which the sessions arrive")
     parser.add_argument("--db", help="start from a copy of this database (default: a fresh demo)")
     args = parser.parse_args()
     figures = asyncio.run(run(args))
