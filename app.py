@@ -67,6 +67,7 @@ if user is None:
         elif login.authentication_controller.login(username, password):
             guard.succeeded(username, client)
             st.session_state["logout"] = False
+            st.session_state["sam_cookie_runs"] = 3
             # The login cookie is written by a browser component that reruns the app once it
             # is stored; stopping here (not st.rerun) lets it finish.
             login.cookie_controller.set_cookie()
@@ -98,6 +99,11 @@ navigation = st.navigation(pages)
 
 with st.sidebar:
     logout = authenticator()  # after st.navigation: its cookie component may rerun the app
+    if st.session_state.get("sam_cookie_runs", 0) > 0:
+        # A rerun can replace the login run's cookie writer before the browser stored the
+        # cookie; writing it again on the next runs makes a reload stay logged in.
+        st.session_state["sam_cookie_runs"] -= 1
+        logout.cookie_controller.set_cookie()
     if settings.demo:
         st.markdown(":orange-badge[:material/science: Demo data]")
     st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]}")
