@@ -99,14 +99,15 @@ navigation = st.navigation(pages)
 
 with st.sidebar:
     logout = authenticator()  # after st.navigation: its cookie component may rerun the app
-    if st.session_state.get("sam_cookie_runs", 0) > 0:
-        # A rerun can replace the login run's cookie writer before the browser stored the
-        # cookie; writing it again on the next runs makes a reload stay logged in.
-        st.session_state["sam_cookie_runs"] -= 1
-        logout.cookie_controller.set_cookie()
     if settings.demo:
         st.markdown(":orange-badge[:material/science: Demo data]")
     st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]}")
     logout.logout("Log out", location="sidebar", key="sam_logout", callback=log_out)
+    if st.session_state.get("sam_cookie_runs", 0) > 0:
+        # A rerun can replace the login run's cookie writer before the browser stored the
+        # cookie; writing it again on the next runs makes a reload stay logged in. (Last in
+        # the sidebar, so the elements above keep their places from run to run.)
+        st.session_state["sam_cookie_runs"] -= 1
+        logout.cookie_controller.set_cookie()
 
 navigation.run()

@@ -112,6 +112,7 @@ def log_in(page, request):
 
     def go(username: str, password: str = "demo") -> Page:
         page.goto(base)
+        _settle(page)  # a first visit may still be building the demo data
         page.get_by_role("textbox", name="Username").fill(username)
         page.get_by_role("textbox", name="Password").fill(password)
         page.get_by_role("button", name="Login").click()
