@@ -31,8 +31,9 @@ except (SamError, ValueError) as exc:
     st.stop()
 
 cursor = ui.new_run_cursor()
+first_start = st.empty()  # always here, so what follows keeps its place between runs
 if settings.demo and is_empty(cursor):
-    with st.status("First start: building the demo data…", expanded=True) as status:
+    with first_start.status("First start: building the demo data…", expanded=True) as status:
         bar = st.progress(0.0)
         ensure_demo(cursor, date.today(), progress=lambda step, fraction: bar.progress(fraction, text=step))
         status.update(label="Demo data ready", state="complete", expanded=False)

@@ -19,7 +19,8 @@ ui.header("Data upload", "Download the template, upload workbooks, check the rep
 user = ui.guard("data_upload")
 settings, con = ui.settings(), ui.db()
 
-if done := st.session_state.pop("upload_done", None):
+# The last commit's result stays until the next files are chosen (a rerun must not hide it).
+if done := st.session_state.get("upload_done"):
     st.success(done, icon=":material/check_circle:")
 load_tab, history_tab = st.tabs(["Upload", "History"])
 
@@ -34,6 +35,7 @@ def upload() -> None:
                                 key=f"upload_files_{st.session_state.get('upload_round', 0)}")
     if not uploaded:
         return
+    st.session_state.pop("upload_done", None)
     files = [(f.name, f.getvalue()) for f in uploaded]
     size = sum(len(content) for _, content in files) / 2**20
     if size > settings.max_upload_mb:

@@ -49,7 +49,10 @@ def test_upload_map_check_commit_and_see_it_on_the_portfolio(own_server, page, l
     expect(page.get_by_text("0 errors")).to_be_visible()
     expect(page.locator("[role=gridcell]", has_text="text dates read as month/day/year")).to_have_count(1)
 
-    page.get_by_role("button", name="Commit the upload").click()
+    commit = page.get_by_role("button", name="Commit the upload")
+    expect(commit).to_be_visible()
+    settle(page)
+    commit.click()
     expect(page.get_by_text("loaded: 13 rows added")).to_be_visible()
 
     go_to("Portfolio")
