@@ -18,7 +18,8 @@ import duckdb
 import polars as pl
 
 from . import contract as c
-from .reader import RawSheet, find_header_row
+from .reader import RawSheet
+from .validation import header_row_of
 from .storage import WRITE_LOCK, transaction
 
 IGNORE = ""  # the target of a column (or sheet) the user chose to leave out
@@ -51,7 +52,7 @@ def source_signature(sheet_name: str, headers: list[str]) -> str:
 
 def headers_of(raw: RawSheet, header_row: int | None = None) -> tuple[int, list[str]]:
     """(Excel row of the header, header texts) — found, or at the row the user named."""
-    index = find_header_row(raw.cells) if header_row is None else header_row - raw.first_row
+    index = header_row_of(raw.cells) if header_row is None else header_row - raw.first_row
     if index is None or index < 0 or index >= raw.cells.height:
         return (raw.first_row if header_row is None else header_row), []
     return raw.first_row + index, [h for h in raw.cells.row(index) if h is not None]

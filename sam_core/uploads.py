@@ -257,10 +257,11 @@ def changed_values(con: duckdb.DuckDBPyConnection, validation: Validation, sheet
 
 
 def later_uploads(con: duckdb.DuckDBPyConnection, upload_id: int) -> list[int]:
-    """Uploads after `upload_id`, not rolled back, that touched the same sheet and account."""
+    """Uploads after `upload_id`, not rolled back, that touched any of its accounts (on any
+    sheet: rolling back the upload that created an account must not orphan later rows)."""
     rows = con.execute(
         """SELECT DISTINCT u.upload_id FROM upload_scope s
-           JOIN upload_scope l ON l.sheet = s.sheet AND l.account_id = s.account_id AND l.upload_id > s.upload_id
+           JOIN upload_scope l ON l.account_id = s.account_id AND l.upload_id > s.upload_id
            JOIN uploads u ON u.upload_id = l.upload_id
            WHERE s.upload_id = ? AND u.rolled_back_by IS NULL AND u.kind <> 'rollback' ORDER BY 1""",
         [upload_id],

@@ -16,7 +16,7 @@ import polars as pl
 from . import contract as c
 from .dates import MONTH_FIRST, parse_dates, parse_periods
 from .permissions import ADMIN, User
-from .reader import RawSheet, find_header_row
+from .reader import HEADER_SEARCH_ROWS, RawSheet, find_header_row
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 REPORT_SCHEMA = {
@@ -160,7 +160,7 @@ def validate(raw_sheets: list[RawSheet], *, con: duckdb.DuckDBPyConnection | Non
 def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str):
     label = sheet.name
     cells = raw.cells
-    header_index = find_header_row(cells)
+    header_index = header_row_of(cells, sheet)
     if header_index is None:
         report.add(WARNING, label, f"Sheet '{raw.name}' is empty and was ignored.")
         return None
@@ -242,6 +242,21 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
     rows = rows.with_columns(extras_json)
     _check_keys(sheet, rows, report)
     return SheetData(sheet, raw.file_name, raw.name, rows), answers
+
+
+def header_row_of(cells: pl.DataFrame, sheet: c.Sheet | None = None) -> int | None:
+    """Index of the header row among the top rows: the one naming the most columns of the
+    sheet (of any contract sheet when None); when no row names any, the layout rule of
+    reader.find_header_row. A title row above a narrow table is never taken for it."""
+    top = cells.head(HEADER_SEARCH_ROWS)
+    sheets = [sheet] if sheet is not None else list(c.SHEETS)
+    best, best_score = None, 0
+    for i, row in enumerate(top.iter_rows()):
+        texts = [v for v in row if v is not None]
+        score = max((sum(c.match_column(s, t) is not None for t in texts) for s in sheets), default=0)
+        if score > best_score:
+            best, best_score = i, score
+    return best if best is not None else find_header_row(cells)
 
 
 def _polars_type(col: c.Column) -> pl.DataType:
@@ -327,11 +342,13 @@ def _report_bad(report: _Report, sheet: str, header: str, rows: pl.DataFrame, me
 
 
 def _probability_scale(out: pl.DataFrame, cells: pl.DataFrame, sheet: str, header: str, report: _Report) -> pl.DataFrame:
-    """Probabilities arrive as 0-1 or 0-100: a column with any value above 1 is per cent."""
-    top = out["probability"].max()
+    """Probabilities arrive as 0-1 or 0-100: a column whose plain numbers go above 1 is per
+    cent. Values written with a % sign were divided by 100 already and are left alone."""
+    plain_number = ~cells["value"].str.strip_chars().str.ends_with("%").fill_null(False)
+    top = out["probability"].filter(plain_number).max()
     if top is not None and top > 1:
         report.add(INFO, sheet, f"Column '{header}': values above 1 found, so the column was read as per cent (0-100).", column=header)
-        return out.with_columns(pl.col("probability") / 100)
+        return out.with_columns(pl.when(plain_number).then(pl.col("probability") / 100).otherwise(pl.col("probability")))
     return out
 
 
@@ -350,6 +367,8 @@ def _check_range(col: c.Column, out: pl.DataFrame, cells: pl.DataFrame, sheet: s
         outside = outside | (values > high).fill_null(False)
     if outside.any():
         span = f"between {_fmt(low)} and {_fmt(high)}" if high is not None else f"at least {_fmt(low)}"
+        if col.name == "probability":
+            span += " (0-100 %)"
         report.add_rows(ERROR, sheet, header, cells.filter(outside), pl.format("{} is out of range: {} must be {}.", pl.col("value"), pl.lit(col.name), pl.lit(span)))
 
 

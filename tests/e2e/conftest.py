@@ -95,6 +95,7 @@ def page(browser) -> Page:
 
 
 def _settle(page: Page) -> None:
+    page.wait_for_timeout(200)  # let a rerun that the last action requested begin
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000)
 
 
