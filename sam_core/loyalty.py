@@ -146,16 +146,16 @@ def question_scores(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: st
     return con.sql(f"""WITH {_RESPONSES},
         mine AS (SELECT * FROM responses WHERE account_id = ? AND wave_label = ?),
         standard AS (
-            SELECT 'Likelihood to recommend' AS question, 10 AS scale_max, avg(recommend_score) AS mean, count(recommend_score) AS respondents FROM mine
-            UNION ALL SELECT 'Satisfaction', 5, avg(satisfaction), count(satisfaction) FROM mine
-            UNION ALL SELECT 'Likelihood to continue buying', 5, avg(continue_score), count(continue_score) FROM mine
+            SELECT 1 AS place, 'Likelihood to recommend' AS question, 10 AS scale_max, avg(recommend_score) AS mean, count(recommend_score) AS respondents FROM mine
+            UNION ALL SELECT 2, 'Satisfaction', 5, avg(satisfaction), count(satisfaction) FROM mine
+            UNION ALL SELECT 3, 'Likelihood to continue buying', 5, avg(continue_score), count(continue_score) FROM mine
         ),
         extra AS (
-            SELECT a.question, max(a.scale_max) AS scale_max, avg(a.score) AS mean, count(*) AS respondents
+            SELECT 4 AS place, a.question, max(a.scale_max) AS scale_max, avg(a.score) AS mean, count(*) AS respondents
             FROM survey_answers a JOIN mine m USING (response_id) GROUP BY a.question
         )
         SELECT question, scale_max, mean, respondents, respondents < {THIN_BELOW} AS thin
-        FROM (SELECT * FROM standard UNION ALL SELECT * FROM extra) WHERE respondents > 0""",  # sql-ok: constants only
+        FROM (SELECT * FROM standard UNION ALL SELECT * FROM extra) WHERE respondents > 0 ORDER BY place, question""",  # sql-ok: constants only
                    params=[account_id, wave]).pl()
 
 

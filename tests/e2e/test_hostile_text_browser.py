@@ -20,6 +20,7 @@ def test_markup_in_an_account_name_is_shown_as_typed(own_server, page, log_in, s
     log_in("admin")
     go_to("Data upload")
     page.locator("input[type=file]").set_input_files(str(path))
+    expect(page.get_by_text("2. Validation report")).to_be_visible(timeout=60_000)
     settle(page)
     commit = page.get_by_role("button", name="Commit the upload")
     expect(commit).to_be_visible()

@@ -37,6 +37,7 @@ def test_upload_map_check_commit_and_see_it_on_the_portfolio(own_server, page, l
     page.goto(own_server + "/data_upload")
     page.get_by_text("Log out").wait_for()
     page.locator("input[type=file]").set_input_files(crm_export(tmp_path))
+    expect(page.get_by_text("2. Validation report")).to_be_visible(timeout=60_000)
     settle(page)
     expect(page.get_by_text(re.compile(r"^1 error and"))).to_be_visible()
     expect(page.locator("[role=gridcell]", has_text="Required column 'account_name'")).to_have_count(1)
