@@ -150,3 +150,22 @@ def choose(page):
         _settle(page)
 
     return pick
+
+
+@pytest.fixture
+def upload_page(page):
+    """`upload_page.choose_file(path)` then `upload_page.commit()` on the Data upload page."""
+
+    class UploadPage:
+        def choose_file(self, path) -> None:
+            page.locator("input[type=file]").set_input_files(str(path))
+            expect(page.get_by_text("2. Validation report")).to_be_visible(timeout=60_000)
+            _settle(page)
+
+        def commit(self) -> None:
+            button = page.get_by_role("button", name="Commit the upload")
+            expect(button).to_be_visible()
+            _settle(page)
+            button.click()
+
+    return UploadPage()

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.e2e
 SCRIPT = "<img src=x onerror=alert(1)>"
 
 
-def test_markup_in_an_account_name_is_shown_as_typed(own_server, page, log_in, settle, tmp_path, go_to, choose):
+def test_markup_in_an_account_name_is_shown_as_typed(own_server, page, log_in, tmp_path, go_to, choose, upload_page):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     path = tmp_path / "hostile.xlsx"
@@ -19,13 +19,8 @@ def test_markup_in_an_account_name_is_shown_as_typed(own_server, page, log_in, s
     }))
     log_in("admin")
     go_to("Data upload")
-    page.locator("input[type=file]").set_input_files(str(path))
-    expect(page.get_by_text("2. Validation report")).to_be_visible(timeout=60_000)
-    settle(page)
-    commit = page.get_by_role("button", name="Commit the upload")
-    expect(commit).to_be_visible()
-    settle(page)
-    commit.click()
+    upload_page.choose_file(path)
+    upload_page.commit()
     expect(page.get_by_text("rows added")).to_be_visible()
     go_to("Relationship map")
     choose("Account", "X1")

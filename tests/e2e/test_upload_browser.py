@@ -31,14 +31,12 @@ def revenue_metric(page):
     return metric.get_by_test_id("stMetricValue").inner_text()
 
 
-def test_upload_map_check_commit_and_see_it_on_the_portfolio(own_server, page, log_in, settle, tmp_path, go_to):
+def test_upload_map_check_commit_and_see_it_on_the_portfolio(own_server, page, log_in, settle, tmp_path, go_to, upload_page):
     log_in("manager")
     before = revenue_metric(page)
     page.goto(own_server + "/data_upload")
     page.get_by_text("Log out").wait_for()
-    page.locator("input[type=file]").set_input_files(crm_export(tmp_path))
-    expect(page.get_by_text("2. Validation report")).to_be_visible(timeout=60_000)
-    settle(page)
+    upload_page.choose_file(crm_export(tmp_path))
     expect(page.get_by_text(re.compile(r"^1 error and"))).to_be_visible()
     expect(page.locator("[role=gridcell]", has_text="Required column 'account_name'")).to_have_count(1)
     expect(page.get_by_role("button", name="Commit the upload")).to_have_count(0)
@@ -50,10 +48,7 @@ def test_upload_map_check_commit_and_see_it_on_the_portfolio(own_server, page, l
     expect(page.get_by_text("0 errors")).to_be_visible()
     expect(page.locator("[role=gridcell]", has_text="text dates read as month/day/year")).to_have_count(1)
 
-    commit = page.get_by_role("button", name="Commit the upload")
-    expect(commit).to_be_visible()
-    settle(page)
-    commit.click()
+    upload_page.commit()
     expect(page.get_by_text("loaded: 13 rows added")).to_be_visible()
 
     go_to("Portfolio")
