@@ -16,6 +16,8 @@ DAY_FIRST = "day-first"
 _ISO = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _LOCAL = r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$"
 _SERIAL = r"^\d{5}(?:\.\d+)?$"  # an Excel day number that reached us as text
+# How Excel date cells read as text ("2025-07-31 00:00:00"), and plain ISO text.
+_PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$"
 _WORDY_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d-%b-%Y", "%d-%b-%y")
 _EXCEL_EPOCH = pl.date(1899, 12, 30)
 
@@ -44,9 +46,20 @@ def _four_digit_year(y: pl.Expr) -> pl.Expr:
     )
 
 
+def _plain_iso(text: pl.Series) -> pl.Series | None:
+    """The dates when every value is an Excel date or plain ISO text (the common case, read
+    without trying the other forms); None when any value needs the full parser."""
+    if not text.str.contains(_PLAIN_ISO).fill_null(True).all():
+        return None
+    return text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(text.name)
+
+
 def parse_dates(text: pl.Series, *, default_order: str = MONTH_FIRST) -> DateColumn:
     """Parse a column of text dates: ISO (with or without time), Excel day numbers,
     `12 Jul 2025`-style and local `d/m/y` or `m/d/y` text, resolved per column."""
+    plain = _plain_iso(text)
+    if plain is not None:
+        return DateColumn(plain, None)
     frame = pl.DataFrame({"t": text.str.strip_chars()})
     iso = pl.col("t").str.extract_groups(_ISO)
     local = pl.col("t").str.extract_groups(_LOCAL)
@@ -97,6 +110,9 @@ _MONTH_YEAR = r"^(\d{1,2})[-/.](\d{4})$"
 def parse_periods(text: pl.Series, *, default_order: str = MONTH_FIRST) -> DateColumn:
     """Parse periods: `2025-Q3`, `Q3 2025`, `2025-07`, `07/2025` or a date; each becomes
     the first day of its quarter or month."""
+    plain = _plain_iso(text)
+    if plain is not None:
+        return DateColumn(plain.dt.month_start(), None)
     t = text.str.strip_chars()
     frame = pl.DataFrame({"t": t})
     qf = pl.col("t").str.extract_groups(_QUARTER_FIRST)

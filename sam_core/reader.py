@@ -12,8 +12,9 @@ import os
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import fastexcel
 import polars as pl
@@ -42,20 +43,40 @@ class RawSheet:
     first_row: int  # the Excel row number of cells' row 0
 
 
+@dataclass(frozen=True)
+class PendingSheet:
+    """A sheet of an opened file, not read yet: `read()` gives its RawSheet. Lets a loader
+    read one sheet while it checks and stores another."""
+
+    file_name: str
+    name: str
+    read: Callable[[], RawSheet] = field(repr=False, compare=False)
+
+
 def read_files(files: list[tuple[str, bytes]]) -> list[RawSheet]:
     """Read several uploaded files (name, content) into their raw sheets."""
-    sheets: list[RawSheet] = []
-    for name, content in files:
-        sheets.extend(read_file(name, content))
-    return sheets
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        # Sheets are parsed side by side (fastexcel releases the GIL), each by its own reader.
+        return list(pool.map(lambda sheet: sheet.read(), open_files(files)))
 
 
 def read_file(file_name: str, content: bytes) -> list[RawSheet]:
     """Read one spreadsheet or CSV file; raises WorkbookError with a reason if it cannot."""
+    return read_files([(file_name, content)])
+
+
+def open_files(files: list[tuple[str, bytes]]) -> list[PendingSheet]:
+    """The sheets of several files, checked (kind, zip bomb, password) but not read yet."""
+    return [sheet for name, content in files for sheet in open_file(name, content)]
+
+
+def open_file(file_name: str, content: bytes) -> list[PendingSheet]:
+    """Check one file and list its sheets; raises WorkbookError with a reason if it cannot be read."""
     if not content:
         raise WorkbookError(f"{file_name}: the file is empty.")
     if file_name.lower().endswith(".csv"):
-        return [_read_csv(file_name, content)]
+        raw = _read_csv(file_name, content)
+        return [PendingSheet(file_name, raw.name, lambda: raw)]
     if content.startswith(_OLE_MAGIC):
         if _ENCRYPTED_STREAM in content:
             raise WorkbookError(f"{file_name}: the workbook is password-protected; save it without a password and upload again.")
@@ -67,12 +88,20 @@ def read_file(file_name: str, content: bytes) -> list[RawSheet]:
             f"{file_name}: this is not a spreadsheet. Upload an Excel workbook "
             f"({', '.join(SPREADSHEET_SUFFIXES[:-1])}) or a CSV file."
         )
+    names = _unreadable_as_error(file_name, lambda: fastexcel.read_excel(content).sheet_names)
+
+    def reader(name: str) -> Callable[[], RawSheet]:
+        def read() -> RawSheet:
+            cells = _unreadable_as_error(file_name, lambda: _load_sheet(content, name))
+            return RawSheet(file_name, name, _positional(cells), first_rows.get(name, 1))
+        return read
+
+    return [PendingSheet(file_name, name, reader(name)) for name in names]
+
+
+def _unreadable_as_error(file_name: str, read):
     try:
-        names = fastexcel.read_excel(content).sheet_names
-        # Sheets are parsed side by side (fastexcel releases the GIL), each by its own reader.
-        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-            frames = list(pool.map(lambda name: _load_sheet(content, name), names))
-        return [RawSheet(file_name, name, _positional(cells), first_rows.get(name, 1)) for name, cells in zip(names, frames)]
+        return read()
     except WorkbookError:
         raise
     except Exception as exc:  # fastexcel raises its own family of errors for broken files
@@ -80,7 +109,8 @@ def read_file(file_name: str, content: bytes) -> list[RawSheet]:
 
 
 def _load_sheet(content: bytes, name: str) -> pl.DataFrame:
-    """One sheet, every cell as text (so nothing is silently turned into null)."""
+    """One sheet, every cell as text (so nothing is silently turned into null). Each sheet
+    gets its own reader, so that sheets can be read on several threads at once."""
     return fastexcel.read_excel(content).load_sheet(name, header_row=None, dtypes="string", whitespace_as_null=True,
                                                     skip_whitespace_tail_rows=True).to_polars()
 

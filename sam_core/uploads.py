@@ -7,8 +7,10 @@ so any upload can be rolled back. One upload is one transaction.
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Sequence
 
 import duckdb
 import polars as pl
@@ -17,9 +19,9 @@ from . import contract as c
 from .dates import MONTH_FIRST
 from .errors import ConflictError, NotFound, ValidationFailed
 from .permissions import User, ensure
-from .reader import RawSheet, read_files
+from .reader import PendingSheet, RawSheet, open_files, read_files
 from .storage import WRITE_LOCK, bump_data_version, transaction
-from .validation import ROW, Validation, validate
+from .validation import ROW, SheetData, Validation, validate
 
 UPLOAD, ROLLBACK, DEMO = "upload", "rollback", "demo"
 
@@ -39,9 +41,10 @@ def check_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], 
 
 def load_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], *, user: User,
                date_order: str = MONTH_FIRST, kind: str = UPLOAD) -> LoadResult:
-    """Read, validate and load files in one transaction (see `load_sheets`)."""
+    """Read, validate and load files in one transaction (see `load_sheets`); each sheet is
+    read while the ones before it are checked and written."""
     ensure(user, "upload")
-    return load_sheets(con, read_files(files), user=user, file_name=", ".join(name for name, _ in files),
+    return load_sheets(con, open_files(files), user=user, file_name=", ".join(name for name, _ in files),
                        sha256=files_sha256(files), date_order=date_order, kind=kind)
 
 
@@ -50,20 +53,41 @@ def files_sha256(files: list[tuple[str, bytes]]) -> str:
     return hashlib.sha256(b"".join(content for _, content in files)).hexdigest()
 
 
-def load_sheets(con: duckdb.DuckDBPyConnection, raw_sheets: list[RawSheet], *, user: User, file_name: str, sha256: str,
-                date_order: str = MONTH_FIRST, kind: str = UPLOAD) -> LoadResult:
+def load_sheets(con: duckdb.DuckDBPyConnection, raw_sheets: Sequence[RawSheet | PendingSheet], *, user: User,
+                file_name: str, sha256: str, date_order: str = MONTH_FIRST, kind: str = UPLOAD) -> LoadResult:
     """Validate raw sheets against the database as it is now and load them in one
     transaction. Raises ValidationFailed (nothing changed) when the report has an error,
-    PermissionDenied when the role may not upload."""
+    PermissionDenied when the role may not upload.
+
+    Each sheet is written as soon as it is typed, while the others are still being read and
+    checked; the checks against the database read it through their own cursor, so they see
+    the data as committed, never this load's own writes. Any error rolls the whole load back.
+    """
     ensure(user, "upload")
     with WRITE_LOCK:
-        validation = validate(raw_sheets, con=con, user=user, date_order=date_order)
-        if not validation.ok:
-            n = validation.errors.height
-            raise ValidationFailed(f"The workbook has {n:,} error{'s' if n != 1 else ''}; nothing was loaded.", validation.report)
-        if not validation.sheets:
-            raise ValidationFailed("The workbook holds no rows to load (no contract sheet with data); nothing was loaded.", validation.report)
-        upload_id, changes = _commit(con, validation, user=user, file_name=file_name, sha256=sha256, kind=kind)
+        committed = con.cursor()
+        try:
+            with transaction(con):
+                upload_id = _new_upload(con, kind=kind, user=user, file_name=file_name, sha256=sha256)
+                written = []
+
+                def write(data: SheetData, answers: pl.DataFrame | None) -> None:
+                    incoming = _incoming(data)
+                    scope = incoming.select("account_id").unique().sort("account_id")
+                    counts = _replace(con, data.sheet, upload_id, incoming, scope, answers)
+                    written.append({"sheet": data.sheet.name, "accounts": scope.height, "rows": incoming.height, **counts})
+
+                validation = validate(raw_sheets, con=committed, user=user, date_order=date_order, on_sheet=write)
+                if not validation.ok:
+                    n = validation.errors.height
+                    raise ValidationFailed(f"The workbook has {n:,} error{'s' if n != 1 else ''}; nothing was loaded.", validation.report)
+                if not validation.sheets:
+                    raise ValidationFailed("The workbook holds no rows to load (no contract sheet with data); nothing was loaded.", validation.report)
+                bump_data_version(con)
+        finally:
+            committed.close()
+    order = {sheet.name: i for i, sheet in enumerate(c.SHEETS)}
+    changes = pl.DataFrame(sorted(written, key=lambda row: order[row["sheet"]]), schema=_CHANGES_SCHEMA)
     return LoadResult(upload_id, changes, validation)
 
 
@@ -77,83 +101,79 @@ def preview_changes(con: duckdb.DuckDBPyConnection, validation: Validation) -> p
     for name, data in validation.sheets.items():
         incoming = _incoming(data)
         scope = incoming.select("account_id").unique()
-        rows.append({"sheet": name, "accounts": scope.height, "rows": incoming.height,
-                     **_diff(con, data.sheet, incoming, scope)})
+        with _registered(con, incoming_rows=incoming, scope_accounts=scope):
+            counts = _diff(con, data.sheet, incoming.height)
+        rows.append({"sheet": name, "accounts": scope.height, "rows": incoming.height, **counts})
     return pl.DataFrame(rows, schema=_CHANGES_SCHEMA)
 
 
 _CHANGES_SCHEMA = {"sheet": pl.String, "accounts": pl.Int64, "rows": pl.Int64, "added": pl.Int64, "changed": pl.Int64, "removed": pl.Int64}
+_IN_SCOPE = "account_id IN (SELECT account_id FROM scope_accounts)"
 
 
-def _diff(con, sheet: c.Sheet, incoming, scope) -> dict[str, int]:
-    """Rows added, changed and removed by replacing the scope's rows with `incoming`."""
+@contextmanager
+def _registered(con, **frames):
+    """Frames visible to SQL under their names for the duration (converted to Arrow once);
+    a None frame is skipped."""
+    frames = {name: frame for name, frame in frames.items() if frame is not None}
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        yield
+    finally:
+        for name in frames:
+            con.unregister(name)
+
+
+def _diff(con, sheet: c.Sheet, incoming_count: int) -> dict[str, int]:
+    """Rows added, changed and removed by replacing the stored rows of `scope_accounts` with
+    `incoming_rows` (both registered)."""
+    t = sheet.table
+    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {t} WHERE {_IN_SCOPE})").fetchall()[0][0]:  # sql-ok
+        return {"added": incoming_count, "changed": 0, "removed": 0}  # new accounts: nothing to compare
     cols = ", ".join(f'"{n}"' for n in sheet.column_names) + ", extras"
     keys = ", ".join(f'"{k}"' for k in sheet.key)
-    t = sheet.table
-    cur = con
-    cur.register("incoming_rows", incoming)
-    cur.register("scope_accounts", scope)
-    try:
-        old = f"(SELECT {cols} FROM {t} WHERE account_id IN (SELECT account_id FROM scope_accounts))"  # sql-ok
-        added, removed, both, same = cur.execute(
-            f"""SELECT (SELECT count(*) FROM incoming_rows ANTI JOIN {old} o USING ({keys})),
-                       (SELECT count(*) FROM {old} o ANTI JOIN incoming_rows USING ({keys})),
-                       (SELECT count(*) FROM incoming_rows SEMI JOIN {old} o USING ({keys})),
-                       (SELECT count(*) FROM (SELECT {cols} FROM incoming_rows INTERSECT ALL SELECT * FROM {old}))"""  # sql-ok
-        ).fetchall()[0]
-    finally:
-        cur.unregister("incoming_rows")
-        cur.unregister("scope_accounts")
+    old = f"(SELECT {cols} FROM {t} WHERE {_IN_SCOPE})"  # sql-ok
+    added, removed, both, same = con.execute(
+        f"""SELECT (SELECT count(*) FROM incoming_rows ANTI JOIN {old} o USING ({keys})),
+                   (SELECT count(*) FROM {old} o ANTI JOIN incoming_rows USING ({keys})),
+                   (SELECT count(*) FROM incoming_rows SEMI JOIN {old} o USING ({keys})),
+                   (SELECT count(*) FROM (SELECT {cols} FROM incoming_rows INTERSECT ALL SELECT * FROM {old}))"""  # sql-ok
+    ).fetchall()[0]
     return {"added": added, "changed": both - same, "removed": removed}
 
 
 def _replace(con, sheet: c.Sheet, upload_id: int, incoming, scope, answers=None) -> dict[str, int]:
     """Snapshot the scope's rows under `upload_id`, then replace them with `incoming`."""
-    counts = _diff(con, sheet, incoming, scope)
-    con.register("scope_accounts", scope)
-    try:
-        for table, rows in ((sheet.table, incoming), ("survey_answers", answers)):
-            if table == "survey_answers" and sheet.name != "Surveys":
-                continue
-            in_scope = "account_id IN (SELECT account_id FROM scope_accounts)"
-            con.execute(f"INSERT INTO {table}__before SELECT ?, * FROM {table} WHERE {in_scope}", [upload_id])  # sql-ok
-            con.execute(f"DELETE FROM {table} WHERE {in_scope}")  # sql-ok
-            if rows is not None and len(rows):
-                con.register("replacement_rows", rows)
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM replacement_rows")  # sql-ok
-                con.unregister("replacement_rows")
+    with _registered(con, incoming_rows=incoming, scope_accounts=scope):
+        counts = _diff(con, sheet, incoming.height)
+        _swap(con, sheet.table, upload_id, "incoming_rows")
+        if sheet.name == "Surveys":
+            with _registered(con, answer_rows=answers):
+                _swap(con, "survey_answers", upload_id, "answer_rows" if answers is not None else None)
         con.execute("INSERT INTO upload_scope SELECT ?, ?, account_id FROM scope_accounts", [upload_id, sheet.name])
         con.execute("INSERT INTO upload_sheets VALUES (?, ?, ?, ?, ?)",
                     [upload_id, sheet.name, counts["added"], counts["changed"], counts["removed"]])
-    finally:
-        con.unregister("scope_accounts")
     return counts
 
 
+def _swap(con, table: str, upload_id: int, rows: str | None) -> None:
+    """Keep the scope's rows of `table` under the upload, then put the view `rows` in their place."""
+    con.execute(f"INSERT INTO {table}__before SELECT ?, * FROM {table} WHERE {_IN_SCOPE}", [upload_id])  # sql-ok
+    con.execute(f"DELETE FROM {table} WHERE {_IN_SCOPE}")  # sql-ok
+    if rows is not None:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {rows}")  # sql-ok: a view name of this module
+
+
 def _new_upload(con, *, kind: str, user: User, file_name: str | None, sha256: str | None, rollback_of: int | None = None) -> int:
-    upload_id = con.execute("SELECT nextval('upload_seq')").fetchall()[0][0]
+    # Numbered inside the transaction (writes take turns under WRITE_LOCK): a refused load
+    # leaves no gap in the history, as a sequence, which does not roll back, would.
+    upload_id = con.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchall()[0][0]
     con.execute(
         "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
         [upload_id, kind, user.username, datetime.now(timezone.utc).replace(tzinfo=None), file_name, sha256, rollback_of],
     )
     return upload_id
-
-
-def _commit(con, validation: Validation, *, user: User, file_name: str, sha256: str, kind: str) -> tuple[int, pl.DataFrame]:
-    rows = []
-    with transaction(con):
-        upload_id = _new_upload(con, kind=kind, user=user, file_name=file_name, sha256=sha256)
-        for sheet in c.SHEETS:  # contract order: Accounts first
-            data = validation.sheets.get(sheet.name)
-            if data is None:
-                continue
-            incoming = _incoming(data)
-            scope = incoming.select("account_id").unique().sort("account_id")
-            answers = validation.survey_answers if sheet.name == "Surveys" else None
-            counts = _replace(con, sheet, upload_id, incoming, scope, answers)
-            rows.append({"sheet": sheet.name, "accounts": scope.height, "rows": incoming.height, **counts})
-        bump_data_version(con)
-    return upload_id, pl.DataFrame(rows, schema=_CHANGES_SCHEMA)
 
 
 def rollback(con: duckdb.DuckDBPyConnection, upload_id: int, *, user: User) -> int:
@@ -210,8 +230,7 @@ def changes_by_account(con: duckdb.DuckDBPyConnection, validation: Validation) -
         incoming = _incoming(data)
         cols = ", ".join(f'"{n}"' for n in sheet.column_names) + ", extras"
         keys = ", ".join(f'"{k}"' for k in sheet.key)
-        con.register("incoming_rows", incoming)
-        try:
+        with _registered(con, incoming_rows=incoming):
             old = f"(SELECT {cols} FROM {sheet.table} WHERE account_id IN (SELECT account_id FROM incoming_rows))"  # sql-ok
             parts.append(con.sql(
                 f"""WITH added AS (SELECT account_id, count(*) AS n FROM incoming_rows ANTI JOIN {old} o USING ({keys}) GROUP BY 1),
@@ -225,8 +244,6 @@ def changes_by_account(con: duckdb.DuckDBPyConnection, validation: Validation) -
                   LEFT JOIN same s USING (account_id) LEFT JOIN kept k USING (account_id)
                   ORDER BY t.account_id""",  # sql-ok: names from the contract
                 params=[name]).pl())
-        finally:
-            con.unregister("incoming_rows")
     schema = {"sheet": pl.String, "account_id": pl.String, "added": pl.Int64, "changed": pl.Int64, "removed": pl.Int64}
     return pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
 
@@ -236,11 +253,8 @@ def changed_values(con: duckdb.DuckDBPyConnection, validation: Validation, sheet
     data = validation.sheets[sheet_name]
     sheet = data.sheet
     incoming = _incoming(data)
-    con.register("incoming_rows", incoming)
-    try:
+    with _registered(con, incoming_rows=incoming):
         old = con.sql(f"SELECT * FROM {sheet.table} WHERE account_id IN (SELECT account_id FROM incoming_rows)").pl()  # sql-ok
-    finally:
-        con.unregister("incoming_rows")
     key = list(sheet.key)
     joined = incoming.join(old.cast(incoming.schema), on=key, how="inner", suffix="__now")
     columns = [c for c in incoming.columns if c not in key]

@@ -7,8 +7,9 @@ under a second per column; nothing is ever silently turned into null.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 import duckdb
 import polars as pl
@@ -16,7 +17,7 @@ import polars as pl
 from . import contract as c
 from .dates import MONTH_FIRST, parse_dates, parse_periods
 from .permissions import ADMIN, User
-from .reader import HEADER_SEARCH_ROWS, RawSheet, find_header_row
+from .reader import HEADER_SEARCH_ROWS, PendingSheet, RawSheet, find_header_row
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 REPORT_SCHEMA = {
@@ -98,6 +99,10 @@ class _Report:
             problem_expr.cast(pl.String).alias("problem"),
         ))
 
+    def errors(self) -> bool:
+        """True when any problem reported so far is an error."""
+        return any((part["severity"] == ERROR).any() for part in self.parts)
+
     def frame(self) -> pl.DataFrame:
         if not self.parts:
             return pl.DataFrame(schema=REPORT_SCHEMA)
@@ -110,10 +115,16 @@ class _Report:
         )
 
 
-def validate(raw_sheets: list[RawSheet], *, con: duckdb.DuckDBPyConnection | None = None,
-             user: User | None = None, date_order: str = MONTH_FIRST) -> Validation:
+def validate(raw_sheets: Sequence[RawSheet | PendingSheet], *, con: duckdb.DuckDBPyConnection | None = None,
+             user: User | None = None, date_order: str = MONTH_FIRST,
+             on_sheet: Callable[[SheetData, pl.DataFrame | None], None] | None = None) -> Validation:
     """Check raw sheets against the contract, the database (`con`, for references) and the
-    user's ownership of accounts. Returns the typed sheets and the full report."""
+    user's ownership of accounts. Returns the typed sheets and the full report.
+
+    Sheets are read (when pending) and typed side by side. `on_sheet(data, survey_answers)`
+    is called in this thread for each sheet as soon as it is typed, while no error has been
+    found so far: a loader writes it inside its open transaction while the rest is checked.
+    """
     report = _Report()
     sheets: dict[str, SheetData] = {}
     unreadable: set[str] = set()  # contract sheets present but not readable
@@ -136,15 +147,23 @@ def validate(raw_sheets: list[RawSheet], *, con: duckdb.DuckDBPyConnection | Non
     def read(task):
         raw, sheet = task
         own = _Report(raw.file_name)
-        return own, _read_sheet(raw, sheet, own, date_order)
+        return own, _read_sheet(raw.read() if isinstance(raw, PendingSheet) else raw, sheet, own, date_order)
 
-    # Sheets are typed side by side: polars does the work outside the GIL.
+    # Sheets are read and typed side by side: fastexcel and polars work outside the GIL.
+    results = {}
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        results = list(pool.map(read, tasks))
-    for (raw, sheet), (own, parsed) in zip(tasks, results):
+        futures = {pool.submit(read, task): i for i, task in enumerate(tasks)}
+        clean = not report.errors()
+        for done in as_completed(futures):
+            own, parsed = results[futures[done]] = done.result()
+            clean = clean and not own.errors()
+            if on_sheet is not None and clean and parsed is not None:
+                on_sheet(*parsed)
+    for i, (raw, sheet) in enumerate(tasks):
+        own, parsed = results[i]
         report.parts.extend(own.parts)
         if parsed is None:
-            if any(p.filter(pl.col("severity") == ERROR).height for p in own.parts):
+            if own.errors():
                 unreadable.add(sheet.name)
             continue
         data, sheet_answers = parsed
@@ -275,17 +294,8 @@ def _type_column(col: c.Column, cells: pl.DataFrame, sheet: str, header: str, re
     if col.kind in (c.TEXT, c.ID):
         out = cells.select(value.str.strip_chars().alias(col.name))
     elif col.kind in (c.NUMBER, c.INTEGER):
-        text = value.str.strip_chars()
-        if col.value_aliases:
-            text = pl.when(_normalised(value).is_in([k for k, _ in col.value_aliases])).then(
-                _normalised(value).replace_strict(dict(col.value_aliases), default=None)).otherwise(text)
-        percent = text.str.ends_with("%")
-        text = text.str.strip_suffix("%").str.replace_all(_CURRENCY, "")
-        text = pl.when(text.str.contains(_NUMBER_WITH_COMMAS)).then(text.str.replace_all(",", "")).otherwise(text)
-        number = text.str.strip_chars().cast(pl.Float64, strict=False)
-        number = pl.when(number.is_nan() | number.is_infinite()).then(None).otherwise(number)
-        number = pl.when(percent).then(number / 100).otherwise(number)
-        out = cells.select(number.alias(col.name))
+        plain = _plain_numbers(cells["value"])
+        out = pl.DataFrame([plain.alias(col.name)]) if plain is not None else cells.select(_number(col, value).alias(col.name))
         not_number = cells["value"].is_not_null() & out[col.name].is_null()
         _report_bad(report, sheet, header, cells.filter(not_number), pl.format("'{}' is not a number.", value))
         if col.kind == c.INTEGER:
@@ -305,13 +315,16 @@ def _type_column(col: c.Column, cells: pl.DataFrame, sheet: str, header: str, re
         bad_message = (pl.format("'{}' is not a period: use a date, 2025-Q3 or 2025-07.", value) if col.kind == c.PERIOD
                        else pl.format("'{}' is not a date: use an Excel date or text such as 2025-07-31.", value))
     elif col.kind == c.YES_NO:
-        norm = _normalised(value)
+        norm = value if _all_in(cells["value"], ("yes", "no")) else _normalised(value)
         out = cells.select(pl.when(norm.is_in(YES)).then(True).when(norm.is_in(NO)).then(False).otherwise(None).alias(col.name))
         bad = value.is_not_null() & pl.col(col.name).is_null()
         bad_message = pl.format("'{}' is not yes or no.", value)
     elif col.kind == c.CHOICE:
-        mapping = {c.normalise_value(a): a for a in col.allowed} | dict(col.value_aliases)
-        out = cells.select(_normalised(value).replace_strict(mapping, default=None, return_dtype=pl.String).alias(col.name))
+        if _all_in(cells["value"], col.allowed):
+            out = cells.select(value.alias(col.name))
+        else:
+            mapping = {c.normalise_value(a): a for a in col.allowed} | dict(col.value_aliases)
+            out = cells.select(_normalised(value).replace_strict(mapping, default=None, return_dtype=pl.String).alias(col.name))
         bad = value.is_not_null() & pl.col(col.name).is_null()
         bad_message = pl.format("'{}' is not one of: {}.", value, pl.lit(", ".join(col.allowed)))
     elif col.kind == c.CHOICES:
@@ -335,6 +348,35 @@ def _type_column(col: c.Column, cells: pl.DataFrame, sheet: str, header: str, re
         missing = cells.filter(cells["value"].is_null())
         report.add_rows(ERROR, sheet, header, missing, f"A value for {col.name} is required.")
     return out[col.name]
+
+
+def _all_in(values: pl.Series, allowed: tuple[str, ...]) -> bool:
+    """True when every cell is empty or exactly an allowed value (then nothing needs mapping)."""
+    return bool(values.is_in(allowed).fill_null(True).all())
+
+
+def _plain_numbers(values: pl.Series) -> pl.Series | None:
+    """The numbers when every cell is empty or a plain finite number (the common case: numeric
+    Excel cells read as text); None when any cell needs `_number`."""
+    number = values.cast(pl.Float64, strict=False)
+    if number.null_count() != values.null_count() or not number.is_finite().fill_null(True).all():
+        return None
+    return number
+
+
+def _number(col: c.Column, value: pl.Expr) -> pl.Expr:
+    """A number from text such as ' 1,234.5 ', '€ 12', '35%' or a named value ('champion');
+    null where the text is not a number (NaN and infinity included)."""
+    text = value.str.strip_chars()
+    if col.value_aliases:
+        text = pl.when(_normalised(value).is_in([k for k, _ in col.value_aliases])).then(
+            _normalised(value).replace_strict(dict(col.value_aliases), default=None)).otherwise(text)
+    percent = text.str.ends_with("%")
+    text = text.str.strip_suffix("%").str.replace_all(_CURRENCY, "")
+    text = pl.when(text.str.contains(_NUMBER_WITH_COMMAS)).then(text.str.replace_all(",", "")).otherwise(text)
+    number = text.str.strip_chars().cast(pl.Float64, strict=False)
+    number = pl.when(number.is_nan() | number.is_infinite()).then(None).otherwise(number)
+    return pl.when(percent).then(number / 100).otherwise(number)
 
 
 def _report_bad(report: _Report, sheet: str, header: str, rows: pl.DataFrame, message: str | pl.Expr) -> None:
@@ -408,6 +450,8 @@ def _survey_answers(rows: pl.DataFrame, body: pl.DataFrame, questions: list[tupl
 def _check_keys(sheet: c.Sheet, rows: pl.DataFrame, report: _Report) -> None:
     key = list(sheet.key)
     keyed = rows.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key]))
+    if not keyed.select(pl.struct(key).is_duplicated().any()).item():
+        return
     dupes = keyed.with_columns(pl.col(ROW).min().over(key).alias("__first")).filter(pl.col(ROW) != pl.col("__first"))
     if dupes.height == 0:
         return

@@ -35,12 +35,20 @@ def loaded(db, make_workbook):
     {"Financials": fin("A1", (1, "n/a"))},
     {"Financials": fin("A1", (1, 99)), "Evidence": [{"account_id": "A1", "date": "13/13/2025", "signal": "advice_sought"}]},
     {"Accounts": [{"account_id": "A3", "account_name": "Gamma"}], "Financials": fin("A1", (3, 30))},
-])
+    # Each sheet is clean on its own (and written while the load runs); the reference is not.
+    {"Financials": fin("A1", (3, 30)), "Opportunities": [{"opportunity_id": "O1", "account_id": "A9", "amount": 5}]},
+], ids=["text-in-number", "impossible-date", "missing-required", "unknown-account-across-sheets"])
 def test_a_workbook_with_any_error_changes_nothing(loaded, make_workbook, bad):
     before = everything(loaded)
     with pytest.raises(ValidationFailed, match="nothing was loaded"):
         load_files(loaded, [("bad.xlsx", make_workbook(bad))], user=ADMIN)
     assert everything(loaded) == before
+
+
+def test_a_refused_workbook_leaves_no_gap_in_the_upload_numbers(loaded, make_workbook):
+    with pytest.raises(ValidationFailed):
+        load_files(loaded, [("bad.xlsx", make_workbook({"Financials": fin("A1", (1, "n/a"))}))], user=ADMIN)
+    assert load_files(loaded, [("good.xlsx", make_workbook({"Financials": fin("A1", (1, 11))}))], user=ADMIN).upload_id == 2
 
 
 def test_a_sheet_replaces_only_the_accounts_it_mentions(loaded, make_workbook):

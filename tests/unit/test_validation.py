@@ -116,6 +116,40 @@ def test_each_date_column_is_resolved_on_its_own(make_workbook):
     assert result.sheets["Actions"].rows.select("created", "due").rows() == [(date(2025, 12, 25), date(2025, 12, 31))]
 
 
+@pytest.mark.parametrize("text", ["NaN", "inf", "-Infinity"])
+def test_not_a_number_spelled_as_a_number_is_reported(make_workbook, text):
+    assert report(make_workbook, one("Financials", revenue=text)) == [
+        ("error", "Financials", 2, "revenue", text, f"'{text}' is not a number.")]
+
+
+@pytest.mark.parametrize("values,stored", [
+    ([10, "1,234.5", "€ 7", "50%"], [10.0, 1234.5, 7.0, 0.5]),  # plain numbers beside written ones
+    ([date(2025, 7, 31), "2025-07-31"], [date(2025, 7, 31)] * 2),  # an Excel date and ISO text
+], ids=["numbers", "dates"])
+def test_plain_and_written_values_in_one_column_are_all_read(make_workbook, values, stored):
+    column = "amount" if isinstance(stored[0], float) else "close_date"
+    rows = [MINIMAL["Opportunities"] | {"opportunity_id": f"O{i}", column: v} for i, v in enumerate(values)]
+    result = checked(make_workbook, {"Accounts": [ANN], "Opportunities": rows})
+    assert result.report.height == 0
+    assert result.sheets["Opportunities"].rows[column].to_list() == stored
+
+
+def test_iso_dates_beside_local_text_dates_resolve_the_local_order(make_workbook):
+    rows = [MINIMAL["Evidence"] | {"date": d, "signal": s} for d, s in
+            [(date(2025, 7, 31), "advice_sought"), ("2025-02-30", "scope_expanded"), ("13/7/2025", "call_returned")]]
+    result = checked(make_workbook, {"Accounts": [ANN], "Evidence": rows})
+    assert result.report.drop("file").rows() == [
+        ("info", "Evidence", None, "date", None,
+         "Column 'date': text dates read as day/month/year: because a value has a day above 12 in the first place."),
+        ("error", "Evidence", 3, "date", "2025-02-30", "'2025-02-30' is not a date: use an Excel date or text such as 2025-07-31.")]
+
+
+def test_canonical_and_other_spellings_of_a_choice_in_one_column(make_workbook):
+    rows = [MINIMAL["Opportunities"] | {"opportunity_id": f"O{i}", "stage": v} for i, v in enumerate(["won", "Closed Won", "lost"])]
+    assert checked(make_workbook, {"Accounts": [ANN], "Opportunities": rows}).sheets["Opportunities"].rows["stage"].to_list() == [
+        "won", "won", "lost"]
+
+
 @pytest.mark.parametrize("text,first_day", [
     ("2025-Q3", date(2025, 7, 1)), ("Q1 2024", date(2024, 1, 1)), ("2025 q4", date(2025, 10, 1)),
     ("2025-07", date(2025, 7, 1)), ("07/2025", date(2025, 7, 1)), ("2025-07-19", date(2025, 7, 1)),
