@@ -24,6 +24,7 @@ ICONS = {
     "data_upload": ":material/upload_file:",
 }
 
+ui.start_run()
 try:
     settings, users = ui.settings(), ui.users()
 except (SamError, ValueError) as exc:
@@ -32,11 +33,12 @@ except (SamError, ValueError) as exc:
 
 cursor = ui.new_run_cursor()
 first_start = st.empty()  # always here, so what follows keeps its place between runs
-if settings.demo and is_empty(cursor):
+if settings.demo and ui.data_key()[1] == 0 and is_empty(cursor):  # nothing was ever loaded
     with first_start.status("First start: building the demo data…", expanded=True) as status:
         bar = st.progress(0.0)
         ensure_demo(cursor, date.today(), progress=lambda step, fraction: bar.progress(fraction, text=step))
         status.update(label="Demo data ready", state="complete", expanded=False)
+    ui.data_changed()
 
 def authenticator() -> stauth.Authenticate:
     return stauth.Authenticate(users.credentials(), cookie_name=ui.LOGIN_COOKIE, cookie_key=settings.cookie_key,
@@ -111,4 +113,7 @@ with st.sidebar:
         st.session_state["sam_cookie_runs"] -= 1
         logout.cookie_controller.set_cookie()
 
-navigation.run()
+try:
+    navigation.run()
+finally:
+    ui.collect_garbage()

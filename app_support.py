@@ -2,6 +2,7 @@
 script run, the logged-in user, the page guard, and shared formatting."""
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from datetime import date
@@ -11,6 +12,7 @@ import jwt
 import polars as pl
 import streamlit as st
 
+import sam_core.charts  # noqa: F401 - the pages' charts (Altair), imported before gc.freeze() below
 from sam_core import formatting
 from sam_core.brief import account_brief
 from sam_core.cadence import cadence_status
@@ -27,8 +29,20 @@ from sam_core.permissions import ROLE_LABELS, User, can
 from sam_core.settings import Settings, load_settings
 from sam_core.storage import connect, data_version
 from sam_core.users import UsersFile, check_deployment
+from sam_core.workbook import export_bytes
+
+# Everything imported so far (Streamlit, polars, Altair's schema classes...) lives as long as
+# the server: leave it out of every garbage collection from now on, so that a collection
+# only walks what the sessions create (a full one after each script run is then cheap).
+gc.freeze()
+# Streamlit's own full collection after every run (runner.postScriptGC, off in config.toml)
+# holds the GIL and stalls every session; this one runs at most every GC_SECONDS.
+GC_SECONDS = 10.0
+_last_collection = [time.monotonic()]
+_collecting = threading.Lock()
 
 CURSOR_KEY = "sam_cursor"
+RUN_KEY = "sam_run"  # what one script run computes once: settings, the data version
 LOGIN_COOKIE = "sam_login"
 
 
@@ -46,8 +60,37 @@ def login_guard() -> LoginGuard:
 
 
 def settings() -> Settings:
-    """Read on every run (cheap), so the resources below follow a change of setting."""
-    return load_settings(secrets=_secrets())
+    """Read once per run, so the resources below follow a change of setting."""
+    return _once_per_run("settings", lambda: load_settings(secrets=_secrets()))
+
+
+def collect_garbage() -> None:
+    """After a run: a full garbage collection if none ran in the last GC_SECONDS. A page's
+    frames sit in reference cycles (its functions refer to its globals) that only a full
+    collection frees."""
+    now = time.monotonic()
+    if now - _last_collection[0] >= GC_SECONDS and _collecting.acquire(blocking=False):
+        try:
+            _last_collection[0] = now
+            gc.collect()
+        finally:
+            _collecting.release()
+
+
+def start_run() -> None:
+    """Called first in each run of app.py: a fresh memo for what a run computes once."""
+    st.session_state[RUN_KEY] = {}
+
+
+def _once_per_run(name: str, compute):
+    """`compute()` once per script run: app.py gives each run a fresh memo (a page run on
+    its own, as in a test of its guard, computes every time)."""
+    memo = st.session_state.get(RUN_KEY)
+    if memo is None:
+        return compute()
+    if name not in memo:
+        memo[name] = compute()
+    return memo[name]
 
 
 @st.cache_resource
@@ -141,6 +184,12 @@ def header(title: str, caption: str | None = None) -> None:
         st.caption(caption)
 
 
+def labelled(names: dict[str, str]):
+    """A selectbox's format_func: 'Name (id)'. Streamlit keeps a widget's format_func with the
+    session; a lambda written in a page would keep the page's every frame alive with it."""
+    return lambda key: f"{names[key]} ({key})"
+
+
 def money(value: float | None) -> str:
     """Money in the configured currency, e.g. '€12.3m'."""
     return formatting.money(value, settings().currency)
@@ -166,8 +215,14 @@ def _once(cached_function, *args):
 
 
 def data_key() -> tuple[str, int]:
-    """(database, data version): the cache key of every aggregate."""
-    return str(settings().db_path), data_version(db())
+    """(database, data version): the cache key of every aggregate, read once per run (every
+    page that writes reruns afterwards, so a run never outlives its own write)."""
+    return _once_per_run("data_key", lambda: (str(settings().db_path), data_version(db())))
+
+
+def data_changed() -> None:
+    """The data changed within this run (the first start built the demo): read the version anew."""
+    st.session_state.get(RUN_KEY, {}).pop("data_key", None)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -214,9 +269,22 @@ ACCOUNT_TABLE_COLUMNS = [
     "health_band", "loyalty_index", "nps", "respondents", "cadence", "coverage", "single_threaded", "momentum",
     "open_actions", "overdue_actions", "stale", "account_manager", "executive_sponsor",
 ]
-_BAND_STYLE = {"healthy": "background-color: #e3f1e4; color: #1b5e20", "watch": "background-color: #fff4d6; color: #7a5a00",
-               "at risk": "background-color: #fbe3e3; color: #8e1b1b"}
-CADENCE_STYLE = {"overdue": _BAND_STYLE["at risk"], "due soon": _BAND_STYLE["watch"], "compliant": _BAND_STYLE["healthy"]}
+# Status labels as coloured pills: sent as data, far cheaper per run than a pandas Styler,
+# which turns every cell of the table into a display string.
+HEALTH_BANDS = ("healthy", "watch", "at risk")
+CADENCE_STATUSES = ("compliant", "due soon", "overdue", "not applicable")
+_STATUS_COLOURS = {"healthy": "#2e7d32", "watch": "#b26a00", "at risk": "#c62828",
+                   "compliant": "#2e7d32", "due soon": "#b26a00", "overdue": "#c62828", "not applicable": "#757575"}
+
+
+def status_labels(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Status columns as one-item lists, for `status_column`."""
+    return frame.with_columns(pl.when(pl.col(c).is_null()).then(None).otherwise(pl.concat_list(c)).alias(c) for c in columns)
+
+
+def status_column(label: str, statuses: tuple[str, ...], help: str | None = None):
+    """A column of statuses shown as coloured labels (the column's values from `status_labels`)."""
+    return st.column_config.MultiselectColumn(label, options=statuses, color=[_STATUS_COLOURS[s] for s in statuses], help=help)
 
 
 def health_badge(band: str | None) -> str:
@@ -236,11 +304,11 @@ def account_table_config() -> dict:
         "share_of_wallet": cc.NumberColumn("Wallet share", format="percent"),
         "revenue_trend": cc.LineChartColumn("Revenue, 12 months", width="small"),
         "health": cc.ProgressColumn("Health", format="%.0f", min_value=0, max_value=100, width="small"),
-        "health_band": cc.TextColumn("Health band"),
+        "health_band": status_column("Health band", HEALTH_BANDS),
         "loyalty_index": cc.NumberColumn("Loyalty", format="%.0f"),
         "nps": cc.NumberColumn("NPS", format="%+.0f"),
         "respondents": cc.NumberColumn("Resp.", help="Respondents in the latest wave; under 3 is thin."),
-        "cadence": cc.TextColumn("Cadence"),
+        "cadence": status_column("Cadence", CADENCE_STATUSES),
         "coverage": cc.NumberColumn("Coverage", format="percent", help="Key stakeholders with a relationship of strength 3+."),
         "single_threaded": cc.CheckboxColumn("Single-threaded"),
         "momentum": cc.NumberColumn("Momentum", format="%+d", help="Positive minus negative evidence, last 90 days."),
@@ -252,11 +320,9 @@ def account_table_config() -> dict:
     }
 
 
-def account_table_style(table: pl.DataFrame):
-    """The table as a pandas Styler: health band and cadence cells coloured."""
-    frame = table.select(ACCOUNT_TABLE_COLUMNS + ["account_id"]).to_pandas()
-    return frame.style.map(lambda v: _BAND_STYLE.get(v, ""), subset=["health_band"]).map(
-        lambda v: CADENCE_STYLE.get(v, ""), subset=["cadence"])
+def account_table(table: pl.DataFrame) -> pl.DataFrame:
+    """The account table as the Portfolio shows it (health band and cadence as labels)."""
+    return status_labels(table.select(ACCOUNT_TABLE_COLUMNS + ["account_id"]), ["health_band", "cadence"])
 
 
 # -- downloads, built when clicked on their own cursor (they run beside the script) ----
@@ -292,6 +358,11 @@ def deck_download(as_of: date, rollup: bool, n: int):
     return build
 
 
+def excel(sheets: dict[str, pl.DataFrame]):
+    """A download's workbook built when the button is clicked, not on every run."""
+    return lambda: export_bytes(sheets)
+
+
 def read_once(digest: str, read):
     """The raw sheets of the current upload, read once per set of files (by their hash)."""
     cached = st.session_state.get("upload_raw")
@@ -323,6 +394,18 @@ def _cadence(key: tuple, as_of: date, _con) -> pl.DataFrame:
 def cadence(as_of: date) -> pl.DataFrame:
     """Cadence status per strategic account and rule, under the stored policy."""
     return _once(_cadence, data_key(), as_of, db())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _chart_spec(key: tuple, chart_key: tuple, _build) -> dict:
+    return _build().to_dict()
+
+
+def chart(chart_key: tuple, build, *, where=st, width: str = "stretch") -> None:
+    """Draw the Altair chart `build()` from its Vega-Lite spec, built and validated once per
+    data version and `chart_key` (what the chart shows beyond the data: the date, N, the
+    account...). Building Altair objects cost more than anything else in a page's run."""
+    where.vega_lite_chart(_once(_chart_spec, data_key(), chart_key, build), width=width)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

@@ -13,7 +13,7 @@ from sam_core.reader import SPREADSHEET_SUFFIXES, read_files
 from sam_core.uploads import (changed_values, changes_by_account, files_sha256, later_uploads, load_sheets, preview_changes,
                               rollback, upload_accounts, upload_history)
 from sam_core.validation import validate
-from sam_core.workbook import export_bytes, template_bytes
+from sam_core.workbook import template_bytes
 
 ui.header("Data upload", "Download the template, upload workbooks, check the report and the changes, then commit.")
 user = ui.guard("data_upload")
@@ -27,7 +27,8 @@ load_tab, history_tab = st.tabs(["Upload", "History"])
 
 def upload() -> None:
     left, right = st.columns(2)
-    left.download_button("Empty template (Excel)", template_bytes(), "sam-template.xlsx", icon=":material/download:", key="upload_template")
+    left.download_button("Empty template (Excel)", template_bytes, "sam-template.xlsx", icon=":material/download:", key="upload_template",
+                         on_click="ignore")
     right.download_button("Filled example (demo data)", ui.example_workbook, "sam-example.xlsx", icon=":material/download:",
                           key="upload_example", on_click="ignore")
     uploaded = st.file_uploader("Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV files, one per sheet",
@@ -56,8 +57,8 @@ def upload() -> None:
     errors = validation.errors.height
     (st.error if errors else st.success)(validation.summary())
     views.report_table(validation.report)
-    st.download_button("Download the report (Excel)", export_bytes({"Report": validation.report}), "validation-report.xlsx",
-                       icon=":material/download:", key="upload_report_download")
+    st.download_button("Download the report (Excel)", ui.excel({"Report": validation.report}), "validation-report.xlsx",
+                       icon=":material/download:", key="upload_report_download", on_click="ignore")
     if errors or not validation.sheets:
         st.info("Fix the errors in the file (or the mapping above) and upload it again; nothing has been changed.")
         return
@@ -97,9 +98,8 @@ def history() -> None:
     st.dataframe(uploads, hide_index=True, width="stretch", key="upload_history_table",
                  column_config={"uploaded_at": st.column_config.DatetimeColumn("uploaded (UTC)", format="YYYY-MM-DD HH:mm"),
                                 "sha256": st.column_config.TextColumn("sha256", width="small")})
-    chosen = st.selectbox("Upload", uploads["upload_id"].to_list(), key="upload_history_chosen",
-                          format_func=lambda u: f"{u}: " + " ".join(str(v or "") for v in uploads.filter(pl.col("upload_id") == u)
-                                                                   .select("kind", "file_name", "user_name").row(0)))
+    labels = {u: f"{u}: {kind} {file or ''} {who}" for u, kind, file, who in uploads.select("upload_id", "kind", "file_name", "user_name").iter_rows()}
+    chosen = st.selectbox("Upload", list(labels), key="upload_history_chosen", format_func=labels.__getitem__)
     st.dataframe(upload_accounts(con, chosen), hide_index=True, height=200, key="upload_history_accounts")
     if not can(user, "rollback"):
         st.caption("Only an admin can roll an upload back.")

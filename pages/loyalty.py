@@ -11,7 +11,6 @@ from sam_core.errors import SamError
 from sam_core.loyalty import (account_loyalty, closed_loop, comments, loop_figures, question_scores, recurring_words_of_all,
                               respondents, wave_trend, waves)
 from sam_core.permissions import can
-from sam_core.workbook import export_bytes
 
 ui.header("Loyalty", "Loyalty index and NPS by wave and account, down to question, respondent and comment; and the closed loop.")
 user = ui.guard("loyalty")
@@ -36,8 +35,8 @@ cols[4].metric("Detractors", ui.percent(now["detractors"]))
 program, by_account, drill, notes, loop_tab = st.tabs(["Program", "Accounts", "Drill-down", "Comments", "Closed loop"])
 with program:
     left, right = st.columns([3, 2])
-    left.altair_chart(charts.loyalty_trend_chart(trend), width="stretch")
-    right.altair_chart(charts.band_chart(trend), width="stretch")
+    ui.chart(("loyalty trend",), lambda: charts.loyalty_trend_chart(trend), where=left)
+    ui.chart(("loyalty bands",), lambda: charts.band_chart(trend), where=right)
     share = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent") for c in ("promoters", "passives", "detractors", "key_stakeholders_answered")}
     st.dataframe(trend, hide_index=True, width="stretch", column_config={"loyalty_index": st.column_config.NumberColumn("loyalty index", format="%.1f"),
                                                                          "nps": st.column_config.NumberColumn("NPS", format="%+.0f"), **share})
@@ -49,7 +48,7 @@ with by_account:
 with drill:
     names = dict(zip(ranked["account_id"], ranked["account_name"]))
     wanted = st.session_state.get("sam_account")
-    account = st.selectbox("Account", list(names), format_func=lambda a: f"{names[a]} ({a})", key="loyalty_account",
+    account = st.selectbox("Account", list(names), format_func=ui.labelled(names), key="loyalty_account",
                            index=list(names).index(wanted) if wanted in names else 0)
     questions = ui.cached(question_scores, account_id=account, wave=wave)
     people = ui.cached(respondents, account_id=account, wave=wave)
@@ -61,8 +60,8 @@ with drill:
         with st.container(border=True):
             st.text(row["comment"])
             st.text(f"— {row['respondent']}, {row['title'] or ''} · recommend {row['recommend_score']} · {row['survey_date']}")
-    st.download_button("Download the drill-down (Excel)", export_bytes({"Questions": questions, "Respondents": people}),
-                       f"loyalty-{account}-{wave}.xlsx", icon=":material/download:", key="loyalty_export")
+    st.download_button("Download the drill-down (Excel)", ui.excel({"Questions": questions, "Respondents": people}),
+                       f"loyalty-{account}-{wave}.xlsx", icon=":material/download:", key="loyalty_export", on_click="ignore")
 with notes:
     all_comments = ui.cached(comments)
     f = st.columns([2, 1, 1, 1])

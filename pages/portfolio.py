@@ -8,7 +8,6 @@ import app_support as ui
 import presentation
 from sam_core import charts
 from sam_core.health import health_parts
-from sam_core.workbook import export_bytes
 
 ui.header("Portfolio")
 user = ui.guard("portfolio")
@@ -60,7 +59,7 @@ if c.flags:
 
 st.subheader("Revenue concentration")
 chart, tiers = st.columns([5, 2])
-chart.altair_chart(charts.pareto_chart(overview, n), width="stretch")
+ui.chart(("pareto", as_of, rollup, n), lambda: charts.pareto_chart(overview, n), where=chart)
 tier_table = overview.group_by("tier").agg(pl.len().alias("accounts"), (pl.col("share").sum() * 100).alias("share")).sort("tier")
 tiers.dataframe(tier_table, hide_index=True, column_config={"share": st.column_config.NumberColumn("share of revenue", format="%.0f%%")})
 tiers.caption("A: the accounts making the first 80% of revenue; B: the next 15%; C: the rest.")
@@ -68,10 +67,10 @@ tiers.caption("A: the accounts making the first 80% of revenue; B: the next 15%;
 st.subheader("Trends")
 measure_col, grain_col = st.columns([2, 1])
 measure = measure_col.segmented_control("Measure", ["revenue", "profit", "ebitda"], default="revenue", key="portfolio_measure",
-                                        format_func=lambda m: m.upper() if m == "ebitda" else m.capitalize())
+                                        format_func={"revenue": "Revenue", "profit": "Profit", "ebitda": "EBITDA"}.__getitem__)
 grain = grain_col.segmented_control("By", ["month", "quarter"], default="month", key="portfolio_grain")
-st.altair_chart(charts.trend_chart(ui.trend(as_of, rollup, top["account_id"].to_list(), grain or "month"), measure or "revenue"),
-                width="stretch")
+ui.chart(("trend", as_of, rollup, n, grain, measure),
+         lambda: charts.trend_chart(ui.trend(as_of, rollup, top["account_id"].to_list(), grain or "month"), measure or "revenue"))
 
 st.subheader(f"Top {n} accounts")
 with st.expander("Filter"):
@@ -82,13 +81,13 @@ with st.expander("Filter"):
 table = top.filter([pl.col(col).is_in(chosen) for col, chosen in filters.items() if chosen] or [pl.lit(True)])
 table = table.join(ui.sparklines(as_of, rollup, table["account_id"].to_list()), on="account_id", how="left")
 event = st.dataframe(
-    ui.account_table_style(table), hide_index=True, on_select="rerun", selection_mode="single-row", key="portfolio_table",
+    ui.account_table(table), hide_index=True, on_select="rerun", selection_mode="single-row", key="portfolio_table",
     height=min(35 * (table.height + 1) + 3, 740),
     column_order=ui.ACCOUNT_TABLE_COLUMNS, column_config=ui.account_table_config(),
 )
 left, right = st.columns(2)
-left.download_button("Download the table (Excel)", export_bytes({f"Top {n} accounts": table}),
-                     file_name=f"top-{n}-accounts-{as_of}.xlsx", icon=":material/download:", key="portfolio_export")
+left.download_button("Download the table (Excel)", ui.excel({f"Top {n} accounts": table}),
+                     file_name=f"top-{n}-accounts-{as_of}.xlsx", icon=":material/download:", key="portfolio_export", on_click="ignore")
 right.download_button("Meeting deck (PowerPoint)", ui.deck_download(as_of, rollup, n), file_name=f"top-{n}-accounts-{as_of}.pptx",
                       icon=":material/slideshow:", key="portfolio_deck", on_click="ignore")
 
@@ -96,7 +95,7 @@ st.subheader("Account: health explained and one-page brief")
 names = dict(zip(table["account_id"], table["account_name"]))
 chosen_rows = event.selection.rows if event else []
 default = table["account_id"][chosen_rows[0]] if chosen_rows else st.session_state.get("sam_account")
-account = st.selectbox("Account", list(names), format_func=lambda a: names[a], key="portfolio_account",
+account = st.selectbox("Account", list(names), format_func=names.__getitem__, key="portfolio_account",
                        index=list(names).index(default) if default in names else 0) if names else None
 if account:
     st.session_state["sam_account"] = account
@@ -113,4 +112,4 @@ if account:
                          icon=":material/table:", key="portfolio_brief_xlsx", on_click="ignore")
     for page, label in (("pages/relationship_map.py", "Relationship map"), ("pages/sponsor_cadence.py", "Sponsor cadence"), ("pages/loyalty.py", "Loyalty")):
         text.page_link(page, label=f"{label} of {ui.plain(row['account_name'])}", icon=":material/arrow_forward:")
-    chart.altair_chart(charts.health_parts_chart(health_parts(row)), width="stretch")
+    ui.chart(("health", as_of, rollup, account), lambda: charts.health_parts_chart(health_parts(row)), where=chart)

@@ -8,7 +8,6 @@ import app_support as ui
 from sam_core import charts
 from sam_core.relationship_map import (account_gaps, account_map, penetration, planning_roles, relationship_dot,
                                        reporting_loops, stakeholder_coverage, team_waves)
-from sam_core.workbook import export_bytes
 
 ui.header("Relationship map", "Who is who at the customer, who on our side knows them and how well, and where the account is exposed.")
 user = ui.guard("relationship_map")
@@ -31,10 +30,10 @@ if st.session_state.get("relationship_account") not in names:
         st.info(f"No stakeholders are recorded for account {ui.plain(wanted)}: it has no relationship map yet. "
                 "Load its Stakeholders, Team and Relationships sheets on the Data upload page.")
     st.session_state["relationship_account"] = wanted if wanted in names else next(iter(names))
-account = st.selectbox("Account", list(names), format_func=lambda a: f"{names[a]} ({a})", key="relationship_account")
+account = st.selectbox("Account", list(names), format_func=ui.labelled(names), key="relationship_account")
 st.session_state["sam_account"] = account
 
-m = account_map(ui.db(), account)
+m = ui.cached(account_map, account_id=account)
 if m.stakeholders.is_empty():
     st.info(f"No stakeholders are recorded for {ui.plain(m.account_name)}. Load its Stakeholders sheet to see the map.")
     st.stop()
@@ -57,7 +56,7 @@ map_tab, gaps_tab, team_tab, grid_tab, people_tab = st.tabs(
     ["Map", f"Gaps and risks ({found.height})", "Team and planning roles", "Power and attitude", "Stakeholders"])
 with map_tab:
     people = {None: "Everyone"} | dict(zip(m.stakeholders["stakeholder_id"], m.stakeholders["name"])) | {t: t for t in m.team["member"]}
-    focus = st.selectbox("Focus on", list(people), format_func=lambda p: people[p], key="relationship_focus")
+    focus = st.selectbox("Focus on", list(people), format_func=people.__getitem__, key="relationship_focus")
     st.graphviz_chart(relationship_dot(m, focus=focus), width="stretch")
     st.caption("Colour: attitude (red detractor … green champion); thick blue border: decision maker; "
                "lines: relationships, thicker = stronger, blue = strength 3+; yellow: executive sponsor.")
@@ -76,9 +75,9 @@ with team_tab:
     if roles["empty"].any():
         right.warning("Nobody plays: " + ", ".join(roles.filter(pl.col("empty"))["role"].str.replace_all("_", " ").to_list()) + ".")
 with grid_tab:
-    st.altair_chart(charts.power_grid(m.stakeholders), width="stretch")
+    ui.chart(("power grid", account), lambda: charts.power_grid(m.stakeholders))
 with people_tab:
     coverage = stakeholder_coverage(m)
     st.dataframe(coverage, hide_index=True, width="stretch")
-    st.download_button("Download stakeholders with coverage (Excel)", export_bytes({"Stakeholders": coverage}),
-                       file_name=f"stakeholders-{account}.xlsx", icon=":material/download:", key="relationship_export")
+    st.download_button("Download stakeholders with coverage (Excel)", ui.excel({"Stakeholders": coverage}),
+                       file_name=f"stakeholders-{account}.xlsx", icon=":material/download:", key="relationship_export", on_click="ignore")

@@ -9,10 +9,9 @@ import assessment_views as views
 from sam_core import charts
 from sam_core.errors import SamError
 from sam_core.maturity import (ALL_PRACTICES, PRACTICE_LEVELS, PROVEN_8, WHOLE_PROGRAM, area_scores, assessment_frames,
-                               assessment_from_sheets, assessments, data_evidence, gaps_first, load_assessment, save_assessment, score)
+                               assessment_from_sheets, assessments, evidence_beside_scores, gaps_first, load_assessment, save_assessment, score)
 from sam_core.permissions import can
 from sam_core.reader import read_file
-from sam_core.workbook import export_bytes
 
 ui.header("Self-assessment", "The program scored against best-in-class practice, per business unit, over time.")
 user = ui.guard("self_assessment")
@@ -58,13 +57,11 @@ with tabs[-2]:
         right.markdown("**Gaps to work on first**")
         right.dataframe(pl.DataFrame(gaps_first(a), schema=["area", "practice", "score"], orient="row"), hide_index=True)
         right.dataframe(pl.DataFrame({"area": list(result.areas), "score %": list(result.areas.values())}), hide_index=True)
-        evidence = data_evidence(con, as_of=a.assessed_on, scope=a.scope).with_columns(
-            pl.struct("area", "practice").map_elements(lambda k: a.practices.get((k["area"], k["practice"])), return_dtype=pl.Int64).alias("coach"))
         st.markdown("**Evidence from the data** (a difference of 2 levels or more is flagged)")
-        st.dataframe(evidence.with_columns(((pl.col("coach") - pl.col("suggests")).abs() >= 2).alias("check")), hide_index=True, width="stretch",
+        st.dataframe(evidence_beside_scores(con, a), hide_index=True, width="stretch",
                      column_config={"share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1)})
-        st.download_button("Download the assessment (Excel)", export_bytes(assessment_frames(a)), f"assessment-{chosen}.xlsx",
-                           icon=":material/download:", key="assess_export")
+        st.download_button("Download the assessment (Excel)", ui.excel(assessment_frames(a)), f"assessment-{chosen}.xlsx",
+                           icon=":material/download:", key="assess_export", on_click="ignore")
     if may_edit:
         upload = st.file_uploader("Import an assessment (the Excel format above)", type=["xlsx"], key="assess_import")
         if upload is not None and st.button("Import it", key="assess_import_go"):

@@ -12,7 +12,6 @@ from sam_core.errors import SamError
 from sam_core.permissions import can
 from sam_core.policy import LABELS, cadence_policy, policy_history, save_cadence_policy
 from sam_core.sponsors import cadence_matrix, due_lists, review_schedule, rule_compliance, schedule_ics, sponsor_rollup
-from sam_core.workbook import export_bytes
 
 ui.header("Sponsor cadence", "Executive visits, internal reviews, QBRs and 90-day reviews of strategic accounts against the policy.")
 user = ui.guard("sponsor_cadence")
@@ -44,8 +43,9 @@ cols[-1].metric("Accounts overdue", status.filter(pl.col("status") == "overdue")
 tabs = st.tabs(["By account", "Matrix", "Sponsors", "90-day schedule", "Overdue and due soon", "Policy"])
 with tabs[0]:
     wide = status.pivot(on="rule", index=["account_name", "executive_sponsor", "account_manager"], values="status").sort("account_name")
-    st.dataframe(wide.to_pandas().style.map(lambda v: ui.CADENCE_STYLE.get(v, ""), subset=[r for r in RULES if r in wide.columns]),
-                 hide_index=True, width="stretch", key="cadence_by_account")
+    rules = [r for r in RULES if r in wide.columns]
+    st.dataframe(ui.status_labels(wide, rules), hide_index=True, width="stretch", key="cadence_by_account",
+                 column_config={r: ui.status_column(r, ui.CADENCE_STATUSES) for r in rules})
     st.dataframe(status.select("account_name", "rule", "status", "last", "deadline", "detail").sort("account_name", "rule"),
                  hide_index=True, width="stretch", height=360, column_config={"detail": st.column_config.TextColumn(width="large")})
 with tabs[1]:
@@ -54,8 +54,9 @@ with tabs[1]:
     shown = names.sort("account_name").head(60)
     if names.height > 60:
         st.info(f"Showing 60 of {names.height} accounts; filter to see the others.")
-    matrix = cadence_matrix(con, as_of=as_of, account_ids=shown["account_id"].to_list())
-    st.altair_chart(charts.cadence_matrix_chart(matrix, as_of_month=as_of.replace(day=1)), width="stretch")
+    ids = shown["account_id"].to_list()
+    ui.chart(("cadence matrix", as_of, tuple(ids)),
+             lambda: charts.cadence_matrix_chart(cadence_matrix(con, as_of=as_of, account_ids=ids), as_of_month=as_of.replace(day=1)))
 with tabs[2]:
     st.dataframe(sponsor_rollup(con, status, as_of=as_of), hide_index=True, width="stretch",
                  column_config={c: st.column_config.ProgressColumn(c, format="percent", min_value=0, max_value=1)
@@ -68,8 +69,8 @@ with tabs[3]:
     left, right = st.columns(2)
     left.download_button("Calendar (.ics)", schedule_ics(schedule), f"90-day-reviews-{as_of}.ics", mime="text/calendar",
                          icon=":material/calendar_month:", key="cadence_ics")
-    right.download_button("Excel", export_bytes({"Suggested reviews": schedule}), f"90-day-reviews-{as_of}.xlsx",
-                          icon=":material/download:", key="cadence_schedule_xlsx")
+    right.download_button("Excel", ui.excel({"Suggested reviews": schedule}), f"90-day-reviews-{as_of}.xlsx",
+                          icon=":material/download:", key="cadence_schedule_xlsx", on_click="ignore")
 with tabs[4]:
     overdue, soon = due_lists(status)
     st.markdown(f"**Overdue now ({overdue.height})**")

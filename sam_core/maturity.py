@@ -285,6 +285,15 @@ def data_evidence(con: duckdb.DuckDBPyConnection, *, as_of: date, scope: str) ->
         (pl.col("share") * 4).round(0).cast(pl.Int64).alias("suggests"))
 
 
+def evidence_beside_scores(con: duckdb.DuckDBPyConnection, a: Assessment) -> pl.DataFrame:
+    """`data_evidence` for the assessment's scope and date with the coach's score of each
+    practice (`coach`, 0-4) and `check`: the two differ by 2 levels or more."""
+    coach = pl.DataFrame([(area, practice, score) for (area, practice), score in a.practices.items()],
+                         schema={"area": pl.String, "practice": pl.String, "coach": pl.Int64}, orient="row")
+    return (data_evidence(con, as_of=a.assessed_on, scope=a.scope).join(coach, on=["area", "practice"], how="left")
+            .with_columns(((pl.col("coach") - pl.col("suggests")).abs() >= 2).alias("check")))
+
+
 # -- Excel round trip -----------------------------------------------------------------
 
 def assessment_frames(a: Assessment) -> dict[str, pl.DataFrame]:

@@ -7,8 +7,8 @@ import pytest
 from portfolio_fixture import AS_OF, SHEETS
 
 from sam_core.errors import PermissionDenied, ValidationFailed
-from sam_core.maturity import (ALL_PRACTICES, WHOLE_PROGRAM, Assessment, assessments, data_evidence, load_assessment, load_draft,
-                               save_assessment, save_draft)
+from sam_core.maturity import (ALL_PRACTICES, WHOLE_PROGRAM, Assessment, assessments, data_evidence, evidence_beside_scores,
+                               load_assessment, load_draft, save_assessment, save_draft)
 from sam_core.permissions import User
 from sam_core.uploads import load_files
 
@@ -52,6 +52,14 @@ def test_evidence_from_the_data_for_the_program(db, make_workbook):
     assert rows[("Infrastructure", "Defined team roles")] == (0.0, 0)
     assert rows[("Planning", "Regular team planning workshops")] == (0.0, 0)
     assert rows[("Process", "Loyalty assessment process")][0] == pytest.approx(1800 / 2160)
+
+
+def test_the_coachs_score_stands_beside_the_evidence_and_big_differences_are_flagged(db, make_workbook):
+    load_files(db, [("p.xlsx", make_workbook(SHEETS))], user=User("admin", "Admin", "admin"))
+    scored = Assessment(WHOLE_PROGRAM, AS_OF, {}, {k: 3 for k in ALL_PRACTICES})
+    rows = {(r["area"], r["practice"]): (r["suggests"], r["coach"], r["check"]) for r in evidence_beside_scores(db, scored).iter_rows(named=True)}
+    assert rows[("Infrastructure", "Executive sponsorship")] == (4, 3, False)
+    assert rows[("Infrastructure", "Defined team roles")] == (0, 3, True)
 
 
 def test_a_business_unit_without_strategic_accounts_has_no_evidence(db, make_workbook):

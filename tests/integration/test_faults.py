@@ -146,3 +146,27 @@ def test_an_xml_entity_bomb_is_not_expanded():
     else:
         cells = sheets[0].cells
         assert sum(len(v or "") for col in cells.columns for v in cells[col].to_list()) < 10_000
+
+
+def test_a_million_empty_formatted_rows_below_the_data_are_ignored(tmp_path):
+    """Bloated exports carry formatting far below their data: the rows with values load,
+    the empty ones neither count nor reach the database."""
+    styled = xlsxwriter.Workbook(buffer := io.BytesIO(), {"in_memory": True})
+    sheet = styled.add_worksheet("Accounts")
+    sheet.write_row(0, 0, ["account_id", "account_name", "account_manager"])
+    sheet.write_row(1, 0, ["A1", "Alpha", "Ann"])
+    sheet.write_blank(2, 0, None, styled.add_format({"bg_color": "#ffff00"}))  # style 1: a filled cell
+    styled.close()
+    empty_rows = "".join(f'<row r="{r}"><c r="A{r}" s="1"/><c r="C{r}" s="1"/></row>' for r in range(4, 1_000_004))
+    bloated = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(bloated, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b"A1:C3", b"A1:C1000003").replace(b"</sheetData>", empty_rows.encode() + b"</sheetData>")
+            out.writestr(item, content)
+    con = connect(tmp_path / "sam.duckdb")
+    result = load_files(con, [("bloated.xlsx", bloated.getvalue())], user=ADMIN)
+    con.close()
+    assert result.changes.select("sheet", "rows").rows() == [("Accounts", 1)]
+    assert counts(tmp_path / "sam.duckdb") == (1, 0, 1)
