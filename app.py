@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
-import streamlit_authenticator as stauth
 
 import app_support as ui
 from sam_core.demo import ensure_demo
@@ -40,23 +39,25 @@ if settings.demo and ui.data_key()[1] == 0 and is_empty(cursor):  # nothing was 
         status.update(label="Demo data ready", state="complete", expanded=False)
     ui.data_changed()
 
-def authenticator() -> stauth.Authenticate:
-    return stauth.Authenticate(users.credentials(), cookie_name=ui.LOGIN_COOKIE, cookie_key=settings.cookie_key,
-                               cookie_expiry_days=settings.session_hours / 24, auto_hash=False)
 
-
-def log_out(_details=None) -> None:
-    """Forget everything this session held on the server; keep only the fact of logging out
-    (so the old cookie sent with this session's request cannot log it back in)."""
+def log_out() -> None:
+    """The Log out button's callback: forget everything this session held on the server, and
+    have every login cookie issued so far refused; keep only the fact of logging out and that
+    the browser's cookie is still to be deleted. A callback runs before the script, so a click
+    is never lost to a rerun that interrupts its run."""
+    if username := st.session_state.get("username"):
+        ui.logouts().logged_out(username)  # the login cookie stops working on the server too
     st.session_state.clear()
     st.session_state["logout"] = True
+    st.session_state["sam_forget_cookie"] = True
 
 
 user = ui.current_user() or ui.log_in_from_cookie()
 if user is None:
     st.title("Strategic account management")
     st.caption("Portfolio, relationships, sponsor cadence, loyalty and program maturity of your strategic accounts.")
-    login = authenticator()
+    if st.session_state.pop("sam_forget_cookie", False):
+        ui.forget_login()  # a reload, a new tab, must not find the cookie either
     with st.form("sam_login_form"):
         st.subheader("Login")
         username = st.text_input("Username", autocomplete="username")
@@ -67,15 +68,12 @@ if user is None:
         wait = guard.wait_seconds(username, client)
         if wait > 0:
             st.error(refusal(wait))
-        elif login.authentication_controller.login(username, password):
+        elif (found := ui.authenticate(username, password)) is not None:
             guard.succeeded(username, client)
+            ui.start_session(found)
             st.session_state["logout"] = False
             st.session_state["sam_cookie_runs"] = 3
-            # The login cookie is written by a browser component that reruns the app once it
-            # is stored; stopping here (not st.rerun) lets it finish.
-            login.cookie_controller.set_cookie()
-            st.success("Logged in. Opening your pages…")
-            st.button("Open the dashboard", key="sam_open", help="If it does not open by itself within a few seconds.")
+            st.rerun()
         else:
             guard.failed(username, client)
             st.error("Wrong user name or password.")
@@ -101,17 +99,16 @@ pages = [
 navigation = st.navigation(pages)
 
 with st.sidebar:
-    logout = authenticator()  # after st.navigation: its cookie component may rerun the app
     if settings.demo:
         st.markdown(":orange-badge[:material/science: Demo data]")
     st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]}")
-    logout.logout("Log out", location="sidebar", key="sam_logout", callback=log_out)
+    st.button("Log out", key="sam_logout", on_click=log_out)
     if st.session_state.get("sam_cookie_runs", 0) > 0:
-        # A rerun can replace the login run's cookie writer before the browser stored the
-        # cookie; writing it again on the next runs makes a reload stay logged in. (Last in
+        # The first runs after the login store the login cookie, so that a reload or a new
+        # tab stays logged in; more than one, as a quick click can cut a run short. (Last in
         # the sidebar, so the elements above keep their places from run to run.)
         st.session_state["sam_cookie_runs"] -= 1
-        logout.cookie_controller.set_cookie()
+        ui.remember_login(user)
 
 try:
     navigation.run()

@@ -11,6 +11,8 @@ import duckdb
 import jwt
 import polars as pl
 import streamlit as st
+import streamlit.components.v1 as components
+import streamlit_authenticator as stauth
 
 import sam_core.charts  # noqa: F401 - the pages' charts (Altair), imported before gc.freeze() below
 from sam_core import formatting
@@ -22,6 +24,7 @@ from sam_core.exports import brief_pdf, brief_xlsx, deck_pptx
 from sam_core.headline import headline
 from sam_core.health import account_overview
 from sam_core.login_guard import LoginGuard
+from sam_core.logouts import LogoutRegister
 from sam_core.policy import cadence_policy
 from sam_core.portfolio import monthly_revenue, revenue_trend
 from sam_core.relationship_map import strategic_relationships
@@ -57,6 +60,12 @@ def _secrets() -> dict:
 def login_guard() -> LoginGuard:
     """Failed-login limits shared by every session of this server process."""
     return LoginGuard()
+
+
+@st.cache_resource
+def logouts() -> LogoutRegister:
+    """When each user last logged out, shared by every session of this server process."""
+    return LogoutRegister()
 
 
 def settings() -> Settings:
@@ -129,6 +138,24 @@ def db() -> duckdb.DuckDBPyConnection:
     return cur if cur is not None else new_run_cursor()
 
 
+# A bcrypt hash of cost 12 that no password matches: an unknown user name costs the same
+# check as a known one, so the answer's timing does not tell which names exist.
+_NO_SUCH_USER = "$2b$12$oJ4B3YAjAhoqE76kopOYYutPiVfEQysIwdD7cqHN2TF2UbAUOTS4G"
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user of the users file whose password this is (streamlit-authenticator's bcrypt
+    check), or None. User names are matched lower case and trimmed."""
+    account = users().accounts.get(username.strip().lower())
+    matches = stauth.Hasher.check_pw(password, account.password_hash if account else _NO_SUCH_USER) if password else False
+    return account.user if matches and account else None
+
+
+def start_session(user: User) -> None:
+    """This browser session is now the user's (after the login form, or from the login cookie)."""
+    st.session_state.update(authentication_status=True, username=user.username, name=user.name, roles=[user.role], email="")
+
+
 def current_user() -> User | None:
     """The logged-in user as the users file defines them (role and accounts come from the
     file on the server, never from the browser)."""
@@ -154,11 +181,32 @@ def log_in_from_cookie() -> User | None:
     except jwt.PyJWTError:
         return None
     user = users().user(str(claims.get("username", "")))
-    if user is None or float(claims.get("exp_date", 0)) <= time.time() or float(claims.get("exp_date", 0)) > time.time() + settings().session_hours * 3600 + 60:
+    expires, lifetime = float(claims.get("exp_date", 0)), settings().session_hours * 3600
+    if user is None or not time.time() < expires <= time.time() + lifetime + 60:
         return None
-    st.session_state.update(authentication_status=True, username=user.username, name=user.name,
-                            roles=[user.role], email="")
+    if not logouts().cookie_still_valid(user.username, issued_at=expires - lifetime):
+        return None
+    start_session(user)
     return user
+
+
+def remember_login(user: User) -> None:
+    """Store the signed login cookie (read back by `log_in_from_cookie`) with a small script.
+    Unlike a cookie component it reports nothing back, so it never reruns the app: a rerun
+    arriving just after a click in the menu would take the user back to the page they left."""
+    lifetime = settings().session_hours * 3600
+    token = jwt.encode({"username": user.username, "exp_date": time.time() + lifetime}, settings().cookie_key, algorithm="HS256")
+    _set_cookie(f"{LOGIN_COOKIE}={token}; max-age={lifetime}")
+
+
+def forget_login() -> None:
+    """Delete the login cookie from the browser (the server refuses it already: `logouts`)."""
+    _set_cookie(f"{LOGIN_COOKIE}=; max-age=0")
+
+
+def _set_cookie(cookie: str) -> None:
+    components.html('<script>document.cookie = "' + cookie + '; path=/; SameSite=Strict"'
+                    ' + (window.parent.location.protocol === "https:" ? "; Secure" : "");</script>', height=0)
 
 
 def guard(page_key: str) -> User:
@@ -205,7 +253,9 @@ long_date = formatting.long_date
 # Sessions that ask for the same aggregate at the same moment (a meeting opening the
 # dashboard together, or everyone right after an upload) compute it once: the others wait
 # on the same lock and then read it from the cache. Striped locks keep this bounded.
-_STRIPES = [threading.Lock() for _ in range(64)]
+# Reentrant, and a cached computation never waits on another `_once` (a chart's builder gets
+# its data passed in): two keys on one stripe would otherwise deadlock the script thread.
+_STRIPES = [threading.RLock() for _ in range(64)]
 
 
 def _once(cached_function, *args):

@@ -4,7 +4,7 @@ Starts `streamlit run` on the demo data (a fresh database, built by the first vi
 the 10,000-account program (`--data 10k`). A first visitor logs in and walks the pages (the
 cold caches are theirs). Then N sessions arrive over `--ramp` seconds; each logs in through
 the login form and walks Portfolio -> Relationship map -> Sponsor cadence -> Loyalty,
-speaking Streamlit's own websocket protocol (bench/streamlit_client.py), so the server,
+speaking Streamlit's own websocket protocol (tests/support/streamlit_client.py), so the server,
 not N browsers on the same two cores, is measured: a page's time runs from the request
 to the last element of its script run. Meanwhile an account manager, in a real Chromium,
 uploads a workbook on the Data upload page and commits it (12 months of EUR 1bn for a new

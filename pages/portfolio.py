@@ -69,8 +69,8 @@ measure_col, grain_col = st.columns([2, 1])
 measure = measure_col.segmented_control("Measure", ["revenue", "profit", "ebitda"], default="revenue", key="portfolio_measure",
                                         format_func={"revenue": "Revenue", "profit": "Profit", "ebitda": "EBITDA"}.__getitem__)
 grain = grain_col.segmented_control("By", ["month", "quarter"], default="month", key="portfolio_grain")
-ui.chart(("trend", as_of, rollup, n, grain, measure),
-         lambda: charts.trend_chart(ui.trend(as_of, rollup, top["account_id"].to_list(), grain or "month"), measure or "revenue"))
+trend = ui.trend(as_of, rollup, top["account_id"].to_list(), grain or "month")
+ui.chart(("trend", as_of, rollup, n, grain, measure), lambda: charts.trend_chart(trend, measure or "revenue"))
 
 st.subheader(f"Top {n} accounts")
 with st.expander("Filter"):

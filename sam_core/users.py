@@ -66,13 +66,6 @@ class UsersFile:
         account = self.accounts.get(username)
         return account.user if account else None
 
-    def credentials(self) -> dict:
-        """The structure streamlit-authenticator expects."""
-        return {"usernames": {
-            name: {"name": a.user.name, "password": a.password_hash, "roles": [a.user.role], "email": ""}
-            for name, a in self.accounts.items()
-        }}
-
 
 def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(12)).decode()

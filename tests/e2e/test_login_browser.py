@@ -40,9 +40,14 @@ def test_typed_url_of_a_forbidden_page_says_not_permitted(page, server, log_in, 
     expect(page.get_by_text("Upload a workbook")).to_have_count(0)
 
 
-def test_log_out_returns_to_the_login_form(page, log_in, settle):
+def test_log_out_returns_to_the_login_form_and_a_reload_stays_logged_out(page, log_in, settle):
     log_in("coach")
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out").click()  # at once: while the login's own reruns may still run
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    expect(page.get_by_text("Carla Jensen")).to_have_count(0)
+    settle(page)
+    page.reload()  # a new session, with whatever cookie the browser still holds
+    settle(page)
     expect(page.get_by_role("textbox", name="Username")).to_be_visible()
     expect(page.get_by_text("Carla Jensen")).to_have_count(0)
 

@@ -2,8 +2,8 @@
 
 What a browser tab does, without the browser: it asks for a script run (the first load, a
 widget change, a click in the navigation), then receives the run's elements until the
-server says the run finished. Used by the load benchmark, so that the server, not
-Chromium on the same two cores, is what gets measured.
+server says the run finished. Used by the load benchmark (so that the server, not Chromium
+on the same two cores, is what gets measured) and by tests of several sessions at once.
 """
 from __future__ import annotations
 
@@ -89,17 +89,19 @@ class Session:
                 elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                     element = forward.delta.new_element
                     elements.append((element.WhichOneof("type"), element))
+                elif kind == "script_finished" and forward.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    elements = []  # the app reran itself (st.rerun): the run that follows is the answer
                 elif kind == "script_finished":
                     return Run(time.perf_counter() - started, forward.script_finished, elements)
 
     async def log_in(self, user: str, password: str) -> Run:
-        """Fill in and submit the login form; then open the dashboard as the browser does."""
+        """Fill in and submit the login form; the run of the page the app opens on."""
         form = await self.run()
         username, secret = form.widget("text_input", "Username"), form.widget("text_input", "Password")
         submit = form.widget("button", "Login")
         answer = await self.run(widgets=[WidgetState(id=username.id, string_value=user),
                                          WidgetState(id=secret.id, string_value=password),
                                          WidgetState(id=submit.id, trigger_value=True)])
-        if not any("Logged in" in e.alert.body for e in answer.of("alert")):
+        if not any(e.button.label == "Log out" for e in answer.of("button")):
             raise RuntimeError(f"the login as {user} was refused")
-        return await self.run()
+        return answer
