@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date
 from pathlib import Path
 
 from playwright.async_api import async_playwright
@@ -41,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 from program import program_db  # noqa: E402
 from streamlit_client import Session  # noqa: E402
-from workbooks import workbook_bytes  # noqa: E402
+from workbooks import new_account_workbook  # noqa: E402
 
 PAGES = ["Portfolio", "Relationship map", "Sponsor cadence", "Loyalty"]
 REVENUE = "Revenue, last 12 months"
@@ -152,14 +151,8 @@ async def browser_walk(browser, url: str) -> dict[str, float]:
 
 
 def month_end_workbook(folder: Path) -> Path:
-    y, m, months = date.today().year, date.today().month, []
-    for _ in range(12):
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-        months.append(date(y, m, 1))
     path = folder / "month-end.xlsx"
-    path.write_bytes(workbook_bytes({
-        "Accounts": [{"account_id": "LOAD-1", "account_name": "Load Test AG", "account_manager": "Maria Keller"}],
-        "Financials": [{"account_id": "LOAD-1", "period": p, "revenue": 1e9} for p in months]}))
+    path.write_bytes(new_account_workbook("LOAD-1", "Load Test AG", "Maria Keller"))
     return path
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 from streamlit_client import Session
-from workbooks import workbook_bytes
+from workbooks import new_account_workbook
 
 pytestmark = pytest.mark.e2e
 REVENUE = "Revenue, last 12 months"
@@ -51,14 +50,8 @@ class Sessions:
 
 
 def month_end(tmp_path) -> str:
-    y, m, months = date.today().year, date.today().month, []
-    for _ in range(12):
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-        months.append(date(y, m, 1))
     path = tmp_path / "month-end.xlsx"
-    path.write_bytes(workbook_bytes({
-        "Accounts": [{"account_id": "MEET-1", "account_name": "Meeting Test AG", "account_manager": "Maria Keller"}],
-        "Financials": [{"account_id": "MEET-1", "period": p, "revenue": 1e9} for p in months]}))
+    path.write_bytes(new_account_workbook("MEET-1", "Meeting Test AG", "Maria Keller"))
     return str(path)
 
 

@@ -31,3 +31,16 @@ def workbook_bytes(sheets: dict[str, list], *, title_rows: dict[str, list[str]] 
                     ws.write(offset + i, j, value)
     book.close()
     return buffer.getvalue()
+
+
+def new_account_workbook(account_id: str, account_name: str, manager: str, monthly_revenue: float = 1e9) -> bytes:
+    """A month-end upload: a new account of `manager` with `monthly_revenue` in each of the
+    last 12 full months (so the Portfolio's trailing-12-month revenue grows by 12 x that)."""
+    y, m, months = date.today().year, date.today().month, []
+    for _ in range(12):
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        months.append(date(y, m, 1))
+    return workbook_bytes({
+        "Accounts": [{"account_id": account_id, "account_name": account_name, "account_manager": manager}],
+        "Financials": [{"account_id": account_id, "period": p, "revenue": monthly_revenue} for p in months]})
+
