@@ -196,7 +196,7 @@ def remember_login(user: User) -> None:
     arriving just after a click in the menu would take the user back to the page they left."""
     lifetime = settings().session_hours * 3600
     token = jwt.encode({"username": user.username, "exp_date": time.time() + lifetime}, settings().cookie_key, algorithm="HS256")
-    _set_cookie(f"{LOGIN_COOKIE}={token}; max-age={lifetime}")
+    _set_cookie(f"{LOGIN_COOKIE}={token}; max-age={int(lifetime)}")
 
 
 def forget_login() -> None:

@@ -1,6 +1,8 @@
 """Real browser: log in, see the right pages, be refused a typed forbidden URL."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -29,6 +31,16 @@ def test_sidebar_keeps_the_user_when_moving_between_pages(page, log_in, settle, 
     go_to("Loyalty")
     expect(page.get_by_role("heading", name="Loyalty")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_text("Maria Keller")).to_be_visible()
+
+
+def test_the_login_is_remembered_for_the_session_lifetime_not_just_the_browser_session(page, log_in):
+    log_in("executive")
+    for _ in range(50):  # the cookie is stored by a script in the first runs after the login
+        remembered = [c for c in page.context.cookies() if c["name"] == "sam_login"]
+        if remembered:
+            break
+        page.wait_for_timeout(100)
+    assert remembered and remembered[0]["expires"] > time.time() + 11 * 3600  # SAM_SESSION_HOURS: 12
 
 
 def test_typed_url_of_a_forbidden_page_says_not_permitted(page, server, log_in, settle):
