@@ -5,12 +5,16 @@ from datetime import date
 
 import streamlit as st
 
-import app_support as ui
+import sam_core.outputs.charts  # noqa: F401 - the pages' charts (Altair), loaded before the freeze below
 from sam_core.demo import ensure_demo
 from sam_core.errors import SamError
-from sam_core.login_guard import refusal
-from sam_core.permissions import PAGES, ROLE_LABELS, can
-from sam_core.storage import is_empty
+from sam_core.access.login_guard import refusal
+from sam_core.access.permissions import PAGES, ROLE_LABELS, can
+from sam_core.store import is_empty
+from ui import data, downloads, run, session  # noqa: F401 - downloads: its libraries load before the freeze
+
+# What the server imported so far lives as long as it does: kept out of garbage collections.
+run.freeze_import_heap()
 
 st.set_page_config(page_title="Strategic accounts", page_icon=":material/hub:", layout="wide")
 
@@ -23,21 +27,21 @@ ICONS = {
     "data_upload": ":material/upload_file:",
 }
 
-ui.start_run()
+run.start_run()
 try:
-    settings, users = ui.settings(), ui.users()
+    settings, users = run.settings(), session.users()
 except (SamError, ValueError) as exc:
     st.error(f"The app cannot start: {exc}")
     st.stop()
 
-cursor = ui.new_run_cursor()
+cursor = data.new_run_cursor()
 first_start = st.empty()  # always here, so what follows keeps its place between runs
-if settings.demo and ui.data_key()[1] == 0 and is_empty(cursor):  # nothing was ever loaded
+if settings.demo and data.data_key()[1] == 0 and is_empty(cursor):  # nothing was ever loaded
     with first_start.status("First start: building the demo data…", expanded=True) as status:
         bar = st.progress(0.0)
         ensure_demo(cursor, date.today(), progress=lambda step, fraction: bar.progress(fraction, text=step))
         status.update(label="Demo data ready", state="complete", expanded=False)
-    ui.data_changed()
+    data.data_changed()
 
 
 def log_out() -> None:
@@ -46,38 +50,38 @@ def log_out() -> None:
     the browser's cookie is still to be deleted. A callback runs before the script, so a click
     is never lost to a rerun that interrupts its run."""
     if username := st.session_state.get("username"):
-        ui.logouts().logged_out(username)  # the login cookie stops working on the server too
+        session.logouts().logged_out(username)  # the login cookie stops working on the server too
     st.session_state.clear()
     st.session_state["logout"] = True
     st.session_state["sam_forget_cookie"] = True
 
 
-user = ui.current_user() or ui.log_in_from_cookie()
+user = session.current_user() or session.log_in_from_cookie()
 if user is None:
     st.title("Strategic account management")
     st.caption("Portfolio, relationships, sponsor cadence, loyalty and program maturity of your strategic accounts.")
     if st.session_state.pop("sam_forget_cookie", False):
-        ui.forget_login()  # a reload, a new tab, must not find the cookie either
+        session.forget_login()  # a reload, a new tab, must not find the cookie either
     with st.form("sam_login_form"):
         st.subheader("Login")
         username = st.text_input("Username", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Login")
     if submitted:
-        client, guard = st.context.ip_address or "unknown", ui.login_guard()
+        client, guard = st.context.ip_address or "unknown", session.login_guard()
         wait = guard.wait_seconds(username, client)
         if wait > 0:
             st.error(refusal(wait))
-        elif (found := ui.authenticate(username, password)) is not None:
+        elif (found := session.authenticate(username, password)) is not None:
             guard.succeeded(username, client)
-            ui.start_session(found)
+            session.start_session(found)
             st.session_state["logout"] = False
             st.session_state["sam_cookie_runs"] = 3
             st.rerun()
         else:
             guard.failed(username, client)
             st.error("Wrong user name or password.")
-    if settings.demo and ui.current_user() is None:
+    if settings.demo and session.current_user() is None:
         st.info("Demo mode: log in as **executive**, **manager**, **coach** or **admin**, password **demo**.")
     st.stop()
 
@@ -108,9 +112,9 @@ with st.sidebar:
         # tab stays logged in; more than one, as a quick click can cut a run short. (Last in
         # the sidebar, so the elements above keep their places from run to run.)
         st.session_state["sam_cookie_runs"] -= 1
-        ui.remember_login(user)
+        session.remember_login(user)
 
 try:
     navigation.run()
 finally:
-    ui.collect_garbage()
+    run.collect_garbage()

@@ -28,10 +28,10 @@ import duckdb  # noqa: E402
 import fastexcel  # noqa: E402
 import polars as pl  # noqa: E402
 
-from sam_core.permissions import User  # noqa: E402
-from sam_core.storage import connect  # noqa: E402
-from sam_core.uploads import load_files  # noqa: E402
-from sam_core.workbook import write_workbook  # noqa: E402
+from sam_core.access.permissions import User  # noqa: E402
+from sam_core.store import connect  # noqa: E402
+from sam_core.ingest.uploads import load_files  # noqa: E402
+from sam_core.outputs.workbook import write_workbook  # noqa: E402
 
 SHARES = {"Financials": 0.40, "Engagements": 0.14, "Opportunities": 0.10, "Relationships": 0.10, "Stakeholders": 0.07,
           "Evidence": 0.06, "Actions": 0.06, "Surveys": 0.03, "Team": 0.03}

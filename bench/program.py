@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sam_core.storage import connect  # noqa: E402
+from sam_core.store import connect  # noqa: E402
 
 SCHEMA_FILL = """
 INSERT INTO accounts (account_id, account_name, account_manager, executive_sponsor, business_unit, region, status, strategic, wallet_estimate)

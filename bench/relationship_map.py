@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from apptiming import time_runs  # noqa: E402
-from sam_core.storage import connect  # noqa: E402
+from sam_core.store import connect  # noqa: E402
 
 FILL = """
 INSERT INTO accounts (account_id, account_name, account_manager, executive_sponsor, strategic) VALUES ('BIG', 'Big Account', 'Maria Keller', 'Sponsor 0', true);

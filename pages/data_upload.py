@@ -4,20 +4,20 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-import app_support as ui
-import upload_views as views
+from ui import data, downloads, run, session, widgets
+from ui import upload as views
 from sam_core.errors import ConflictError, PermissionDenied, SamError, ValidationFailed, WorkbookError
-from sam_core.mapping import apply, remember, remembered_mappings
-from sam_core.permissions import can
-from sam_core.reader import SPREADSHEET_SUFFIXES, read_files
-from sam_core.uploads import (changed_values, changes_by_account, files_sha256, later_uploads, load_sheets, preview_changes,
+from sam_core.ingest.mapping import apply, remember, remembered_mappings
+from sam_core.access.permissions import can
+from sam_core.ingest.reader import SPREADSHEET_SUFFIXES, read_files
+from sam_core.ingest.uploads import (changed_values, changes_by_account, files_sha256, later_uploads, load_sheets, preview_changes,
                               rollback, upload_accounts, upload_history)
-from sam_core.validation import validate
-from sam_core.workbook import template_bytes
+from sam_core.ingest.validation import validate
+from sam_core.outputs.workbook import template_bytes
 
-ui.header("Data upload", "Download the template, upload workbooks, check the report and the changes, then commit.")
-user = ui.guard("data_upload")
-settings, con = ui.settings(), ui.db()
+widgets.header("Data upload", "Download the template, upload workbooks, check the report and the changes, then commit.")
+user = session.guard("data_upload")
+settings, con = run.settings(), data.db()
 
 # The last commit's result stays until the next files are chosen (a rerun must not hide it).
 if done := st.session_state.get("upload_done"):
@@ -29,7 +29,7 @@ def upload() -> None:
     left, right = st.columns(2)
     left.download_button("Empty template (Excel)", template_bytes, "sam-template.xlsx", icon=":material/download:", key="upload_template",
                          on_click="ignore")
-    right.download_button("Filled example (demo data)", ui.example_workbook, "sam-example.xlsx", icon=":material/download:",
+    right.download_button("Filled example (demo data)", downloads.example_workbook, "sam-example.xlsx", icon=":material/download:",
                           key="upload_example", on_click="ignore")
     uploaded = st.file_uploader("Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV files, one per sheet",
                                 type=[s.lstrip(".") for s in SPREADSHEET_SUFFIXES], accept_multiple_files=True,
@@ -43,9 +43,9 @@ def upload() -> None:
         st.error(f"The upload is {size:,.1f} MB, over the limit of {settings.max_upload_mb} MB (setting SAM_MAX_UPLOAD_MB). Nothing was read.")
         return
     try:
-        raws = ui.read_once(files_sha256(files), lambda: read_files(files))
+        raws = downloads.read_once(files_sha256(files), lambda: read_files(files))
     except WorkbookError as exc:
-        st.error(ui.plain(str(exc)))
+        st.error(widgets.plain(str(exc)))
         return
     st.subheader("1. What each sheet holds")
     remembered = remembered_mappings(con)
@@ -57,7 +57,7 @@ def upload() -> None:
     errors = validation.errors.height
     (st.error if errors else st.success)(validation.summary())
     views.report_table(validation.report)
-    st.download_button("Download the report (Excel)", ui.excel({"Report": validation.report}), "validation-report.xlsx",
+    st.download_button("Download the report (Excel)", downloads.excel({"Report": validation.report}), "validation-report.xlsx",
                        icon=":material/download:", key="upload_report_download", on_click="ignore")
     if errors or not validation.sheets:
         st.info("Fix the errors in the file (or the mapping above) and upload it again; nothing has been changed.")
@@ -80,7 +80,7 @@ def upload() -> None:
                 remember(con, mappings, user_name=user.username)
             except (ValidationFailed, PermissionDenied, ConflictError) as exc:
                 status.update(label="Nothing was loaded", state="error")
-                st.error(ui.plain(str(exc)))
+                st.error(widgets.plain(str(exc)))
                 return
             status.update(label="Loaded", state="complete")
         counts = result.changes.select(pl.col("added", "changed", "removed").sum()).row(0)
@@ -111,7 +111,7 @@ def history() -> None:
         try:
             new_id = rollback(con, chosen, user=user)
         except SamError as exc:
-            st.error(ui.plain(str(exc)))
+            st.error(widgets.plain(str(exc)))
             return
         st.session_state["upload_done"] = f"Upload {chosen} was rolled back (recorded as upload {new_id})."
         st.rerun()

@@ -4,13 +4,13 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-import app_support as ui
-import presentation
-from sam_core import charts
-from sam_core.health import health_parts
+from ui import data, downloads, session, widgets
+from ui import presentation
+from sam_core.outputs import charts
+from sam_core.metrics.health import health_parts
 
-ui.header("Portfolio")
-user = ui.guard("portfolio")
+widgets.header("Portfolio")
+user = session.guard("portfolio")
 
 as_of = date.today()
 left, middle, right = st.columns([1, 2, 2], vertical_alignment="bottom")
@@ -18,22 +18,22 @@ n = left.number_input("Top N accounts", min_value=1, max_value=100, value=20, st
 rollup = middle.toggle("Roll subsidiaries up into their parent", key="portfolio_rollup")
 present = right.toggle("Presentation mode", key="portfolio_present", help="Large type, no sidebar, one account per screen.")
 
-overview = ui.overview(as_of, rollup)
+overview = data.overview(as_of, rollup)
 if overview.is_empty():
     st.info("No financials are loaded yet. An account manager or admin can load a workbook on the Data upload page.")
     st.stop()
 top = overview.head(n)
 if present:
-    presentation.show(top, ui.portfolio_headline(as_of, rollup, n))
+    presentation.show(top, data.portfolio_headline(as_of, rollup, n))
     st.stop()
 
-h = ui.portfolio_headline(as_of, rollup, n)
+h = data.portfolio_headline(as_of, rollup, n)
 c = h.concentration
 cols = st.columns(5)
-cols[0].metric("Revenue, last 12 months", ui.money(h.revenue.value), ui.percent(h.growth.value, 1) + " growth",
+cols[0].metric("Revenue, last 12 months", widgets.money(h.revenue.value), widgets.percent(h.growth.value, 1) + " growth",
                help="Trailing 12 months against the 12 before.")
-cols[1].metric("Profit margin", ui.percent(h.margin.value, 1), None if h.margin.change is None else f"{h.margin.change * 100:+.1f} pts")
-cols[2].metric(f"Share of the top {n}", ui.percent(h.top_share.value, 0),
+cols[1].metric("Profit margin", widgets.percent(h.margin.value, 1), None if h.margin.change is None else f"{h.margin.change * 100:+.1f} pts")
+cols[2].metric(f"Share of the top {n}", widgets.percent(h.top_share.value, 0),
                None if h.top_share.change is None else f"{h.top_share.change * 100:+.1f} pts vs a year ago", delta_color="inverse")
 cols[3].metric("Effective accounts", f"{c.effective_accounts:.1f}", help="Effective number of accounts = 1 / HHI (Herfindahl-Hirschman index of account shares).")
 cols[4].metric(f"At risk in the top {n}", h.at_risk, help="Status at risk, or health below 40.")
@@ -43,10 +43,10 @@ cols[0].metric("Loyalty index", "–" if h.loyalty_index.value is None else f"{h
                help=f"0-100, latest survey wave, {h.respondents} respondents.")
 cols[1].metric("NPS", "–" if h.nps.value is None else f"{h.nps.value:+.0f}",
                None if h.nps.change is None else f"{h.nps.change:+.0f} vs previous wave")
-cols[2].metric("Feedback coverage", ui.percent(h.feedback_coverage.value),
+cols[2].metric("Feedback coverage", widgets.percent(h.feedback_coverage.value),
                None if h.feedback_coverage.change is None else f"{h.feedback_coverage.change * 100:+.0f} pts",
                help="Feedback revenue coverage: share of revenue from accounts that answered the latest survey wave (aim: about 80%).")
-cols[3].metric("Cadence compliance", ui.percent(h.cadence_compliance.value),
+cols[3].metric("Cadence compliance", widgets.percent(h.cadence_compliance.value),
                None if h.cadence_compliance.change is None else f"{h.cadence_compliance.change * 100:+.0f} pts in 90 days",
                help="Sponsor cadence compliance: share of the cadence rules of strategic accounts that are not overdue.")
 cols[4].metric("Strategic accounts", h.strategic_accounts)
@@ -59,7 +59,7 @@ if c.flags:
 
 st.subheader("Revenue concentration")
 chart, tiers = st.columns([5, 2])
-ui.chart(("pareto", as_of, rollup, n), lambda: charts.pareto_chart(overview, n), where=chart)
+data.chart(("pareto", as_of, rollup, n), lambda: charts.pareto_chart(overview, n), where=chart)
 tier_table = overview.group_by("tier").agg(pl.len().alias("accounts"), (pl.col("share").sum() * 100).alias("share")).sort("tier")
 tiers.dataframe(tier_table, hide_index=True, column_config={"share": st.column_config.NumberColumn("share of revenue", format="%.0f%%")})
 tiers.caption("A: the accounts making the first 80% of revenue; B: the next 15%; C: the rest.")
@@ -69,8 +69,8 @@ measure_col, grain_col = st.columns([2, 1])
 measure = measure_col.segmented_control("Measure", ["revenue", "profit", "ebitda"], default="revenue", key="portfolio_measure",
                                         format_func={"revenue": "Revenue", "profit": "Profit", "ebitda": "EBITDA"}.__getitem__)
 grain = grain_col.segmented_control("By", ["month", "quarter"], default="month", key="portfolio_grain")
-trend = ui.trend(as_of, rollup, top["account_id"].to_list(), grain or "month")
-ui.chart(("trend", as_of, rollup, n, grain, measure), lambda: charts.trend_chart(trend, measure or "revenue"))
+trend = data.trend(as_of, rollup, top["account_id"].to_list(), grain or "month")
+data.chart(("trend", as_of, rollup, n, grain, measure), lambda: charts.trend_chart(trend, measure or "revenue"))
 
 st.subheader(f"Top {n} accounts")
 with st.expander("Filter"):
@@ -79,16 +79,16 @@ with st.expander("Filter"):
                for i, (col, label) in enumerate([("business_unit", "Business unit"), ("region", "Region"), ("tier", "Tier"),
                                                  ("account_manager", "Account manager"), ("executive_sponsor", "Sponsor")])}
 table = top.filter([pl.col(col).is_in(chosen) for col, chosen in filters.items() if chosen] or [pl.lit(True)])
-table = table.join(ui.sparklines(as_of, rollup, table["account_id"].to_list()), on="account_id", how="left")
+table = table.join(data.sparklines(as_of, rollup, table["account_id"].to_list()), on="account_id", how="left")
 event = st.dataframe(
-    ui.account_table(table), hide_index=True, on_select="rerun", selection_mode="single-row", key="portfolio_table",
+    widgets.account_table(table), hide_index=True, on_select="rerun", selection_mode="single-row", key="portfolio_table",
     height=min(35 * (table.height + 1) + 3, 740),
-    column_order=ui.ACCOUNT_TABLE_COLUMNS, column_config=ui.account_table_config(),
+    column_order=widgets.ACCOUNT_TABLE_COLUMNS, column_config=widgets.account_table_config(),
 )
 left, right = st.columns(2)
-left.download_button("Download the table (Excel)", ui.excel({f"Top {n} accounts": table}),
+left.download_button("Download the table (Excel)", downloads.excel({f"Top {n} accounts": table}),
                      file_name=f"top-{n}-accounts-{as_of}.xlsx", icon=":material/download:", key="portfolio_export", on_click="ignore")
-right.download_button("Meeting deck (PowerPoint)", ui.deck_download(as_of, rollup, n), file_name=f"top-{n}-accounts-{as_of}.pptx",
+right.download_button("Meeting deck (PowerPoint)", downloads.deck_download(as_of, rollup, n), file_name=f"top-{n}-accounts-{as_of}.pptx",
                       icon=":material/slideshow:", key="portfolio_deck", on_click="ignore")
 
 st.subheader("Account: health explained and one-page brief")
@@ -102,14 +102,14 @@ if account:
     row = table.filter(pl.col("account_id") == account).row(0, named=True)
     text, chart = st.columns([1, 2])
     text.metric("Health", "–" if row["health"] is None else f"{row['health']:.0f} / 100")
-    text.markdown(ui.health_badge(row["health_band"]))
+    text.markdown(widgets.health_badge(row["health_band"]))
     text.caption("Parts without data for this account are left out and the other weights rescaled.")
     pdf, xlsx = text.columns(2)
     stem = f"brief-{account}-{as_of}"
-    pdf.download_button("Brief (PDF)", ui.brief_download(account, as_of, rollup, "pdf"), file_name=f"{stem}.pdf",
+    pdf.download_button("Brief (PDF)", downloads.brief_download(account, as_of, rollup, "pdf"), file_name=f"{stem}.pdf",
                         icon=":material/picture_as_pdf:", key="portfolio_brief_pdf", on_click="ignore")
-    xlsx.download_button("Brief (Excel)", ui.brief_download(account, as_of, rollup, "xlsx"), file_name=f"{stem}.xlsx",
+    xlsx.download_button("Brief (Excel)", downloads.brief_download(account, as_of, rollup, "xlsx"), file_name=f"{stem}.xlsx",
                          icon=":material/table:", key="portfolio_brief_xlsx", on_click="ignore")
     for page, label in (("pages/relationship_map.py", "Relationship map"), ("pages/sponsor_cadence.py", "Sponsor cadence"), ("pages/loyalty.py", "Loyalty")):
-        text.page_link(page, label=f"{label} of {ui.plain(row['account_name'])}", icon=":material/arrow_forward:")
-    ui.chart(("health", as_of, rollup, account), lambda: charts.health_parts_chart(health_parts(row)), where=chart)
+        text.page_link(page, label=f"{label} of {widgets.plain(row['account_name'])}", icon=":material/arrow_forward:")
+    data.chart(("health", as_of, rollup, account), lambda: charts.health_parts_chart(health_parts(row)), where=chart)

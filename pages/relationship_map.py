@@ -4,16 +4,16 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-import app_support as ui
-from sam_core import charts
-from sam_core.relationship_map import (account_gaps, account_map, penetration, planning_roles, relationship_dot,
+from ui import data, downloads, session, widgets
+from sam_core.outputs import charts
+from sam_core.metrics.relationship_map import (account_gaps, account_map, penetration, planning_roles, relationship_dot,
                                        reporting_loops, stakeholder_coverage, team_waves)
 
-ui.header("Relationship map", "Who is who at the customer, who on our side knows them and how well, and where the account is exposed.")
-user = ui.guard("relationship_map")
+widgets.header("Relationship map", "Who is who at the customer, who on our side knows them and how well, and where the account is exposed.")
+user = session.guard("relationship_map")
 as_of = date.today()
 
-accounts = ui.relationship_accounts(as_of)
+accounts = data.relationship_accounts(as_of)
 if accounts.is_empty():
     st.info("No stakeholders are loaded yet. Load a Stakeholders, Team and Relationships sheet on the Data upload page.")
     st.stop()
@@ -27,25 +27,25 @@ with st.expander(f"All {len(names)} accounts with a relationship map, most gaps 
 if st.session_state.get("relationship_account") not in names:
     wanted = st.session_state.get("sam_account")
     if wanted and wanted not in names:
-        st.info(f"No stakeholders are recorded for account {ui.plain(wanted)}: it has no relationship map yet. "
+        st.info(f"No stakeholders are recorded for account {widgets.plain(wanted)}: it has no relationship map yet. "
                 "Load its Stakeholders, Team and Relationships sheets on the Data upload page.")
     st.session_state["relationship_account"] = wanted if wanted in names else next(iter(names))
-account = st.selectbox("Account", list(names), format_func=ui.labelled(names), key="relationship_account")
+account = st.selectbox("Account", list(names), format_func=widgets.labelled(names), key="relationship_account")
 st.session_state["sam_account"] = account
 
-m = ui.cached(account_map, account_id=account)
+m = data.cached(account_map, account_id=account)
 if m.stakeholders.is_empty():
-    st.info(f"No stakeholders are recorded for {ui.plain(m.account_name)}. Load its Stakeholders sheet to see the map.")
+    st.info(f"No stakeholders are recorded for {widgets.plain(m.account_name)}. Load its Stakeholders sheet to see the map.")
     st.stop()
 if loops := reporting_loops(m.stakeholders):
-    names_in_loop = ui.plain(", ".join(m.stakeholders.filter(pl.col("stakeholder_id").is_in(list(loops)))["name"].to_list()))
+    names_in_loop = widgets.plain(", ".join(m.stakeholders.filter(pl.col("stakeholder_id").is_in(list(loops)))["name"].to_list()))
     st.warning(f"The reporting lines of {names_in_loop} form a loop (each reports, in the end, to themselves); "
                "those lines are left out of the map. Fix reports_to in the Stakeholders sheet.")
 
 row = accounts.filter(pl.col("account_id") == account).row(0, named=True)
 reach = penetration(m)
 cols = st.columns(5)
-cols[0].metric("Relationship coverage", ui.percent(row["coverage"]), help="Decision makers and influence-4+ stakeholders with a relationship of strength 3+.")
+cols[0].metric("Relationship coverage", widgets.percent(row["coverage"]), help="Decision makers and influence-4+ stakeholders with a relationship of strength 3+.")
 cols[1].metric("Single-threaded", "yes" if row["single_threaded"] else "no")
 cols[2].metric("Executive alignment", "yes" if row["executive_aligned"] else "no", help="The sponsor has a relationship with a customer executive.")
 cols[3].metric("Departments reached", f"{reach['departments_reached']} of {reach['departments']}")
@@ -75,9 +75,9 @@ with team_tab:
     if roles["empty"].any():
         right.warning("Nobody plays: " + ", ".join(roles.filter(pl.col("empty"))["role"].str.replace_all("_", " ").to_list()) + ".")
 with grid_tab:
-    ui.chart(("power grid", account), lambda: charts.power_grid(m.stakeholders))
+    data.chart(("power grid", account), lambda: charts.power_grid(m.stakeholders))
 with people_tab:
     coverage = stakeholder_coverage(m)
     st.dataframe(coverage, hide_index=True, width="stretch")
-    st.download_button("Download stakeholders with coverage (Excel)", ui.excel({"Stakeholders": coverage}),
+    st.download_button("Download stakeholders with coverage (Excel)", downloads.excel({"Stakeholders": coverage}),
                        file_name=f"stakeholders-{account}.xlsx", icon=":material/download:", key="relationship_export", on_click="ignore")

@@ -4,22 +4,22 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-import app_support as ui
-import assessment_views as views
-from sam_core import charts
+from ui import data, downloads, session, widgets
+from ui import assessment as views
+from sam_core.outputs import charts
 from sam_core.errors import SamError
-from sam_core.maturity import (ALL_PRACTICES, PRACTICE_LEVELS, PROVEN_8, WHOLE_PROGRAM, area_scores, assessment_frames,
+from sam_core.metrics.maturity import (ALL_PRACTICES, PRACTICE_LEVELS, PROVEN_8, WHOLE_PROGRAM, area_scores, assessment_frames,
                                assessment_from_sheets, assessments, evidence_beside_scores, gaps_first, load_assessment, save_assessment, score)
-from sam_core.permissions import can
-from sam_core.reader import read_file
+from sam_core.access.permissions import can
+from sam_core.ingest.reader import read_file
 
-ui.header("Self-assessment", "The program scored against best-in-class practice, per business unit, over time.")
-user = ui.guard("self_assessment")
-con = ui.db()
+widgets.header("Self-assessment", "The program scored against best-in-class practice, per business unit, over time.")
+user = session.guard("self_assessment")
+con = data.db()
 if done := st.session_state.pop("assess_done", None):
     st.success(done)
 may_edit = can(user, "submit_assessment")
-scopes = [WHOLE_PROGRAM] + sorted(ui.overview(date.today(), False)["business_unit"].drop_nulls().unique().to_list())
+scopes = [WHOLE_PROGRAM] + sorted(data.overview(date.today(), False)["business_unit"].drop_nulls().unique().to_list())
 done_list = assessments(con)
 labels = {r["assessment_id"]: f"{r['scope']}, {r['assessed_on']} ({r['level']}, {r['overall']:.0f}%)" for r in done_list.iter_rows(named=True)}
 tabs = st.tabs((["Questionnaire"] if may_edit else []) + ["Results", "History and comparison"])
@@ -37,7 +37,7 @@ if may_edit:
                 st.session_state["assess_done"] = f"Assessment {new_id} submitted."
                 st.rerun()
             except SamError as exc:
-                st.error(ui.plain(str(exc)))
+                st.error(widgets.plain(str(exc)))
 
 with tabs[-2]:
     if done_list.is_empty():
@@ -60,7 +60,7 @@ with tabs[-2]:
         st.markdown("**Evidence from the data** (a difference of 2 levels or more is flagged)")
         st.dataframe(evidence_beside_scores(con, a), hide_index=True, width="stretch",
                      column_config={"share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1)})
-        st.download_button("Download the assessment (Excel)", ui.excel(assessment_frames(a)), f"assessment-{chosen}.xlsx",
+        st.download_button("Download the assessment (Excel)", downloads.excel(assessment_frames(a)), f"assessment-{chosen}.xlsx",
                            icon=":material/download:", key="assess_export", on_click="ignore")
     if may_edit:
         upload = st.file_uploader("Import an assessment (the Excel format above)", type=["xlsx"], key="assess_import")
@@ -70,7 +70,7 @@ with tabs[-2]:
                 st.session_state["assess_done"] = f"Imported as assessment {new_id}."
                 st.rerun()
             except SamError as exc:
-                st.error(ui.plain(str(exc)))
+                st.error(widgets.plain(str(exc)))
 
 with tabs[-1]:
     history = area_scores(con)

@@ -5,23 +5,23 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-import app_support as ui
-from sam_core import charts
-from sam_core.cadence import RULES, CadencePolicy
+from ui import data, downloads, session, widgets
+from sam_core.outputs import charts
+from sam_core.metrics.cadence import RULES, CadencePolicy
 from sam_core.errors import SamError
-from sam_core.permissions import can
-from sam_core.policy import LABELS, cadence_policy, policy_history, save_cadence_policy
-from sam_core.sponsors import cadence_matrix, due_lists, review_schedule, rule_compliance, schedule_ics, sponsor_rollup
+from sam_core.access.permissions import can
+from sam_core.metrics.policy import LABELS, cadence_policy, policy_history, save_cadence_policy
+from sam_core.metrics.sponsors import cadence_matrix, due_lists, review_schedule, rule_compliance, schedule_ics, sponsor_rollup
 
-ui.header("Sponsor cadence", "Executive visits, internal reviews, QBRs and 90-day reviews of strategic accounts against the policy.")
-user = ui.guard("sponsor_cadence")
-con = ui.db()
+widgets.header("Sponsor cadence", "Executive visits, internal reviews, QBRs and 90-day reviews of strategic accounts against the policy.")
+user = session.guard("sponsor_cadence")
+con = data.db()
 if done := st.session_state.pop("cadence_saved", None):
     st.success(done)
 
 as_of = st.date_input("As of", value=date.today(), key="cadence_as_of", help="Review a past quarter by choosing its last day.")
-accounts = ui.overview(as_of, False).filter(pl.col("strategic"))
-status = ui.cadence(as_of)
+accounts = data.overview(as_of, False).filter(pl.col("strategic"))
+status = data.cadence(as_of)
 if status.is_empty():
     st.info("No strategic accounts are loaded yet (Accounts.strategic = yes).")
     st.stop()
@@ -36,7 +36,7 @@ status = status.join(names, on="account_id")
 per_rule = rule_compliance(status)
 cols = st.columns(len(RULES) + 1)
 for col, row in zip(cols, per_rule.iter_rows(named=True)):
-    col.metric(row["rule"], ui.percent(row["compliance"]), f"{row['accounts_overdue']} overdue", delta_color="off", delta_arrow="off",
+    col.metric(row["rule"], widgets.percent(row["compliance"]), f"{row['accounts_overdue']} overdue", delta_color="off", delta_arrow="off",
                help="Share of the strategic accounts shown that are not overdue on this rule.")
 cols[-1].metric("Accounts overdue", status.filter(pl.col("status") == "overdue")["account_id"].n_unique(), delta_color="off")
 
@@ -44,8 +44,8 @@ tabs = st.tabs(["By account", "Matrix", "Sponsors", "90-day schedule", "Overdue 
 with tabs[0]:
     wide = status.pivot(on="rule", index=["account_name", "executive_sponsor", "account_manager"], values="status").sort("account_name")
     rules = [r for r in RULES if r in wide.columns]
-    st.dataframe(ui.status_labels(wide, rules), hide_index=True, width="stretch", key="cadence_by_account",
-                 column_config={r: ui.status_column(r, ui.CADENCE_STATUSES) for r in rules})
+    st.dataframe(widgets.status_labels(wide, rules), hide_index=True, width="stretch", key="cadence_by_account",
+                 column_config={r: widgets.status_column(r, widgets.CADENCE_STATUSES) for r in rules})
     st.dataframe(status.select("account_name", "rule", "status", "last", "deadline", "detail").sort("account_name", "rule"),
                  hide_index=True, width="stretch", height=360, column_config={"detail": st.column_config.TextColumn(width="large")})
 with tabs[1]:
@@ -55,7 +55,7 @@ with tabs[1]:
     if names.height > 60:
         st.info(f"Showing 60 of {names.height} accounts; filter to see the others.")
     ids = shown["account_id"].to_list()
-    ui.chart(("cadence matrix", as_of, tuple(ids)),
+    data.chart(("cadence matrix", as_of, tuple(ids)),
              lambda: charts.cadence_matrix_chart(cadence_matrix(con, as_of=as_of, account_ids=ids), as_of_month=as_of.replace(day=1)))
 with tabs[2]:
     st.dataframe(sponsor_rollup(con, status, as_of=as_of), hide_index=True, width="stretch",
@@ -69,7 +69,7 @@ with tabs[3]:
     left, right = st.columns(2)
     left.download_button("Calendar (.ics)", schedule_ics(schedule), f"90-day-reviews-{as_of}.ics", mime="text/calendar",
                          icon=":material/calendar_month:", key="cadence_ics")
-    right.download_button("Excel", ui.excel({"Suggested reviews": schedule}), f"90-day-reviews-{as_of}.xlsx",
+    right.download_button("Excel", downloads.excel({"Suggested reviews": schedule}), f"90-day-reviews-{as_of}.xlsx",
                           icon=":material/download:", key="cadence_schedule_xlsx", on_click="ignore")
 with tabs[4]:
     overdue, soon = due_lists(status)
@@ -89,7 +89,7 @@ with tabs[5]:
                 st.session_state["cadence_saved"] = "Policy saved; every page now uses it."
                 st.rerun()
             except SamError as exc:
-                st.error(ui.plain(str(exc)))
+                st.error(widgets.plain(str(exc)))
     if not editable:
         st.caption("Only an admin can change the policy.")
     if asdict(policy) != asdict(CadencePolicy()):

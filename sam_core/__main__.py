@@ -11,13 +11,13 @@ from pathlib import Path
 
 import polars as pl
 
-from .errors import SamError, ValidationFailed
-from .permissions import ROLES, User
-from .reader import read_files
-from .settings import load_settings
-from .storage import connect
-from .users import UsersFile
-from .validation import validate
+from sam_core.errors import SamError, ValidationFailed
+from sam_core.access.permissions import ROLES, User
+from sam_core.ingest.reader import read_files
+from sam_core.settings import load_settings
+from sam_core.store import connect
+from sam_core.access.users import UsersFile
+from sam_core.ingest.validation import validate
 
 
 def _db(args) -> Path:
@@ -25,7 +25,7 @@ def _db(args) -> Path:
 
 
 def init_demo(args) -> int:
-    from .demo import load_demo
+    from sam_core.demo import load_demo
 
     path = _db(args)
     if path.exists() and not args.force:
@@ -44,7 +44,7 @@ def init_demo(args) -> int:
 
 
 def template(args) -> int:
-    from .workbook import template_bytes
+    from sam_core.outputs.workbook import template_bytes
 
     Path(args.out).write_bytes(template_bytes())
     print(f"Wrote the empty upload template to {args.out}.")
@@ -54,7 +54,7 @@ def template(args) -> int:
 def hash_password_command(args) -> int:
     import getpass
 
-    from .users import hash_password
+    from sam_core.access.users import hash_password
 
     password = args.password or getpass.getpass("Password: ")
     print(hash_password(password))
@@ -75,7 +75,7 @@ def validate_command(args) -> int:
 
 
 def load(args) -> int:
-    from .uploads import load_files
+    from sam_core.ingest.uploads import load_files
 
     settings = load_settings()
     user = _user(args.as_user, settings)

@@ -19,12 +19,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import contract as c
-from .maturity import PROVEN_8, Assessment, save_assessment
-from .permissions import ADMIN, COACH, User
-from .storage import WRITE_LOCK, is_empty
-from .uploads import DEMO, LoadResult, load_files
-from .workbook import write_workbook
+from sam_core.ingest import contract as c
+from sam_core.metrics.maturity import PROVEN_8, Assessment, save_assessment
+from sam_core.access.permissions import ADMIN, COACH, User
+from sam_core.store import WRITE_LOCK, is_empty
+from sam_core.ingest.uploads import DEMO, LoadResult, load_files
+from sam_core.outputs.workbook import write_workbook
 
 SEED = 20261124
 ACCOUNT_COUNT = 440

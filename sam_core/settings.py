@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from .dates import DAY_FIRST, MONTH_FIRST
+from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = "demo"

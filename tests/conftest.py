@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from workbooks import workbook_bytes
 
-from sam_core.permissions import User
-from sam_core.storage import connect
+from sam_core.access.permissions import User
+from sam_core.store import connect
 
 
 @pytest.fixture

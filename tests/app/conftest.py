@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sam_core.demo import load_demo
-from sam_core.storage import connect
+from sam_core.store import connect
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 DEMO_USERS = {"executive": "Helena Brandt", "manager": "Maria Keller", "coach": "Carla Jensen", "admin": "Alex Morgan"}
@@ -25,9 +25,9 @@ def demo_db(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def fresh_login_limits():
     """Each test starts with no failed logins on record (AppTest sessions share one client)."""
-    import app_support
+    from ui import session
 
-    app_support.login_guard.clear()
+    session.login_guard.clear()
 
 
 @pytest.fixture

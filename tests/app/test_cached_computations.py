@@ -24,9 +24,9 @@ class OneStripe:
 
 @pytest.mark.parametrize("page", ["portfolio", "relationship_map", "sponsor_cadence", "loyalty"])
 def test_every_page_finishes_when_all_cached_computations_share_one_lock(app_as, monkeypatch, page):
-    import app_support
+    from ui import data
 
-    monkeypatch.setattr(app_support, "_STRIPES", [OneStripe()])
+    monkeypatch.setattr(data, "_STRIPES", [OneStripe()])
     at = app_as("admin")
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception

@@ -1,7 +1,7 @@
 """The Sponsor cadence page on the demo data."""
 from __future__ import annotations
 
-from sam_core.cadence import RULES
+from sam_core.metrics.cadence import RULES
 
 
 def test_filtering_by_one_sponsor_shows_only_their_accounts(app_as):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from sam_core.permissions import PAGES
+from sam_core.access.permissions import PAGES
 
 ALL = [key for key, _ in PAGES]
 VISIBLE = {

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sam_core.permissions import User
-from sam_core.storage import connect
-from sam_core.uploads import load_files
+from sam_core.access.permissions import User
+from sam_core.store import connect
+from sam_core.ingest.uploads import load_files
 from portfolio_fixture import SHEETS
 from workbooks import workbook_bytes
 

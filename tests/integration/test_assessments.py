@@ -7,10 +7,10 @@ import pytest
 from portfolio_fixture import AS_OF, SHEETS
 
 from sam_core.errors import PermissionDenied, ValidationFailed
-from sam_core.maturity import (ALL_PRACTICES, WHOLE_PROGRAM, Assessment, assessments, data_evidence, evidence_beside_scores,
+from sam_core.metrics.maturity import (ALL_PRACTICES, WHOLE_PROGRAM, Assessment, assessments, data_evidence, evidence_beside_scores,
                                load_assessment, load_draft, save_assessment, save_draft)
-from sam_core.permissions import User
-from sam_core.uploads import load_files
+from sam_core.access.permissions import User
+from sam_core.ingest.uploads import load_files
 
 COACH = User("coach", "Carla Jensen", "coach")
 COMPLETE = Assessment("North", date(2026, 6, 1), {n: "yes" for n in range(1, 8)}, {k: 3 for k in ALL_PRACTICES},

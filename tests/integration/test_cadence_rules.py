@@ -5,12 +5,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from sam_core.cadence import CadencePolicy, cadence_status
+from sam_core.metrics.cadence import CadencePolicy, cadence_status
 from sam_core.errors import PermissionDenied, ValidationFailed
-from sam_core.permissions import User
-from sam_core.policy import cadence_policy, policy_history, save_cadence_policy
-from sam_core.sponsors import cadence_matrix, review_schedule, schedule_ics
-from sam_core.uploads import load_files
+from sam_core.access.permissions import User
+from sam_core.metrics.policy import cadence_policy, policy_history, save_cadence_policy
+from sam_core.metrics.sponsors import cadence_matrix, review_schedule, schedule_ics
+from sam_core.ingest.uploads import load_files
 
 ADMIN = User("admin", "Admin", "admin")
 ACCOUNT = {"account_id": "A", "account_name": "Alpha", "account_manager": "Ann", "executive_sponsor": "Sam", "strategic": "yes"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sam_core.__main__ import main
-from sam_core.storage import connect
+from sam_core.store import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEAN = {"Accounts": [{"account_id": "A1", "account_name": "Alpha", "account_manager": "Maria Keller"}]}

@@ -7,10 +7,10 @@ import polars as pl
 import pytest
 
 from sam_core.demo import demo_workbook, load_demo
-from sam_core.health import account_overview
-from sam_core.portfolio import account_revenue, concentration
-from sam_core.relationships import relationship_summary
-from sam_core.storage import connect
+from sam_core.metrics.health import account_overview
+from sam_core.metrics.portfolio import account_revenue, concentration
+from sam_core.metrics.relationships import relationship_summary
+from sam_core.store import connect
 
 TODAY = date(2026, 11, 24)
 

@@ -9,13 +9,13 @@ import pytest
 from portfolio_fixture import AS_OF, SHEETS
 from pptx import Presentation
 
-from sam_core.brief import account_brief
-from sam_core.exports import brief_pdf, brief_xlsx, deck_pptx
-from sam_core.headline import headline
-from sam_core.health import account_overview
-from sam_core.permissions import User
-from sam_core.uploads import load_files
-from sam_core.workbook import export_bytes
+from sam_core.outputs.brief import account_brief
+from sam_core.outputs.exports import brief_pdf, brief_xlsx, deck_pptx
+from sam_core.metrics.headline import headline
+from sam_core.metrics.health import account_overview
+from sam_core.access.permissions import User
+from sam_core.ingest.uploads import load_files
+from sam_core.outputs.workbook import export_bytes
 
 ADMIN = User("admin", "Admin", "admin")
 
@@ -93,9 +93,9 @@ def test_numbers_stay_numbers_in_exports(program):
 
 def test_every_excel_export_neutralises_formula_text(db, make_workbook):
     """The validation report, the brief and the assessment export all go through one writer."""
-    from sam_core.maturity import ALL_PRACTICES, Assessment, assessment_frames
-    from sam_core.reader import read_file
-    from sam_core.validation import validate
+    from sam_core.metrics.maturity import ALL_PRACTICES, Assessment, assessment_frames
+    from sam_core.ingest.reader import read_file
+    from sam_core.ingest.validation import validate
 
     sheets = {"Accounts": [{"account_id": "A1", "account_name": "=cmd|' /C calc'!A0", "account_manager": "@Ann", "strategic": "maybe"}],
               "Financials": [{"account_id": "A1", "period": "2026-06", "revenue": 10}]}

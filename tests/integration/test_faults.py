@@ -16,11 +16,11 @@ import pytest
 import xlsxwriter
 
 from sam_core.errors import SamError
-from sam_core.permissions import User
-from sam_core.reader import read_file
-from sam_core.storage import connect
-from sam_core.uploads import load_files
-from sam_core.validation import validate
+from sam_core.access.permissions import User
+from sam_core.ingest.reader import read_file
+from sam_core.store import connect
+from sam_core.ingest.uploads import load_files
+from sam_core.ingest.validation import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = User("admin", "Admin", "admin")
@@ -46,9 +46,9 @@ def test_a_loader_killed_in_the_middle_of_a_commit_leaves_the_last_committed_sta
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from sam_core import uploads
-        from sam_core.permissions import User
-        from sam_core.storage import connect
+        from sam_core.ingest import uploads
+        from sam_core.access.permissions import User
+        from sam_core.store import connect
         real = uploads._replace
         def slow(*args, **kwargs):
             result = real(*args, **kwargs)
@@ -69,7 +69,7 @@ def test_a_loader_killed_in_the_middle_of_a_commit_leaves_the_last_committed_sta
 def test_a_second_process_on_the_same_file_gets_a_clear_message(tmp_path):
     db = tmp_path / "sam.duckdb"
     holder = connect(db)
-    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from sam_core.storage import connect; connect({str(db)!r})"
+    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from sam_core.store import connect; connect({str(db)!r})"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     holder.close()
     assert done.returncode == 1
@@ -80,7 +80,7 @@ def test_a_second_process_on_the_same_file_gets_a_clear_message(tmp_path):
 def test_a_full_disk_during_a_commit_changes_nothing_and_says_so(db, make_workbook, monkeypatch):
     load_files(db, [("a.xlsx", make_workbook(ACCOUNTS))], user=ADMIN)
     before = db.execute("SELECT count(*) FROM uploads").fetchall()
-    from sam_core import uploads
+    from sam_core.ingest import uploads
 
     def disk_full(*args, **kwargs):
         raise duckdb.IOException("IO Error: No space left on device")

@@ -6,8 +6,8 @@ import hashlib
 import pytest
 
 from sam_core.errors import ConflictError, PermissionDenied, ValidationFailed
-from sam_core.permissions import User
-from sam_core.uploads import load_files, rollback, upload_history
+from sam_core.access.permissions import User
+from sam_core.ingest.uploads import load_files, rollback, upload_history
 
 ADMIN = User("admin", "Admin", "admin")
 MARIA = User("manager", "Maria Keller", "account_manager")

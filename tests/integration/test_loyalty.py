@@ -6,12 +6,12 @@ from datetime import date
 import polars as pl
 import pytest
 
-from sam_core.actions import add_action
+from sam_core.metrics.actions import add_action
 from sam_core.errors import PermissionDenied, ValidationFailed
-from sam_core.loyalty import (account_loyalty, closed_loop, loop_figures, loyalty_by_account, question_scores, recurring_words,
+from sam_core.metrics.loyalty import (account_loyalty, closed_loop, loop_figures, loyalty_by_account, question_scores, recurring_words,
                               comments, wave_trend)
-from sam_core.permissions import User
-from sam_core.uploads import load_files
+from sam_core.access.permissions import User
+from sam_core.ingest.uploads import load_files
 
 ADMIN = User("admin", "Admin", "admin")
 MARIA = User("manager", "Maria Keller", "account_manager")

@@ -10,14 +10,14 @@ from datetime import date
 import polars as pl
 import pytest
 
-from sam_core import uploads
+from sam_core.ingest import uploads
 from sam_core.errors import WorkbookError
-from sam_core.mapping import ALIAS, GUESS, KEEP, UNKNOWN, apply, propose, remember, remembered_mappings
-from sam_core.permissions import User
-from sam_core.reader import read_file
-from sam_core.storage import connect
-from sam_core.uploads import changes_by_account, load_files, load_sheets, preview_changes, upload_history
-from sam_core.validation import validate
+from sam_core.ingest.mapping import ALIAS, GUESS, KEEP, UNKNOWN, apply, propose, remember, remembered_mappings
+from sam_core.access.permissions import User
+from sam_core.ingest.reader import read_file
+from sam_core.store import connect
+from sam_core.ingest.uploads import changes_by_account, load_files, load_sheets, preview_changes, upload_history
+from sam_core.ingest.validation import validate
 
 ADMIN = User("admin", "Admin", "admin")
 MARIA = User("manager", "Maria Keller", "account_manager")

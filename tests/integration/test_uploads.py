@@ -10,8 +10,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from sam_core.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
-from sam_core.permissions import User
-from sam_core.uploads import load_files, rollback, upload_history
+from sam_core.access.permissions import User
+from sam_core.ingest.uploads import load_files, rollback, upload_history
 
 ACCOUNTS = [{"account_id": "A1", "account_name": "Alpha", "account_manager": "Maria Manager"},
             {"account_id": "A2", "account_name": "Beta", "account_manager": "Jonas Weber"}]

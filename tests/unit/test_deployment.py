@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from sam_core.settings import DEMO_COOKIE_KEY, load_settings
-from sam_core.users import DEMO_USERS_FILE, ConfigurationError, UsersFile, check_deployment, hash_password
+from sam_core.access.users import DEMO_USERS_FILE, ConfigurationError, UsersFile, check_deployment, hash_password
 
 STRONG_KEY = "k" * 40
 
@@ -68,8 +68,8 @@ def test_sam_core_never_imports_streamlit():
     import sys
 
     code = ("import sys, pkgutil, importlib, sam_core\n"
-            "for m in pkgutil.iter_modules(sam_core.__path__):\n"
-            "    importlib.import_module('sam_core.' + m.name)\n"
+            "for m in pkgutil.walk_packages(sam_core.__path__, 'sam_core.'):\n"
+            "    importlib.import_module(m.name)\n"
             "print('streamlit' in sys.modules)")
     root = __import__("pathlib").Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
@@ -78,7 +78,7 @@ def test_sam_core_never_imports_streamlit():
 
 @pytest.mark.parametrize("typed", ["**bold**", "<img src=x onerror=alert(1)>", ":red[alarm]", "[link](http://x)", "# heading"])
 def test_text_from_workbooks_is_escaped_for_markdown(typed):
-    from sam_core.formatting import plain
+    from sam_core.outputs.formatting import plain
 
     escaped = plain(typed)
     assert escaped.replace("\\", "") == typed

@@ -1,7 +1,7 @@
 """Failed logins are limited on the server, per user name and per client."""
 from __future__ import annotations
 
-from sam_core.login_guard import LOCK_SECONDS, LoginGuard, refusal
+from sam_core.access.login_guard import LOCK_SECONDS, LoginGuard, refusal
 
 
 class Clock:

@@ -1,7 +1,7 @@
 """Logging out on the server: login cookies issued before the logout stop working."""
 from __future__ import annotations
 
-from sam_core.logouts import LogoutRegister
+from sam_core.access.logouts import LogoutRegister
 
 
 def register_at(now: float) -> LogoutRegister:

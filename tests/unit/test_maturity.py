@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 
 from sam_core.errors import ValidationFailed
-from sam_core.maturity import (ALL_PRACTICES, PROVEN_8, Assessment, assessment_frames, assessment_from_sheets, gaps_first,
+from sam_core.metrics.maturity import (ALL_PRACTICES, PROVEN_8, Assessment, assessment_frames, assessment_from_sheets, gaps_first,
                                maturity_level, score)
-from sam_core.reader import read_file
-from sam_core.workbook import export_bytes
+from sam_core.ingest.reader import read_file
+from sam_core.outputs.workbook import export_bytes
 
 
 def assessment(scores: dict[str, int] | None = None, default: int = 2, principles: str = "partly") -> Assessment:

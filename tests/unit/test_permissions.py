@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from sam_core.errors import PermissionDenied
-from sam_core.permissions import PAGES, ROLES, RULES, User, can, ensure, pages_for
+from sam_core.access.permissions import PAGES, ROLES, RULES, User, can, ensure, pages_for
 
 ALLOWED = {
     "executive": {"view:portfolio", "view:relationship_map", "view:sponsor_cadence", "view:loyalty", "view:self_assessment"},

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from sam_core.errors import WorkbookError
-from sam_core.reader import column_letter, find_header_row, read_file, read_files
+from sam_core.ingest.reader import column_letter, find_header_row, read_file, read_files
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ACCOUNT = {"account_id": "A1", "account_name": "Alpha", "account_manager": "Ann"}

@@ -6,7 +6,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from sam_core.relationship_map import (AccountMap, account_gaps, penetration, planning_roles, relationship_dot,
+from sam_core.metrics.relationship_map import (AccountMap, account_gaps, penetration, planning_roles, relationship_dot,
                                        reporting_loops, team_waves)
 
 AS_OF = date(2026, 6, 30)

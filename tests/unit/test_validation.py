@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from sam_core.dates import DAY_FIRST, MONTH_FIRST
-from sam_core.permissions import User
-from sam_core.reader import read_file
-from sam_core.validation import validate
+from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
+from sam_core.access.permissions import User
+from sam_core.ingest.reader import read_file
+from sam_core.ingest.validation import validate
 
 ANN = {"account_id": "A1", "account_name": "Alpha", "account_manager": "Ann"}
 BO = {"account_id": "A2", "account_name": "Beta", "account_manager": "Bo"}

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from sam_core.errors import WorkbookError
-from sam_core.reader import read_file
-from sam_core.validation import validate
+from sam_core.ingest.reader import read_file
+from sam_core.ingest.validation import validate
 
 ACCOUNT = {"account_id": "A1", "account_name": "Alpha", "account_manager": "Ann"}
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import duckdb
 import polars as pl
 
-from .cadence import DUE_SOON, OVERDUE, RULES, CadencePolicy
+from sam_core.metrics.cadence import DUE_SOON, OVERDUE, RULES, CadencePolicy
 
 TYPE_CODES = {"internal_review": "R", "qbr": "Q", "executive_visit": "V", "site_visit": "V", "ninety_day_review": "9",
               "planning_workshop": "W", "other": "O"}

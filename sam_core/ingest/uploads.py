@@ -15,13 +15,13 @@ from typing import Sequence
 import duckdb
 import polars as pl
 
-from . import contract as c
-from .dates import MONTH_FIRST
-from .errors import ConflictError, NotFound, ValidationFailed
-from .permissions import User, ensure
-from .reader import PendingSheet, RawSheet, open_files, read_files
-from .storage import WRITE_LOCK, bump_data_version, transaction
-from .validation import ROW, SheetData, Validation, validate
+from sam_core.ingest import contract as c
+from sam_core.ingest.dates import MONTH_FIRST
+from sam_core.errors import ConflictError, NotFound, ValidationFailed
+from sam_core.access.permissions import User, ensure
+from sam_core.ingest.reader import PendingSheet, RawSheet, open_files, read_files
+from sam_core.store import WRITE_LOCK, bump_data_version, transaction
+from sam_core.ingest.validation import ROW, SheetData, Validation, validate
 
 UPLOAD, ROLLBACK, DEMO = "upload", "rollback", "demo"
 

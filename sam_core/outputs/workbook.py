@@ -15,7 +15,7 @@ from typing import BinaryIO
 import polars as pl
 import xlsxwriter
 
-from . import contract as c
+from sam_core.ingest import contract as c
 
 _KIND_LABELS = {
     c.TEXT: "text", c.ID: "identifier (text)", c.NUMBER: "number", c.INTEGER: "whole number",

@@ -23,12 +23,12 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from .activity import action_counts, data_freshness, evidence_momentum
-from .cadence import account_cadence, cadence_status
-from .loyalty import latest_loyalty
-from .policy import cadence_policy
-from .portfolio import account_revenue, monthly_revenue
-from .relationships import relationship_summary
+from sam_core.metrics.activity import action_counts, data_freshness, evidence_momentum
+from sam_core.metrics.cadence import account_cadence, cadence_status
+from sam_core.metrics.loyalty import latest_loyalty
+from sam_core.metrics.policy import cadence_policy
+from sam_core.metrics.portfolio import account_revenue, monthly_revenue
+from sam_core.metrics.relationships import relationship_summary
 
 DEFAULT_WEIGHTS = {"revenue trend": 25, "loyalty": 20, "cadence": 20, "coverage": 15, "momentum": 10, "overdue actions": 10}
 HEALTHY, WATCH = 70, 40  # green at or above HEALTHY, amber at or above WATCH, red below

@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from .contract import NEGATIVE_SIGNALS, POSITIVE_SIGNALS
+from sam_core.ingest.contract import NEGATIVE_SIGNALS, POSITIVE_SIGNALS
 
 MOMENTUM_DAYS = 90
 STALE_DAYS = 90

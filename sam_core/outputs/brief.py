@@ -12,10 +12,10 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from .errors import NotFound
-from .health import health_parts
-from .portfolio import monthly_revenue
-from .relationships import STRONG
+from sam_core.errors import NotFound
+from sam_core.metrics.health import health_parts
+from sam_core.metrics.portfolio import monthly_revenue
+from sam_core.metrics.relationships import STRONG
 
 SPONSOR_TOUCHPOINTS = ("executive_visit", "site_visit", "qbr", "ninety_day_review")
 

@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 import duckdb
 import polars as pl
 
-from .cadence import CadencePolicy
-from .errors import ValidationFailed
-from .permissions import User, ensure
-from .storage import WRITE_LOCK, bump_data_version, transaction
+from sam_core.metrics.cadence import CadencePolicy
+from sam_core.errors import ValidationFailed
+from sam_core.access.permissions import User, ensure
+from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 
 LIMITS = {"executive_visits_per_year": (0, 12), "review_gap_days": (7, 366), "reviews_planned_ahead": (0, 12), "due_soon_days": (0, 180)}
 LABELS = {"executive_visits_per_year": "Executive visits with the sponsor, per rolling 12 months",

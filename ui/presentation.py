@@ -4,10 +4,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-import app_support as ui
-from sam_core import charts
-from sam_core.headline import Headline
-from sam_core.health import health_parts
+from ui import widgets
+from sam_core.outputs import charts
+from sam_core.metrics.headline import Headline
+from sam_core.metrics.health import health_parts
 
 _STYLE = """
 <style>
@@ -42,27 +42,27 @@ def _summary(top: pl.DataFrame, h: Headline) -> None:
     c = h.concentration
     st.title(f"Top {c.n} accounts: {c.top_share:.0%} of revenue")
     cols = st.columns(4)
-    cols[0].metric("Revenue, last 12 months", ui.money(h.revenue.value), ui.percent(h.growth.value, 1))
+    cols[0].metric("Revenue, last 12 months", widgets.money(h.revenue.value), widgets.percent(h.growth.value, 1))
     cols[1].metric("Loyalty index", "–" if h.loyalty_index.value is None else f"{h.loyalty_index.value:.0f}")
-    cols[2].metric("Cadence compliance", ui.percent(h.cadence_compliance.value))
+    cols[2].metric("Cadence compliance", widgets.percent(h.cadence_compliance.value))
     cols[3].metric(f"At risk in the top {c.n}", h.at_risk)
     st.altair_chart(charts.pareto_chart(top if c.n >= top.height else top, c.n, height=420), width="stretch")
 
 
 def _account(row: dict) -> None:
-    st.title(f"{row['rank']}. {ui.plain(row['account_name'])}")
+    st.title(f"{row['rank']}. {widgets.plain(row['account_name'])}")
     cols = st.columns(4)
-    cols[0].metric("Revenue, last 12 months", ui.money(row["revenue"]), ui.percent(row["growth"], 1))
+    cols[0].metric("Revenue, last 12 months", widgets.money(row["revenue"]), widgets.percent(row["growth"], 1))
     cols[1].metric("Health", "–" if row["health"] is None else f"{row['health']:.0f}")
-    cols[1].markdown(ui.health_badge(row["health_band"]))
+    cols[1].markdown(widgets.health_badge(row["health_band"]))
     cols[2].metric("Loyalty index", "–" if row["loyalty_index"] is None else f"{row['loyalty_index']:.0f}",
                    None if row["respondents"] is None else f"{row['respondents']} respondents", delta_color="off")
     cols[3].metric("Cadence", row["cadence"])
     left, right = st.columns([1, 1])
-    notes = [f"Account manager: **{ui.plain(row['account_manager'])}**; sponsor: **{ui.plain(row['executive_sponsor'] or '–')}**",
-             f"Relationship coverage: **{ui.percent(row['coverage'])}**" + (" — single-threaded" if row["single_threaded"] else ""),
+    notes = [f"Account manager: **{widgets.plain(row['account_manager'])}**; sponsor: **{widgets.plain(row['executive_sponsor'] or '–')}**",
+             f"Relationship coverage: **{widgets.percent(row['coverage'])}**" + (" — single-threaded" if row["single_threaded"] else ""),
              f"Open actions: **{row['open_actions']}**, overdue: **{row['overdue_actions']}**"]
     if row["stale"]:
-        notes.append(f"Stale data: {ui.plain(row['stale'])}")
+        notes.append(f"Stale data: {widgets.plain(row['stale'])}")
     left.markdown("\n".join(f"- {n}" for n in notes))
     right.altair_chart(charts.health_parts_chart(health_parts(row), height=260), width="stretch")

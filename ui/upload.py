@@ -4,10 +4,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from sam_core import contract as c
-from sam_core.formatting import plain
-from sam_core.mapping import GUESS, IGNORE, KEEP, SheetMapping, propose, unknown_values
-from sam_core.reader import RawSheet
+from sam_core.ingest import contract as c
+from sam_core.outputs.formatting import plain
+from sam_core.ingest.mapping import GUESS, IGNORE, KEEP, SheetMapping, propose, unknown_values
+from sam_core.ingest.reader import RawSheet
 
 LEAVE_OUT = "(leave out)"
 SHEET_IGNORED = "(ignore this sheet)"

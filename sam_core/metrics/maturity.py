@@ -13,16 +13,16 @@ from datetime import date, datetime, timezone
 import duckdb
 import polars as pl
 
-from .cadence import OVERDUE, cadence_status
-from .contract import PLANNING_ROLES
-from .errors import NotFound, ValidationFailed
-from .loyalty import feedback_revenue_coverage, loyalty_by_account, waves
-from .permissions import User, ensure
-from .policy import cadence_policy
-from .portfolio import account_revenue
-from .sponsors import review_schedule
-from .workbook import FORMULA_STARTS
-from .storage import WRITE_LOCK, bump_data_version, transaction
+from sam_core.metrics.cadence import OVERDUE, cadence_status
+from sam_core.ingest.contract import PLANNING_ROLES
+from sam_core.errors import NotFound, ValidationFailed
+from sam_core.metrics.loyalty import feedback_revenue_coverage, loyalty_by_account, waves
+from sam_core.access.permissions import User, ensure
+from sam_core.metrics.policy import cadence_policy
+from sam_core.metrics.portfolio import account_revenue
+from sam_core.metrics.sponsors import review_schedule
+from sam_core.outputs.workbook import FORMULA_STARTS
+from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 
 PRINCIPLES = (
     "Best-in-class practices are embedded across all business units as regular practice of all account leaders.",

@@ -17,10 +17,10 @@ from datetime import datetime, timezone
 import duckdb
 import polars as pl
 
-from . import contract as c
-from .reader import RawSheet
-from .validation import header_row_of
-from .storage import WRITE_LOCK, transaction
+from sam_core.ingest import contract as c
+from sam_core.ingest.reader import RawSheet
+from sam_core.ingest.validation import header_row_of
+from sam_core.store import WRITE_LOCK, transaction
 
 IGNORE = ""  # the target of a column (or sheet) the user chose to leave out
 KEEP = "(keep aside)"  # the target of a column the contract does not know: kept with each row, reported

@@ -6,9 +6,9 @@ from datetime import date, datetime, timezone
 
 import duckdb
 
-from .errors import NotFound, ValidationFailed
-from .permissions import User, ensure
-from .storage import WRITE_LOCK, bump_data_version, transaction
+from sam_core.errors import NotFound, ValidationFailed
+from sam_core.access.permissions import User, ensure
+from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 
 
 def add_action(con: duckdb.DuckDBPyConnection, *, user: User, response_id: str, description: str, owner: str,

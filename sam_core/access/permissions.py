@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import PermissionDenied
+from sam_core.errors import PermissionDenied
 
 EXECUTIVE = "executive"
 ACCOUNT_MANAGER = "account_manager"

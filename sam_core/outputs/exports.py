@@ -16,11 +16,11 @@ from fpdf.enums import XPos, YPos
 from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
-from .brief import Brief
-from .charts import health_parts_chart, pareto_chart
-from .formatting import long_date, money, percent
-from .headline import Headline
-from .workbook import export_bytes
+from sam_core.outputs.brief import Brief
+from sam_core.outputs.charts import health_parts_chart, pareto_chart
+from sam_core.outputs.formatting import long_date, money, percent
+from sam_core.metrics.headline import Headline
+from sam_core.outputs.workbook import export_bytes
 
 PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 210, 279, 12  # mm: fits A4 and Letter
 

@@ -14,10 +14,10 @@ from typing import Callable, Sequence
 import duckdb
 import polars as pl
 
-from . import contract as c
-from .dates import MONTH_FIRST, parse_dates, parse_periods
-from .permissions import ADMIN, User
-from .reader import HEADER_SEARCH_ROWS, PendingSheet, RawSheet, find_header_row
+from sam_core.ingest import contract as c
+from sam_core.ingest.dates import MONTH_FIRST, parse_dates, parse_periods
+from sam_core.access.permissions import ADMIN, User
+from sam_core.ingest.reader import HEADER_SEARCH_ROWS, PendingSheet, RawSheet, find_header_row
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 REPORT_SCHEMA = {

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from .cadence import cadence_status, program_compliance
-from .loyalty import feedback_revenue_coverage, loyalty_by_account, program_loyalty, waves
-from .policy import cadence_policy
-from .portfolio import Concentration, concentration
-from .sponsors import rule_compliance
+from sam_core.metrics.cadence import cadence_status, program_compliance
+from sam_core.metrics.loyalty import feedback_revenue_coverage, loyalty_by_account, program_loyalty, waves
+from sam_core.metrics.policy import cadence_policy
+from sam_core.metrics.portfolio import Concentration, concentration
+from sam_core.metrics.sponsors import rule_compliance
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from .contract import PLANNING_ROLES
-from .relationships import KEY_INFLUENCE, STRONG, relationship_summary
+from sam_core.ingest.contract import PLANNING_ROLES
+from sam_core.metrics.relationships import KEY_INFLUENCE, STRONG, relationship_summary
 
 STALE_DAYS = 90
 WAVES = ("core", "core_team", "extended", "partner", "corporate", "sponsor")

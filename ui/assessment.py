@@ -5,9 +5,9 @@ from datetime import date
 
 import streamlit as st
 
-from sam_core.maturity import (ALL_PRACTICES, PRACTICE_LEVELS, PRINCIPLE_ANSWERS, PRINCIPLES, PROVEN_8, WHOLE_PROGRAM, Assessment,
+from sam_core.metrics.maturity import (ALL_PRACTICES, PRACTICE_LEVELS, PRINCIPLE_ANSWERS, PRINCIPLES, PROVEN_8, WHOLE_PROGRAM, Assessment,
                                load_assessment, load_draft, save_draft)
-from sam_core.permissions import User
+from sam_core.access.permissions import User
 
 SCOPE, DAY, NOTES = "assess_scope", "assess_date", "assess_notes"
 

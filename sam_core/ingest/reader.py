@@ -19,7 +19,7 @@ from typing import Callable
 import fastexcel
 import polars as pl
 
-from .errors import WorkbookError
+from sam_core.errors import WorkbookError
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
 _ZIP_MAGIC = b"PK\x03\x04"

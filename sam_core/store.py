@@ -14,8 +14,8 @@ from typing import Iterator
 
 import duckdb
 
-from .contract import SHEETS, SURVEY_ANSWERS_COLUMNS
-from .errors import ConflictError, SamError
+from sam_core.ingest.contract import SHEETS, SURVEY_ANSWERS_COLUMNS
+from sam_core.errors import ConflictError, SamError
 
 # Writes in one process take turns: DuckDB would otherwise fail the second of two
 # concurrent commits on the same rows with a transaction conflict.

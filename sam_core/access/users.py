@@ -17,9 +17,9 @@ from pathlib import Path
 import bcrypt
 import yaml
 
-from .errors import SamError
-from .permissions import ROLES, User
-from .settings import DEMO_COOKIE_KEY, ROOT, Settings
+from sam_core.errors import SamError
+from sam_core.access.permissions import ROLES, User
+from sam_core.settings import DEMO_COOKIE_KEY, ROOT, Settings
 
 DEMO_USERS_FILE = ROOT / "config" / "users.demo.yaml"
 DEMO_PASSWORD = b"demo"

@@ -1,0 +1,1 @@
+"""Who may log in and do what: users, permissions, login limits and logouts."""

@@ -1,0 +1,1 @@
+"""Reading spreadsheets, mapping exports onto the workbook contract, validating and loading them."""
