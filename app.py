@@ -1,4 +1,5 @@
 """Entry point: settings check, first-start demo build, login, and role-based navigation."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -59,7 +60,9 @@ def log_out() -> None:
 user = session.current_user() or session.log_in_from_cookie()
 if user is None:
     st.title("Strategic account management")
-    st.caption("Portfolio, relationships, sponsor cadence, loyalty and program maturity of your strategic accounts.")
+    st.caption(
+        "Portfolio, relationships, sponsor cadence, loyalty and program maturity of your strategic accounts."
+    )
     if st.session_state.pop("sam_forget_cookie", False):
         session.forget_login()  # a reload, a new tab, must not find the cookie either
     with st.form("sam_login_form"):
@@ -89,7 +92,10 @@ if user is None:
 def not_permitted(title: str):
     def page() -> None:
         st.title(title)
-        st.error(f"Not permitted: the {ROLE_LABELS[user.role]} role cannot open {title}. Choose a page from the menu.")
+        st.error(
+            f"Not permitted: the {ROLE_LABELS[user.role]} role cannot open {title}. Choose a page from the menu."
+        )
+
     page.__name__ = f"not_permitted_{title.lower().replace(' ', '_').replace('-', '_')}"
     return page
 

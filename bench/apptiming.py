@@ -1,4 +1,5 @@
 """Timing a page's script runs through Streamlit's AppTest (shared by the page benchmarks)."""
+
 from __future__ import annotations
 
 import time

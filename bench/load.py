@@ -17,6 +17,7 @@ pages on the idle server). Goal (issue 9) on a 2-core machine: 20 sessions with 
 
     python bench/load.py --sessions 20 [--data demo|10k] [--ramp 10] [--think 0] [--rounds 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,15 @@ from workbooks import new_account_workbook  # noqa: E402
 
 PAGES = ["Portfolio", "Relationship map", "Sponsor cadence", "Loyalty"]
 REVENUE = "Revenue, last 12 months"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
@@ -54,9 +62,25 @@ def start_server(db: Path) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "SAM_DB_PATH": str(db), "SAM_MODE": "demo"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true", "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -75,8 +99,17 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def visitor(url: str, *, delay: float, rounds: int, think: float, times: dict, errors: list,
-                  uploaded: asyncio.Event, seen: list) -> None:
+async def visitor(
+    url: str,
+    *,
+    delay: float,
+    rounds: int,
+    think: float,
+    times: dict,
+    errors: list,
+    uploaded: asyncio.Event,
+    seen: list,
+) -> None:
     """One executive: log in, walk the pages, and once the upload is in, look at the Portfolio."""
     await asyncio.sleep(delay)  # people arrive over the first seconds of a meeting, not in one instant
     try:
@@ -161,7 +194,12 @@ def summary(values: list[float]) -> dict:
         return {"n": 0}
     ordered = sorted(values)
     p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
-    return {"median_s": round(statistics.median(ordered), 2), "p95_s": round(p95, 2), "max_s": round(ordered[-1], 2), "n": len(ordered)}
+    return {
+        "median_s": round(statistics.median(ordered), 2),
+        "p95_s": round(p95, 2),
+        "max_s": round(ordered[-1], 2),
+        "n": len(ordered),
+    }
 
 
 async def run(args) -> dict:
@@ -183,10 +221,24 @@ async def run(args) -> dict:
         peak = rss_mb(proc.pid)
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-            visitors = [asyncio.create_task(visitor(url, delay=i * args.ramp / args.sessions, rounds=args.rounds, think=args.think,
-                                                    times=times, errors=errors, uploaded=uploaded, seen=seen))
-                        for i in range(args.sessions)]
-            upload = asyncio.create_task(manager_upload(browser, url, month_end_workbook(tmp), delay=args.ramp / 2, errors=errors))
+            visitors = [
+                asyncio.create_task(
+                    visitor(
+                        url,
+                        delay=i * args.ramp / args.sessions,
+                        rounds=args.rounds,
+                        think=args.think,
+                        times=times,
+                        errors=errors,
+                        uploaded=uploaded,
+                        seen=seen,
+                    )
+                )
+                for i in range(args.sessions)
+            ]
+            upload = asyncio.create_task(
+                manager_upload(browser, url, month_end_workbook(tmp), delay=args.ramp / 2, errors=errors)
+            )
             upload.add_done_callback(lambda _: uploaded.set())
             while not all(t.done() for t in visitors):
                 peak = max(peak, rss_mb(proc.pid))
@@ -197,10 +249,18 @@ async def run(args) -> dict:
         proc.terminate()
         proc.wait(timeout=20)
     return {
-        "data": args.data, "sessions": args.sessions, "rounds": args.rounds, "ramp_s": args.ramp, "think_s": args.think,
-        "first_visit_s": round(first_visit, 1), "pages": {title: summary(v) for title, v in times.items()},
-        "errors": errors, "server_peak_rss_mb": round(peak), "upload_commit_s": round(upload.result(), 1),
-        "revenue_before": before, "revenue_after_upload": sorted(set(seen)),
+        "data": args.data,
+        "sessions": args.sessions,
+        "rounds": args.rounds,
+        "ramp_s": args.ramp,
+        "think_s": args.think,
+        "first_visit_s": round(first_visit, 1),
+        "pages": {title: summary(v) for title, v in times.items()},
+        "errors": errors,
+        "server_peak_rss_mb": round(peak),
+        "upload_commit_s": round(upload.result(), 1),
+        "revenue_before": before,
+        "revenue_after_upload": sorted(set(seen)),
         "sessions_seeing_new_revenue": sum(s != before for s in seen),
         "one_browser_on_idle_server_s": rendering,
     }
@@ -212,14 +272,18 @@ def main() -> None:
     parser.add_argument("--data", choices=["demo", "10k"], default="demo")
     parser.add_argument("--rounds", type=int, default=1, help="walks through the four pages per session")
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which the sessions arrive")
-    parser.add_argument("--think", type=float, default=0.0, help="seconds a user looks at a page before the next")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds a user looks at a page before the next"
+    )
     args = parser.parse_args()
     figures = asyncio.run(run(args))
     print(json.dumps(figures, indent=2))
     worst = max(v.get("p95_s", 0) for k, v in figures["pages"].items() if k != "Login")
-    print(f"{args.sessions} sessions on {args.data}: worst page p95 {worst:.2f} s (goal < 2 s: {'PASS' if worst < 2 else 'MISS'}); "
-          f"errors {len(figures['errors'])}; server peak {figures['server_peak_rss_mb']} MB; new revenue seen by "
-          f"{figures['sessions_seeing_new_revenue']} of {args.sessions} sessions")
+    print(
+        f"{args.sessions} sessions on {args.data}: worst page p95 {worst:.2f} s (goal < 2 s: {'PASS' if worst < 2 else 'MISS'}); "
+        f"errors {len(figures['errors'])}; server peak {figures['server_peak_rss_mb']} MB; new revenue seen by "
+        f"{figures['sessions_seeing_new_revenue']} of {args.sessions} sessions"
+    )
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"load-{args.data}-{args.sessions}.json").write_text(json.dumps(figures, indent=2))

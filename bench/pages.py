@@ -9,6 +9,7 @@ Sponsor cadence, issue 6; Loyalty with 100,000 responses, issue 7), cold under 3
     python bench/pages.py [--page portfolio|sponsor_cadence|loyalty] [--accounts 10000] [--engagements 200000]
                           [--responses 100000] [--runs 15]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,14 +51,27 @@ def main() -> None:
     cold, warm = time_runs(at, args.runs)
     if at.exception:
         raise SystemExit(f"the page failed: {at.exception[0].value}")
-    expected = {"portfolio": "Revenue, last 12 months", "sponsor_cadence": "Executive visits", "loyalty": "Loyalty index"}[args.page]
+    expected = {
+        "portfolio": "Revenue, last 12 months",
+        "sponsor_cadence": "Executive visits",
+        "loyalty": "Loyalty index",
+    }[args.page]
     assert at.metric and at.metric[0].label == expected, f"the {args.page} page did not draw"
     median = statistics.median(warm)
-    figures = {"page": args.page, "accounts": args.accounts, "responses": args.responses, "engagements": args.engagements, "cold_s": round(cold, 3),
-               "warm_median_ms": round(median * 1000, 1), "warm_max_ms": round(max(warm) * 1000, 1)}
+    figures = {
+        "page": args.page,
+        "accounts": args.accounts,
+        "responses": args.responses,
+        "engagements": args.engagements,
+        "cold_s": round(cold, 3),
+        "warm_median_ms": round(median * 1000, 1),
+        "warm_max_ms": round(max(warm) * 1000, 1),
+    }
     print(json.dumps(figures, indent=2))
-    print(f"cold run {cold:.2f} s (goal < 3 s: {'PASS' if cold < 3 else 'MISS'}); "
-          f"warm median {median * 1000:.0f} ms (goal < 300 ms: {'PASS' if median < 0.3 else 'MISS'})")
+    print(
+        f"cold run {cold:.2f} s (goal < 3 s: {'PASS' if cold < 3 else 'MISS'}); "
+        f"warm median {median * 1000:.0f} ms (goal < 300 ms: {'PASS' if median < 0.3 else 'MISS'})"
+    )
     (out / f"{args.page}.json").write_text(json.dumps(figures, indent=2))
 
 

@@ -1,6 +1,7 @@
 """The large program the benchmarks run on: 10,000 accounts, 24 months of financials,
 200,000 engagements and 100,000 survey responses by default, written straight into a
 database (built once per size, cached in bench/out)."""
+
 from __future__ import annotations
 
 import sys
@@ -52,15 +53,21 @@ FROM range(1, 5001) t(x);
 def build(path: Path, accounts: int, engagements: int, responses: int) -> None:
     """Write the program into a new database at `path`."""
     con = connect(path)
-    sql = SCHEMA_FILL.replace("$accounts", str(accounts)).replace("$engagements", str(engagements)).replace(
-        "$strategic", str(max(20, accounts // 30))).replace("$responses", str(responses))
+    sql = (
+        SCHEMA_FILL.replace("$accounts", str(accounts))
+        .replace("$engagements", str(engagements))
+        .replace("$strategic", str(max(20, accounts // 30)))
+        .replace("$responses", str(responses))
+    )
     for statement in filter(str.strip, sql.split(";")):
         con.execute(statement)
     con.execute("UPDATE meta SET value = '1' WHERE key = 'data_version'")
     con.close()
 
 
-def program_db(out: Path, accounts: int = 10_000, engagements: int = 200_000, responses: int = 100_000) -> Path:
+def program_db(
+    out: Path, accounts: int = 10_000, engagements: int = 200_000, responses: int = 100_000
+) -> Path:
     """The database of that size in `out`, built when missing."""
     out.mkdir(parents=True, exist_ok=True)
     db = out / f"program-{accounts}-{engagements}-{responses}.duckdb"
@@ -69,4 +76,3 @@ def program_db(out: Path, accounts: int = 10_000, engagements: int = 200_000, re
         build(db, accounts, engagements, responses)
         print(f"built {db.name} in {time.perf_counter() - started:.1f} s")
     return db
-

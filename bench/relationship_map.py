@@ -2,6 +2,7 @@
 
 Goal (issue 5): under 300 ms warm. `python bench/relationship_map.py [--stakeholders 60] [--runs 15]`
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,7 +57,11 @@ def main() -> None:
     cold, warm = time_runs(at, args.runs)
     assert not at.exception and at.get("graphviz_chart"), "the map did not draw"
     median = statistics.median(warm)
-    figures = {"stakeholders": args.stakeholders, "cold_s": round(cold, 3), "warm_median_ms": round(median * 1000, 1)}
+    figures = {
+        "stakeholders": args.stakeholders,
+        "cold_s": round(cold, 3),
+        "warm_median_ms": round(median * 1000, 1),
+    }
     print(json.dumps(figures, indent=2))
     print(f"warm median {median * 1000:.0f} ms (goal < 300 ms: {'PASS' if median < 0.3 else 'MISS'})")
     (out / "relationship_map.json").write_text(json.dumps(figures, indent=2))

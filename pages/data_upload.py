@@ -1,4 +1,5 @@
 """Data upload: template, mapping of real exports, validation report, change preview, commit, history and rollback."""
+
 from datetime import date
 
 import polars as pl
@@ -10,12 +11,23 @@ from sam_core.errors import ConflictError, PermissionDenied, SamError, Validatio
 from sam_core.ingest.mapping import apply, remember, remembered_mappings
 from sam_core.access.permissions import can
 from sam_core.ingest.reader import SPREADSHEET_SUFFIXES, read_files
-from sam_core.ingest.uploads import (changed_values, changes_by_account, files_sha256, later_uploads, load_sheets, preview_changes,
-                              rollback, upload_accounts, upload_history)
+from sam_core.ingest.uploads import (
+    changed_values,
+    changes_by_account,
+    files_sha256,
+    later_uploads,
+    load_sheets,
+    preview_changes,
+    rollback,
+    upload_accounts,
+    upload_history,
+)
 from sam_core.ingest.validation import validate
 from sam_core.outputs.workbook import template_bytes
 
-widgets.header("Data upload", "Download the template, upload workbooks, check the report and the changes, then commit.")
+widgets.header(
+    "Data upload", "Download the template, upload workbooks, check the report and the changes, then commit."
+)
 user = session.guard("data_upload")
 settings, con = run.settings(), data.db()
 
@@ -27,20 +39,37 @@ load_tab, history_tab = st.tabs(["Upload", "History"])
 
 def upload() -> None:
     left, right = st.columns(2)
-    left.download_button("Empty template (Excel)", template_bytes, "sam-template.xlsx", icon=":material/download:", key="upload_template",
-                         on_click="ignore")
-    right.download_button("Filled example (demo data)", downloads.example_workbook, "sam-example.xlsx", icon=":material/download:",
-                          key="upload_example", on_click="ignore")
-    uploaded = st.file_uploader("Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV files, one per sheet",
-                                type=[s.lstrip(".") for s in SPREADSHEET_SUFFIXES], accept_multiple_files=True,
-                                key=f"upload_files_{st.session_state.get('upload_round', 0)}")
+    left.download_button(
+        "Empty template (Excel)",
+        template_bytes,
+        "sam-template.xlsx",
+        icon=":material/download:",
+        key="upload_template",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Filled example (demo data)",
+        downloads.example_workbook,
+        "sam-example.xlsx",
+        icon=":material/download:",
+        key="upload_example",
+        on_click="ignore",
+    )
+    uploaded = st.file_uploader(
+        "Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV files, one per sheet",
+        type=[s.lstrip(".") for s in SPREADSHEET_SUFFIXES],
+        accept_multiple_files=True,
+        key=f"upload_files_{st.session_state.get('upload_round', 0)}",
+    )
     if not uploaded:
         return
     st.session_state.pop("upload_done", None)
     files = [(f.name, f.getvalue()) for f in uploaded]
     size = sum(len(content) for _, content in files) / 2**20
     if size > settings.max_upload_mb:
-        st.error(f"The upload is {size:,.1f} MB, over the limit of {settings.max_upload_mb} MB (setting SAM_MAX_UPLOAD_MB). Nothing was read.")
+        st.error(
+            f"The upload is {size:,.1f} MB, over the limit of {settings.max_upload_mb} MB (setting SAM_MAX_UPLOAD_MB). Nothing was read."
+        )
         return
     try:
         raws = downloads.read_once(files_sha256(files), lambda: read_files(files))
@@ -57,10 +86,18 @@ def upload() -> None:
     errors = validation.errors.height
     (st.error if errors else st.success)(validation.summary())
     views.report_table(validation.report)
-    st.download_button("Download the report (Excel)", downloads.excel({"Report": validation.report}), "validation-report.xlsx",
-                       icon=":material/download:", key="upload_report_download", on_click="ignore")
+    st.download_button(
+        "Download the report (Excel)",
+        downloads.excel({"Report": validation.report}),
+        "validation-report.xlsx",
+        icon=":material/download:",
+        key="upload_report_download",
+        on_click="ignore",
+    )
     if errors or not validation.sheets:
-        st.info("Fix the errors in the file (or the mapping above) and upload it again; nothing has been changed.")
+        st.info(
+            "Fix the errors in the file (or the mapping above) and upload it again; nothing has been changed."
+        )
         return
 
     st.subheader("3. What will change")
@@ -75,8 +112,14 @@ def upload() -> None:
     if st.button("Commit the upload", type="primary", key="upload_commit", icon=":material/cloud_upload:"):
         with st.status("Loading…", expanded=True) as status:
             try:
-                result = load_sheets(con, sheets, user=user, file_name=", ".join(n for n, _ in files),
-                                     sha256=files_sha256(files), date_order=settings.date_order)
+                result = load_sheets(
+                    con,
+                    sheets,
+                    user=user,
+                    file_name=", ".join(n for n, _ in files),
+                    sha256=files_sha256(files),
+                    date_order=settings.date_order,
+                )
                 remember(con, mappings, user_name=user.username)
             except (ValidationFailed, PermissionDenied, ConflictError) as exc:
                 status.update(label="Nothing was loaded", state="error")
@@ -84,8 +127,10 @@ def upload() -> None:
                 return
             status.update(label="Loaded", state="complete")
         counts = result.changes.select(pl.col("added", "changed", "removed").sum()).row(0)
-        st.session_state["upload_done"] = (f"Upload {result.upload_id} loaded: {counts[0]:,} rows added, {counts[1]:,} changed, "
-                                           f"{counts[2]:,} removed. The dashboards show it now.")
+        st.session_state["upload_done"] = (
+            f"Upload {result.upload_id} loaded: {counts[0]:,} rows added, {counts[1]:,} changed, "
+            f"{counts[2]:,} removed. The dashboards show it now."
+        )
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         st.rerun()
 
@@ -95,10 +140,20 @@ def history() -> None:
     if uploads.is_empty():
         st.info("No uploads yet.")
         return
-    st.dataframe(uploads, hide_index=True, width="stretch", key="upload_history_table",
-                 column_config={"uploaded_at": st.column_config.DatetimeColumn("uploaded (UTC)", format="YYYY-MM-DD HH:mm"),
-                                "sha256": st.column_config.TextColumn("sha256", width="small")})
-    labels = {u: f"{u}: {kind} {file or ''} {who}" for u, kind, file, who in uploads.select("upload_id", "kind", "file_name", "user_name").iter_rows()}
+    st.dataframe(
+        uploads,
+        hide_index=True,
+        width="stretch",
+        key="upload_history_table",
+        column_config={
+            "uploaded_at": st.column_config.DatetimeColumn("uploaded (UTC)", format="YYYY-MM-DD HH:mm"),
+            "sha256": st.column_config.TextColumn("sha256", width="small"),
+        },
+    )
+    labels = {
+        u: f"{u}: {kind} {file or ''} {who}"
+        for u, kind, file, who in uploads.select("upload_id", "kind", "file_name", "user_name").iter_rows()
+    }
     chosen = st.selectbox("Upload", list(labels), key="upload_history_chosen", format_func=labels.__getitem__)
     st.dataframe(upload_accounts(con, chosen), hide_index=True, height=200, key="upload_history_accounts")
     if not can(user, "rollback"):
@@ -106,8 +161,12 @@ def history() -> None:
         return
     later = later_uploads(con, chosen)
     if later:
-        st.warning(f"Uploads {', '.join(map(str, later))} changed the same accounts later; roll those back first.")
-    if st.button(f"Roll back upload {chosen}", key="upload_rollback", disabled=bool(later), icon=":material/undo:"):
+        st.warning(
+            f"Uploads {', '.join(map(str, later))} changed the same accounts later; roll those back first."
+        )
+    if st.button(
+        f"Roll back upload {chosen}", key="upload_rollback", disabled=bool(later), icon=":material/undo:"
+    ):
         try:
             new_id = rollback(con, chosen, user=user)
         except SamError as exc:

@@ -1,4 +1,5 @@
 """Relationship map: the buying organisation against our team, and where the account is exposed."""
+
 from datetime import date
 
 import polars as pl
@@ -6,78 +7,150 @@ import streamlit as st
 
 from ui import data, downloads, session, widgets
 from sam_core.outputs import charts
-from sam_core.metrics.relationship_map import (account_gaps, account_map, penetration, planning_roles, relationship_dot,
-                                       reporting_loops, stakeholder_coverage, team_waves)
+from sam_core.metrics.relationship_map import (
+    account_gaps,
+    account_map,
+    penetration,
+    planning_roles,
+    relationship_dot,
+    reporting_loops,
+    stakeholder_coverage,
+    team_waves,
+)
 
-widgets.header("Relationship map", "Who is who at the customer, who on our side knows them and how well, and where the account is exposed.")
+widgets.header(
+    "Relationship map",
+    "Who is who at the customer, who on our side knows them and how well, and where the account is exposed.",
+)
 user = session.guard("relationship_map")
 as_of = date.today()
 
 accounts = data.relationship_accounts(as_of)
 if accounts.is_empty():
-    st.info("No stakeholders are loaded yet. Load a Stakeholders, Team and Relationships sheet on the Data upload page.")
+    st.info(
+        "No stakeholders are loaded yet. Load a Stakeholders, Team and Relationships sheet on the Data upload page."
+    )
     st.stop()
 names = dict(zip(accounts["account_id"], accounts["account_name"]))
 with st.expander(f"All {len(names)} accounts with a relationship map, most gaps first"):
-    event = st.dataframe(accounts, hide_index=True, on_select="rerun", selection_mode="single-row", key="relationship_table",
-                         width="stretch", column_config={"coverage": st.column_config.ProgressColumn("coverage", format="percent", min_value=0, max_value=1)})
+    event = st.dataframe(
+        accounts,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="relationship_table",
+        width="stretch",
+        column_config={
+            "coverage": st.column_config.ProgressColumn(
+                "coverage", format="percent", min_value=0, max_value=1
+            )
+        },
+    )
     picked = accounts["account_id"][event.selection.rows[0]] if event.selection.rows else None
     if picked and st.session_state.get("relationship_picked") != picked:
         st.session_state["relationship_picked"] = st.session_state["relationship_account"] = picked
 if st.session_state.get("relationship_account") not in names:
     wanted = st.session_state.get("sam_account")
     if wanted and wanted not in names:
-        st.info(f"No stakeholders are recorded for account {widgets.plain(wanted)}: it has no relationship map yet. "
-                "Load its Stakeholders, Team and Relationships sheets on the Data upload page.")
+        st.info(
+            f"No stakeholders are recorded for account {widgets.plain(wanted)}: it has no relationship map yet. "
+            "Load its Stakeholders, Team and Relationships sheets on the Data upload page."
+        )
     st.session_state["relationship_account"] = wanted if wanted in names else next(iter(names))
-account = st.selectbox("Account", list(names), format_func=widgets.labelled(names), key="relationship_account")
+account = st.selectbox(
+    "Account", list(names), format_func=widgets.labelled(names), key="relationship_account"
+)
 st.session_state["sam_account"] = account
 
 m = data.cached(account_map, account_id=account)
 if m.stakeholders.is_empty():
-    st.info(f"No stakeholders are recorded for {widgets.plain(m.account_name)}. Load its Stakeholders sheet to see the map.")
+    st.info(
+        f"No stakeholders are recorded for {widgets.plain(m.account_name)}. Load its Stakeholders sheet to see the map."
+    )
     st.stop()
 if loops := reporting_loops(m.stakeholders):
-    names_in_loop = widgets.plain(", ".join(m.stakeholders.filter(pl.col("stakeholder_id").is_in(list(loops)))["name"].to_list()))
-    st.warning(f"The reporting lines of {names_in_loop} form a loop (each reports, in the end, to themselves); "
-               "those lines are left out of the map. Fix reports_to in the Stakeholders sheet.")
+    names_in_loop = widgets.plain(
+        ", ".join(m.stakeholders.filter(pl.col("stakeholder_id").is_in(list(loops)))["name"].to_list())
+    )
+    st.warning(
+        f"The reporting lines of {names_in_loop} form a loop (each reports, in the end, to themselves); "
+        "those lines are left out of the map. Fix reports_to in the Stakeholders sheet."
+    )
 
 row = accounts.filter(pl.col("account_id") == account).row(0, named=True)
 reach = penetration(m)
 cols = st.columns(5)
-cols[0].metric("Relationship coverage", widgets.percent(row["coverage"]), help="Decision makers and influence-4+ stakeholders with a relationship of strength 3+.")
+cols[0].metric(
+    "Relationship coverage",
+    widgets.percent(row["coverage"]),
+    help="Decision makers and influence-4+ stakeholders with a relationship of strength 3+.",
+)
 cols[1].metric("Single-threaded", "yes" if row["single_threaded"] else "no")
-cols[2].metric("Executive alignment", "yes" if row["executive_aligned"] else "no", help="The sponsor has a relationship with a customer executive.")
+cols[2].metric(
+    "Executive alignment",
+    "yes" if row["executive_aligned"] else "no",
+    help="The sponsor has a relationship with a customer executive.",
+)
 cols[3].metric("Departments reached", f"{reach['departments_reached']} of {reach['departments']}")
 cols[4].metric("Levels reached", f"{reach['levels_reached']} of {reach['levels']}")
 
 found = account_gaps(m, as_of=as_of)
 map_tab, gaps_tab, team_tab, grid_tab, people_tab = st.tabs(
-    ["Map", f"Gaps and risks ({found.height})", "Team and planning roles", "Power and attitude", "Stakeholders"])
+    [
+        "Map",
+        f"Gaps and risks ({found.height})",
+        "Team and planning roles",
+        "Power and attitude",
+        "Stakeholders",
+    ]
+)
 with map_tab:
-    people = {None: "Everyone"} | dict(zip(m.stakeholders["stakeholder_id"], m.stakeholders["name"])) | {t: t for t in m.team["member"]}
+    people = (
+        {None: "Everyone"}
+        | dict(zip(m.stakeholders["stakeholder_id"], m.stakeholders["name"]))
+        | {t: t for t in m.team["member"]}
+    )
     focus = st.selectbox("Focus on", list(people), format_func=people.__getitem__, key="relationship_focus")
     st.graphviz_chart(relationship_dot(m, focus=focus), width="stretch")
-    st.caption("Colour: attitude (red detractor … green champion); thick blue border: decision maker; "
-               "lines: relationships, thicker = stronger, blue = strength 3+; yellow: executive sponsor.")
+    st.caption(
+        "Colour: attitude (red detractor … green champion); thick blue border: decision maker; "
+        "lines: relationships, thicker = stronger, blue = strength 3+; yellow: executive sponsor."
+    )
 with gaps_tab:
     if found.is_empty():
         st.success("No gaps found.")
     else:
-        st.dataframe(found, hide_index=True, width="stretch", column_config={"reason": st.column_config.TextColumn(width="large")})
+        st.dataframe(
+            found,
+            hide_index=True,
+            width="stretch",
+            column_config={"reason": st.column_config.TextColumn(width="large")},
+        )
 with team_tab:
     left, right = st.columns(2)
     left.markdown("**The stone and its waves**")
     left.dataframe(team_waves(m).drop("wave"), hide_index=True, width="stretch")
     roles = planning_roles(m)
     right.markdown("**Planning roles**")
-    right.dataframe(roles.with_columns(pl.col("played_by").fill_null("nobody")), hide_index=True, width="stretch")
+    right.dataframe(
+        roles.with_columns(pl.col("played_by").fill_null("nobody")), hide_index=True, width="stretch"
+    )
     if roles["empty"].any():
-        right.warning("Nobody plays: " + ", ".join(roles.filter(pl.col("empty"))["role"].str.replace_all("_", " ").to_list()) + ".")
+        right.warning(
+            "Nobody plays: "
+            + ", ".join(roles.filter(pl.col("empty"))["role"].str.replace_all("_", " ").to_list())
+            + "."
+        )
 with grid_tab:
     data.chart(("power grid", account), lambda: charts.power_grid(m.stakeholders))
 with people_tab:
     coverage = stakeholder_coverage(m)
     st.dataframe(coverage, hide_index=True, width="stretch")
-    st.download_button("Download stakeholders with coverage (Excel)", downloads.excel({"Stakeholders": coverage}),
-                       file_name=f"stakeholders-{account}.xlsx", icon=":material/download:", key="relationship_export", on_click="ignore")
+    st.download_button(
+        "Download stakeholders with coverage (Excel)",
+        downloads.excel({"Stakeholders": coverage}),
+        file_name=f"stakeholders-{account}.xlsx",
+        icon=":material/download:",
+        key="relationship_export",
+        on_click="ignore",
+    )

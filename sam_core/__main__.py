@@ -2,6 +2,7 @@
 
 The commands use the same code paths as the app: reading, validation and loading.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,9 +35,12 @@ def init_demo(args) -> int:
     for suffix in ("", ".wal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     con = connect(path)
-    result = load_demo(con, date.fromisoformat(args.today) if args.today else date.today(),
-                       save_to=Path(args.save_workbook) if args.save_workbook else None,
-                       progress=lambda step, _: print(f"- {step}"))
+    result = load_demo(
+        con,
+        date.fromisoformat(args.today) if args.today else date.today(),
+        save_to=Path(args.save_workbook) if args.save_workbook else None,
+        progress=lambda step, _: print(f"- {step}"),
+    )
     con.close()
     print(f"Demo data loaded into {path}:")
     _print_frame(result.changes.select("sheet", "accounts", "rows"))
@@ -115,39 +119,61 @@ def _print_frame(frame: pl.DataFrame) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m sam_core", description="Strategic account management data tools.")
+    p = argparse.ArgumentParser(
+        prog="python -m sam_core", description="Strategic account management data tools."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     db_help = "the DuckDB file (default: SAM_DB_PATH or data/sam.duckdb)"
 
-    s = sub.add_parser("init-demo", help="build the database from the generated demo workbook",
-                       description="Generate the demo workbook (fixed seed) and load it into a new database.")
+    s = sub.add_parser(
+        "init-demo",
+        help="build the database from the generated demo workbook",
+        description="Generate the demo workbook (fixed seed) and load it into a new database.",
+    )
     s.add_argument("--db", help=db_help)
     s.add_argument("--force", action="store_true", help="replace an existing database")
     s.add_argument("--today", help="pretend today is this ISO date (default: today)")
     s.add_argument("--save-workbook", metavar="XLSX", help="also save the generated workbook here")
     s.set_defaults(run=init_demo)
 
-    s = sub.add_parser("template", help="write the empty upload template",
-                       description="Write an empty workbook with every contract sheet and a README sheet explaining each column.")
+    s = sub.add_parser(
+        "template",
+        help="write the empty upload template",
+        description="Write an empty workbook with every contract sheet and a README sheet explaining each column.",
+    )
     s.add_argument("out", metavar="OUT.xlsx")
     s.set_defaults(run=template)
 
-    s = sub.add_parser("validate", help="print the validation report of workbooks (exit 1 on errors)",
-                       description="Validate workbooks (or CSV files, one per sheet) and print every problem. Exit 0 when clean, 1 with errors.")
+    s = sub.add_parser(
+        "validate",
+        help="print the validation report of workbooks (exit 1 on errors)",
+        description="Validate workbooks (or CSV files, one per sheet) and print every problem. Exit 0 when clean, 1 with errors.",
+    )
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--db", help="also check references against this database")
     s.set_defaults(run=validate_command)
 
-    s = sub.add_parser("load", help="validate and load workbooks into the database",
-                       description="Validate and load workbooks in one transaction; nothing changes if there is any error.")
+    s = sub.add_parser(
+        "load",
+        help="validate and load workbooks into the database",
+        description="Validate and load workbooks in one transaction; nothing changes if there is any error.",
+    )
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--db", help=db_help)
-    s.add_argument("--as", dest="as_user", default="admin-cli", metavar="USER",
-                   help=f"load as this user of the users file (roles: {', '.join(ROLES)}); default: an admin")
+    s.add_argument(
+        "--as",
+        dest="as_user",
+        default="admin-cli",
+        metavar="USER",
+        help=f"load as this user of the users file (roles: {', '.join(ROLES)}); default: an admin",
+    )
     s.set_defaults(run=load)
 
-    s = sub.add_parser("hash-password", help="print a bcrypt hash for the users file",
-                       description="Print the bcrypt hash of a password, for the password field of the users file.")
+    s = sub.add_parser(
+        "hash-password",
+        help="print a bcrypt hash for the users file",
+        description="Print the bcrypt hash of a password, for the password field of the users file.",
+    )
     s.add_argument("--password", help="the password (prompted for when omitted)")
     s.set_defaults(run=hash_password_command)
     return p

@@ -7,6 +7,7 @@ two survey waves and actions. Some accounts are deliberately unhealthy so that e
 view has something to show: single-threaded, uncovered decision makers, no executive
 alignment, overdue cadence, thin survey responses, overdue actions.
 """
+
 from __future__ import annotations
 
 import random
@@ -34,23 +35,142 @@ EXTRA_STRATEGIC = 10  # strategic accounts beyond the top 20
 MONTHS = 24
 BUSINESS_UNITS = ("Industrial Solutions", "Healthcare", "Digital Services")
 REGIONS = ("DACH", "Nordics", "Benelux", "UK & Ireland", "France", "Iberia", "North America")
-INDUSTRIES = ("Manufacturing", "Logistics", "Pharma", "Retail", "Energy", "Financial services", "Automotive", "Telecom")
-MANAGERS = ("Maria Keller", "Jonas Weber", "Sofia Lind", "Liam O'Brien", "Chloé Martin", "Marco Rossi",
-            "Ana García", "Pieter de Vries", "Emma Novak", "Noah Fischer")
-SPONSORS = ("Helena Brandt", "Thomas Gruber", "Ingrid Olsen", "Victor Laurent", "Grace Whitfield", "Paul Hartmann")
-FIRST = ("Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hugo", "Ida", "Jan", "Karin", "Lars", "Mia",
-         "Nils", "Olga", "Per", "Rita", "Stefan", "Tara", "Uwe", "Vera", "Walter", "Yara", "Zoe")
-LAST = ("Schmidt", "Jensen", "Dubois", "Rossi", "Novak", "Smith", "Kowalski", "Berg", "Moreau", "Weiss", "Hansen",
-        "Costa", "Meyer", "Larsen", "Bauer", "Roth", "Vogel", "Sauer", "Falk", "Krüger")
-NAME_A = ("Nordic", "Alpine", "Atlas", "Vertex", "Helios", "Orion", "Baltic", "Rhein", "Summit", "Pioneer", "Crown",
-          "Delta", "Harbor", "Meridian", "Polar", "Sterling", "Titan", "Union", "Vista", "Zenith", "Aurora", "Cobalt")
-NAME_B = ("Logistics", "Pharma", "Foods", "Energy", "Motors", "Retail", "Telecom", "Steel", "Chemicals", "Health",
-          "Systems", "Bank", "Airlines", "Paper", "Glass", "Textiles", "Robotics", "Water")
-COMMENTS_GOOD = ("Responsive team, great partnership.", "The account manager really understands our business.",
-                 "Strong delivery this year.", "Quarterly reviews are valuable for us.", "Good value for money.")
-COMMENTS_BAD = ("Too many hand-offs between your teams.", "Invoices are hard to reconcile.",
-                "We rarely see anyone senior from your side.", "Delivery slipped twice this quarter.",
-                "Prices went up without enough notice.")
+INDUSTRIES = (
+    "Manufacturing",
+    "Logistics",
+    "Pharma",
+    "Retail",
+    "Energy",
+    "Financial services",
+    "Automotive",
+    "Telecom",
+)
+MANAGERS = (
+    "Maria Keller",
+    "Jonas Weber",
+    "Sofia Lind",
+    "Liam O'Brien",
+    "Chloé Martin",
+    "Marco Rossi",
+    "Ana García",
+    "Pieter de Vries",
+    "Emma Novak",
+    "Noah Fischer",
+)
+SPONSORS = (
+    "Helena Brandt",
+    "Thomas Gruber",
+    "Ingrid Olsen",
+    "Victor Laurent",
+    "Grace Whitfield",
+    "Paul Hartmann",
+)
+FIRST = (
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Eva",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Ida",
+    "Jan",
+    "Karin",
+    "Lars",
+    "Mia",
+    "Nils",
+    "Olga",
+    "Per",
+    "Rita",
+    "Stefan",
+    "Tara",
+    "Uwe",
+    "Vera",
+    "Walter",
+    "Yara",
+    "Zoe",
+)
+LAST = (
+    "Schmidt",
+    "Jensen",
+    "Dubois",
+    "Rossi",
+    "Novak",
+    "Smith",
+    "Kowalski",
+    "Berg",
+    "Moreau",
+    "Weiss",
+    "Hansen",
+    "Costa",
+    "Meyer",
+    "Larsen",
+    "Bauer",
+    "Roth",
+    "Vogel",
+    "Sauer",
+    "Falk",
+    "Krüger",
+)
+NAME_A = (
+    "Nordic",
+    "Alpine",
+    "Atlas",
+    "Vertex",
+    "Helios",
+    "Orion",
+    "Baltic",
+    "Rhein",
+    "Summit",
+    "Pioneer",
+    "Crown",
+    "Delta",
+    "Harbor",
+    "Meridian",
+    "Polar",
+    "Sterling",
+    "Titan",
+    "Union",
+    "Vista",
+    "Zenith",
+    "Aurora",
+    "Cobalt",
+)
+NAME_B = (
+    "Logistics",
+    "Pharma",
+    "Foods",
+    "Energy",
+    "Motors",
+    "Retail",
+    "Telecom",
+    "Steel",
+    "Chemicals",
+    "Health",
+    "Systems",
+    "Bank",
+    "Airlines",
+    "Paper",
+    "Glass",
+    "Textiles",
+    "Robotics",
+    "Water",
+)
+COMMENTS_GOOD = (
+    "Responsive team, great partnership.",
+    "The account manager really understands our business.",
+    "Strong delivery this year.",
+    "Quarterly reviews are valuable for us.",
+    "Good value for money.",
+)
+COMMENTS_BAD = (
+    "Too many hand-offs between your teams.",
+    "Invoices are hard to reconcile.",
+    "We rarely see anyone senior from your side.",
+    "Delivery slipped twice this quarter.",
+    "Prices went up without enough notice.",
+)
 QUESTIONS = ("Ease of doing business", "Value for money", "Quality of the account team")
 
 
@@ -99,8 +219,14 @@ def ensure_demo(con: duckdb.DuckDBPyConnection, today: date, *, progress=lambda 
         return True
 
 
-def load_demo(con: duckdb.DuckDBPyConnection, today: date, *, seed: int = SEED, save_to: Path | None = None,
-              progress=lambda step, fraction: None) -> LoadResult:
+def load_demo(
+    con: duckdb.DuckDBPyConnection,
+    today: date,
+    *,
+    seed: int = SEED,
+    save_to: Path | None = None,
+    progress=lambda step, fraction: None,
+) -> LoadResult:
     """Write the demo workbook and load it through the same path as any upload, then add
     two self-assessments of different business units. `progress(step, fraction)` reports."""
     progress("Generating the demo workbook", 0.1)
@@ -111,11 +237,24 @@ def load_demo(con: duckdb.DuckDBPyConnection, today: date, *, seed: int = SEED, 
     result = load_files(con, [("demo.xlsx", content)], user=DEMO_LOADER, kind=DEMO)
     progress("Adding self-assessments", 0.9)
     rnd = random.Random(seed)
-    for scope, months_ago, bias in ((BUSINESS_UNITS[0], 9, 2.4), (BUSINESS_UNITS[1], 2, 1.4), (BUSINESS_UNITS[0], 1, 2.8)):
-        scores = {(area, p): max(0, min(4, round(rnd.gauss(bias, 0.9)))) for area, practices in PROVEN_8 for p in practices}
-        principles = {n: ("no", "partly", "yes")[max(0, min(2, round(rnd.gauss(bias / 2, 0.6))))] for n in range(1, 8)}
-        save_assessment(con, Assessment(scope, add_months(today, -months_ago), principles, scores,
-                                        "Demo assessment"), user=DEMO_COACH)
+    for scope, months_ago, bias in (
+        (BUSINESS_UNITS[0], 9, 2.4),
+        (BUSINESS_UNITS[1], 2, 1.4),
+        (BUSINESS_UNITS[0], 1, 2.8),
+    ):
+        scores = {
+            (area, p): max(0, min(4, round(rnd.gauss(bias, 0.9))))
+            for area, practices in PROVEN_8
+            for p in practices
+        }
+        principles = {
+            n: ("no", "partly", "yes")[max(0, min(2, round(rnd.gauss(bias / 2, 0.6))))] for n in range(1, 8)
+        }
+        save_assessment(
+            con,
+            Assessment(scope, add_months(today, -months_ago), principles, scores, "Demo assessment"),
+            user=DEMO_COACH,
+        )
     progress("Done", 1.0)
     return result
 
@@ -142,23 +281,31 @@ class _Generator:
         relationships = self.relationships(strategic, profiles, stakeholders, team)
         surveys, answers = self.surveys(accounts, strategic, profiles, stakeholders)
         out = {
-            "Accounts": accounts, "Financials": self.financials(accounts), "Opportunities": self.opportunities(accounts),
-            "Stakeholders": stakeholders, "Team": team, "Relationships": relationships,
-            "Engagements": self.engagements(strategic, profiles), "Evidence": self.evidence(strategic, profiles),
-            "Surveys": surveys, "Actions": self.actions(surveys, strategic),
+            "Accounts": accounts,
+            "Financials": self.financials(accounts),
+            "Opportunities": self.opportunities(accounts),
+            "Stakeholders": stakeholders,
+            "Team": team,
+            "Relationships": relationships,
+            "Engagements": self.engagements(strategic, profiles),
+            "Evidence": self.evidence(strategic, profiles),
+            "Surveys": surveys,
+            "Actions": self.actions(surveys, strategic),
         }
         frames = {}
         for name, rows in out.items():
             sheet = c.SHEETS_BY_NAME[name]
             columns = list(sheet.column_names) + (list(QUESTIONS) if name == "Surveys" else [])
-            frames[name] = pl.DataFrame([{k: r.get(k) for k in columns} for r in rows], infer_schema_length=None)
+            frames[name] = pl.DataFrame(
+                [{k: r.get(k) for k in columns} for r in rows], infer_schema_length=None
+            )
         return frames
 
     # -- accounts and money ---------------------------------------------------------
     def accounts(self) -> list[dict]:
         names, rows = set(), []
         # Yearly revenue: the top 20 decay geometrically; the tail is many small accounts.
-        top = [0.86 ** i for i in range(TOP_COUNT)]
+        top = [0.86**i for i in range(TOP_COUNT)]
         tail = [self.rnd.lognormvariate(0, 0.9) for _ in range(ACCOUNT_COUNT - TOP_COUNT)]
         total = 1_500_000_000
         top_rev = [w / sum(top) * total * TOP_SHARE for w in top]
@@ -171,20 +318,30 @@ class _Generator:
             is_top = i < TOP_COUNT
             strategic = is_top or TOP_COUNT <= i < TOP_COUNT + EXTRA_STRATEGIC
             # Maria Keller (the demo account manager) owns a few top accounts and some tail ones.
-            manager = MANAGERS[0] if i in (1, 4, 9, 15, 30, 77, 120) else MANAGERS[1 + i % (len(MANAGERS) - 1)]
+            manager = (
+                MANAGERS[0] if i in (1, 4, 9, 15, 30, 77, 120) else MANAGERS[1 + i % (len(MANAGERS) - 1)]
+            )
             status = "at_risk" if i in (6, 13, 18) else ("lost" if i in (400, 431) else "active")
-            rows.append({
-                "account_id": f"ACC-{i + 1:04d}", "account_name": name, "account_manager": manager,
-                "executive_sponsor": SPONSORS[i % len(SPONSORS)] if strategic else None,
-                "customer_executive": self.person() if strategic else None,
-                "parent_account": None, "tier": None,
-                "industry": self.pick(INDUSTRIES), "region": self.pick(REGIONS),
-                "business_unit": BUSINESS_UNITS[i % 3], "status": status,
-                "strategic": "yes" if strategic else "no",
-                "customer_since": date(self.rnd.randint(1998, 2022), self.rnd.randint(1, 12), 1),
-                "wallet_estimate": round(revenue / self.rnd.uniform(0.25, 0.7), -3),
-                "_revenue": revenue, "_growth": -0.25 if status == "at_risk" else self.rnd.uniform(-0.12, 0.28),
-            })
+            rows.append(
+                {
+                    "account_id": f"ACC-{i + 1:04d}",
+                    "account_name": name,
+                    "account_manager": manager,
+                    "executive_sponsor": SPONSORS[i % len(SPONSORS)] if strategic else None,
+                    "customer_executive": self.person() if strategic else None,
+                    "parent_account": None,
+                    "tier": None,
+                    "industry": self.pick(INDUSTRIES),
+                    "region": self.pick(REGIONS),
+                    "business_unit": BUSINESS_UNITS[i % 3],
+                    "status": status,
+                    "strategic": "yes" if strategic else "no",
+                    "customer_since": date(self.rnd.randint(1998, 2022), self.rnd.randint(1, 12), 1),
+                    "wallet_estimate": round(revenue / self.rnd.uniform(0.25, 0.7), -3),
+                    "_revenue": revenue,
+                    "_growth": -0.25 if status == "at_risk" else self.rnd.uniform(-0.12, 0.28),
+                }
+            )
         for child, parent in ((200, 0), (201, 0), (250, 2), (300, 5), (350, 11)):
             rows[child]["parent_account"] = rows[parent]["account_id"]
         return rows
@@ -201,17 +358,29 @@ class _Generator:
                 revenue = a["_revenue"] / 12 * trend * season * self.rnd.uniform(0.9, 1.1)
                 if lost and k >= MONTHS - 6:
                     revenue = 0.0
-                rows.append({
-                    "account_id": a["account_id"], "period": period, "revenue": round(revenue, 2),
-                    "profit": round(revenue * margin, 2), "ebitda": round(revenue * margin * 0.62, 2),
-                    "plan_revenue": round(a["_revenue"] / 12 * season * 1.05, 2),
-                })
+                rows.append(
+                    {
+                        "account_id": a["account_id"],
+                        "period": period,
+                        "revenue": round(revenue, 2),
+                        "profit": round(revenue * margin, 2),
+                        "ebitda": round(revenue * margin * 0.62, 2),
+                        "plan_revenue": round(a["_revenue"] / 12 * season * 1.05, 2),
+                    }
+                )
         return rows
 
     def opportunities(self, accounts: list[dict]) -> list[dict]:
         rows, n = [], 0
         stages = ("prospecting", "qualifying", "proposal", "negotiation", "won", "lost")
-        probability = {"prospecting": 10, "qualifying": 25, "proposal": 50, "negotiation": 75, "won": 100, "lost": 0}
+        probability = {
+            "prospecting": 10,
+            "qualifying": 25,
+            "proposal": 50,
+            "negotiation": 75,
+            "won": 100,
+            "lost": 0,
+        }
         for a in accounts:
             count = self.rnd.randint(3, 8) if a["strategic"] == "yes" else self.rnd.randint(0, 2)
             for _ in range(count):
@@ -219,13 +388,18 @@ class _Generator:
                 stage = self.pick(stages)
                 closed = stage in ("won", "lost")
                 offset = -self.rnd.randint(10, 360) if closed else self.rnd.randint(10, 330)
-                rows.append({
-                    "opportunity_id": f"OPP-{n:05d}", "account_id": a["account_id"],
-                    "name": f"{self.pick(('Renewal', 'Expansion', 'New site', 'Platform', 'Service contract'))} {self.pick(NAME_B)}",
-                    "stage": stage, "amount": round(a["_revenue"] * self.rnd.uniform(0.02, 0.25), -2),
-                    "close_date": self.today + timedelta(days=offset), "probability": probability[stage],
-                    "owner": a["account_manager"],
-                })
+                rows.append(
+                    {
+                        "opportunity_id": f"OPP-{n:05d}",
+                        "account_id": a["account_id"],
+                        "name": f"{self.pick(('Renewal', 'Expansion', 'New site', 'Platform', 'Service contract'))} {self.pick(NAME_B)}",
+                        "stage": stage,
+                        "amount": round(a["_revenue"] * self.rnd.uniform(0.02, 0.25), -2),
+                        "close_date": self.today + timedelta(days=offset),
+                        "probability": probability[stage],
+                        "owner": a["account_manager"],
+                    }
+                )
         return rows
 
     # -- the strategic accounts: people and relationships ---------------------------
@@ -257,32 +431,48 @@ class _Generator:
                 if k == count - 1 and self.rnd.random() < 0.15:
                     reports_to = None  # somebody whose manager nobody knows
                 name = self.person()
-                rows.append({
-                    "stakeholder_id": sid, "account_id": a["account_id"], "name": name,
-                    "title": {"executive": "Chief Executive Officer", "senior": self.pick(("CFO", "CIO", "VP Operations", "VP Procurement")),
-                              "manager": self.pick(("Head of IT", "Procurement Manager", "Plant Manager")),
-                              "staff": self.pick(("Engineer", "Buyer", "Analyst"))}[level],
-                    "department": self.pick(("Board", "Finance", "IT", "Operations", "Procurement")),
-                    "reports_to": reports_to, "level": level,
-                    "buying_role": "economic" if k == 0 else self.pick(("technical", "user", "coach", "gatekeeper", "influencer")),
-                    "influence": 5 if k == 0 else (4 if k <= 3 else self.rnd.randint(1, 3)),
-                    "attitude": self.rnd.choice((0, 1, 1, 2)) if k <= 3 else self.rnd.randint(-1, 2),
-                    "decision_maker": "yes" if k <= 1 else "no",
-                    "email": f"{name.lower().replace(' ', '.')}@{a['account_name'].split()[0].lower()}.example",
-                })
+                rows.append(
+                    {
+                        "stakeholder_id": sid,
+                        "account_id": a["account_id"],
+                        "name": name,
+                        "title": {
+                            "executive": "Chief Executive Officer",
+                            "senior": self.pick(("CFO", "CIO", "VP Operations", "VP Procurement")),
+                            "manager": self.pick(("Head of IT", "Procurement Manager", "Plant Manager")),
+                            "staff": self.pick(("Engineer", "Buyer", "Analyst")),
+                        }[level],
+                        "department": self.pick(("Board", "Finance", "IT", "Operations", "Procurement")),
+                        "reports_to": reports_to,
+                        "level": level,
+                        "buying_role": "economic"
+                        if k == 0
+                        else self.pick(("technical", "user", "coach", "gatekeeper", "influencer")),
+                        "influence": 5 if k == 0 else (4 if k <= 3 else self.rnd.randint(1, 3)),
+                        "attitude": self.rnd.choice((0, 1, 1, 2)) if k <= 3 else self.rnd.randint(-1, 2),
+                        "decision_maker": "yes" if k <= 1 else "no",
+                        "email": f"{name.lower().replace(' ', '.')}@{a['account_name'].split()[0].lower()}.example",
+                    }
+                )
                 ids.append(sid)
         return rows
 
     def team(self, strategic: list[dict]) -> list[dict]:
         rows = []
         for i, a in enumerate(strategic):
-            members = [(a["account_manager"], "Account Manager", "core", "chief_of_relationships;business_driver")]
+            members = [
+                (a["account_manager"], "Account Manager", "core", "chief_of_relationships;business_driver")
+            ]
             roles = ["forward_thinker", "technical_expert", "project_manager", "devils_advocate"]
             if i % 4 == 1:
                 roles.remove("devils_advocate")  # a planning role nobody plays
             used = {a["account_manager"]}
-            for wave, title, count in (("core_team", "Solution Architect", 3), ("extended", "Service Manager", 2),
-                                       ("partner", "Partner Manager", 1), ("corporate", "Finance Business Partner", 1)):
+            for wave, title, count in (
+                ("core_team", "Solution Architect", 3),
+                ("extended", "Service Manager", 2),
+                ("partner", "Partner Manager", 1),
+                ("corporate", "Finance Business Partner", 1),
+            ):
                 for _ in range(count):
                     name = self.person()
                     while name in used:
@@ -290,7 +480,10 @@ class _Generator:
                     used.add(name)
                     members.append((name, title, wave, roles.pop(0) if roles else None))
             members.append((a["executive_sponsor"], "Executive Sponsor", "sponsor", None))
-            rows += [{"account_id": a["account_id"], "member": m, "title": t, "wave": w, "planning_roles": r} for m, t, w, r in members]
+            rows += [
+                {"account_id": a["account_id"], "member": m, "title": t, "wave": w, "planning_roles": r}
+                for m, t, w, r in members
+            ]
         return rows
 
     def relationships(self, strategic, profiles, stakeholders, team) -> list[dict]:
@@ -311,20 +504,37 @@ class _Generator:
                 if p.uncovered_decision_maker and s["decision_maker"] == "yes" and s["level"] != "executive":
                     continue  # the decision maker nobody covers
                 if p.single_threaded:
-                    pairs[(manager, s["stakeholder_id"])] = self.rnd.randint(3, 5) if s["influence"] >= 3 else 2
+                    pairs[(manager, s["stakeholder_id"])] = (
+                        self.rnd.randint(3, 5) if s["influence"] >= 3 else 2
+                    )
                     continue
                 owner = self.pick([m["member"] for m in crew if m["wave"] not in ("sponsor",)])
-                pairs[(owner, s["stakeholder_id"])] = self.rnd.randint(2, 5) if s["influence"] >= 3 else self.rnd.randint(1, 4)
+                pairs[(owner, s["stakeholder_id"])] = (
+                    self.rnd.randint(2, 5) if s["influence"] >= 3 else self.rnd.randint(1, 4)
+                )
             if p.single_threaded:
                 for s in stake[1:4]:
-                    pairs[(self.pick([m["member"] for m in crew if m["wave"] == "core_team"]), s["stakeholder_id"])] = 2
+                    pairs[
+                        (
+                            self.pick([m["member"] for m in crew if m["wave"] == "core_team"]),
+                            s["stakeholder_id"],
+                        )
+                    ] = 2
             executive = stake[0]["stakeholder_id"]
             if not p.no_executive_alignment and not p.single_threaded:
                 pairs[(sponsor, executive)] = self.rnd.randint(3, 5)
             for (member, sid), strength in pairs.items():
                 stale = p.cadence == "overdue" and self.rnd.random() < 0.3
-                rows.append({"account_id": a["account_id"], "member": member, "stakeholder_id": sid, "strength": strength,
-                             "last_contact": self.today - timedelta(days=self.rnd.randint(95, 200) if stale else self.rnd.randint(3, 80))})
+                rows.append(
+                    {
+                        "account_id": a["account_id"],
+                        "member": member,
+                        "stakeholder_id": sid,
+                        "strength": strength,
+                        "last_contact": self.today
+                        - timedelta(days=self.rnd.randint(95, 200) if stale else self.rnd.randint(3, 80)),
+                    }
+                )
             if p.detractor:
                 s = stake[1]
                 s["attitude"], s["influence"] = -2, 5
@@ -336,9 +546,18 @@ class _Generator:
         start = self.periods[0]
 
         def add(a, day, kind, status, sponsor=False, note=None):
-            rows.append({"engagement_id": f"ENG-{len(rows) + 1:05d}", "account_id": a["account_id"], "date": day,
-                         "type": kind, "status": status, "sponsor_attended": "yes" if sponsor else "no",
-                         "customer_attendees": self.person() if status == "held" else None, "notes": note})
+            rows.append(
+                {
+                    "engagement_id": f"ENG-{len(rows) + 1:05d}",
+                    "account_id": a["account_id"],
+                    "date": day,
+                    "type": kind,
+                    "status": status,
+                    "sponsor_attended": "yes" if sponsor else "no",
+                    "customer_attendees": self.person() if status == "held" else None,
+                    "notes": note,
+                }
+            )
 
         for a in strategic:
             cadence = profiles[a["account_id"]].cadence
@@ -368,7 +587,13 @@ class _Generator:
             elif cadence == "due_soon":
                 add(a, last + timedelta(days=85), "ninety_day_review", "planned")
             if self.rnd.random() < 0.3:
-                add(a, self.today - timedelta(days=self.rnd.randint(20, 200)), "qbr", "cancelled", note="Customer postponed")
+                add(
+                    a,
+                    self.today - timedelta(days=self.rnd.randint(20, 200)),
+                    "qbr",
+                    "cancelled",
+                    note="Customer postponed",
+                )
         return rows
 
     def evidence(self, strategic, profiles) -> list[dict]:
@@ -395,8 +620,15 @@ class _Generator:
                 health = p.health if p else self.rnd.uniform(0.4, 0.9)
                 if p:
                     candidates = people[a["account_id"]]
-                    count = 2 if a["account_id"] in ("ACC-0008", "ACC-0017") else min(len(candidates), self.rnd.randint(3, 6))
-                    respondents = [(s["stakeholder_id"], s["name"], s["title"]) for s in self.rnd.sample(candidates, count)]
+                    count = (
+                        2
+                        if a["account_id"] in ("ACC-0008", "ACC-0017")
+                        else min(len(candidates), self.rnd.randint(3, 6))
+                    )
+                    respondents = [
+                        (s["stakeholder_id"], s["name"], s["title"])
+                        for s in self.rnd.sample(candidates, count)
+                    ]
                 elif self.rnd.random() < 0.7:
                     respondents = [(None, self.person(), "Procurement Manager")]
                 else:
@@ -405,12 +637,19 @@ class _Generator:
                     mood = min(1.0, max(0.0, self.rnd.gauss(health, 0.18)))
                     recommend = min(10, round(3 + mood * 7.5))
                     row = {
-                        "response_id": f"RSP-{len(rows) + 1:05d}", "account_id": a["account_id"],
-                        "survey_date": wave_start + timedelta(days=self.rnd.randint(0, 25)), "wave": label,
-                        "stakeholder_id": sid, "respondent_name": name, "respondent_title": title,
-                        "recommend_score": recommend, "satisfaction": max(1, min(5, round(1 + mood * 4))),
+                        "response_id": f"RSP-{len(rows) + 1:05d}",
+                        "account_id": a["account_id"],
+                        "survey_date": wave_start + timedelta(days=self.rnd.randint(0, 25)),
+                        "wave": label,
+                        "stakeholder_id": sid,
+                        "respondent_name": name,
+                        "respondent_title": title,
+                        "recommend_score": recommend,
+                        "satisfaction": max(1, min(5, round(1 + mood * 4))),
                         "continue_score": max(1, min(5, round(1.5 + mood * 3.5))),
-                        "comment": self.pick(COMMENTS_GOOD if mood > 0.6 else COMMENTS_BAD) if self.rnd.random() < 0.6 else None,
+                        "comment": self.pick(COMMENTS_GOOD if mood > 0.6 else COMMENTS_BAD)
+                        if self.rnd.random() < 0.6
+                        else None,
                     }
                     for q in QUESTIONS:
                         row[q] = max(1, min(5, round(1 + self.rnd.gauss(mood, 0.15) * 4)))
@@ -425,19 +664,32 @@ class _Generator:
             created = s["survey_date"] + timedelta(days=self.rnd.randint(3, 20))
             due = created + timedelta(days=45)
             done = due < self.today and self.rnd.random() < 0.6
-            rows.append({
-                "action_id": f"ACT-{len(rows) + 1:05d}", "account_id": s["account_id"],
-                "description": f"Follow up on feedback from {s['respondent_name']}",
-                "owner": self.pick(MANAGERS), "source": s["response_id"], "created": created, "due": due,
-                "status": "done" if done else self.pick(("open", "in_progress")),
-                "closed": due - timedelta(days=self.rnd.randint(0, 20)) if done else None,
-            })
+            rows.append(
+                {
+                    "action_id": f"ACT-{len(rows) + 1:05d}",
+                    "account_id": s["account_id"],
+                    "description": f"Follow up on feedback from {s['respondent_name']}",
+                    "owner": self.pick(MANAGERS),
+                    "source": s["response_id"],
+                    "created": created,
+                    "due": due,
+                    "status": "done" if done else self.pick(("open", "in_progress")),
+                    "closed": due - timedelta(days=self.rnd.randint(0, 20)) if done else None,
+                }
+            )
         for a in strategic[:12]:
             created = self.today - timedelta(days=self.rnd.randint(10, 120))
-            rows.append({
-                "action_id": f"ACT-{len(rows) + 1:05d}", "account_id": a["account_id"],
-                "description": "Prepare the executive sponsor for the next QBR", "owner": a["executive_sponsor"],
-                "source": "internal review", "created": created, "due": created + timedelta(days=30),
-                "status": "open", "closed": None,
-            })
+            rows.append(
+                {
+                    "action_id": f"ACT-{len(rows) + 1:05d}",
+                    "account_id": a["account_id"],
+                    "description": "Prepare the executive sponsor for the next QBR",
+                    "owner": a["executive_sponsor"],
+                    "source": "internal review",
+                    "created": created,
+                    "due": created + timedelta(days=30),
+                    "status": "open",
+                    "closed": None,
+                }
+            )
         return rows

@@ -11,6 +11,7 @@
 | SAM_MAX_UPLOAD_MB | 50 | largest upload accepted |
 | SAM_SESSION_HOURS | 12 | how long a login lasts (the login cookie's lifetime) |
 """
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ contract's columns plus `extras` (unknown columns kept aside, as JSON). Its twin
 `<table>__before` keeps, per upload, the rows that upload replaced, so that any upload
 can be rolled back and nothing is deleted without being recoverable.
 """
+
 from __future__ import annotations
 
 import threading
@@ -33,8 +34,10 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
         )
     except duckdb.IOException as exc:
-        raise SamError(f"The database {path} cannot be opened ({str(exc).splitlines()[0]}). "
-                       "If the app is running, load through the app or stop it first.") from exc
+        raise SamError(
+            f"The database {path} cannot be opened ({str(exc).splitlines()[0]}). "
+            "If the app is running, load through the app or stop it first."
+        ) from exc
     if not read_only:
         migrate(con)
     return con
@@ -119,11 +122,19 @@ def _add_policy_v4(con: duckdb.DuckDBPyConnection) -> None:
 
 def _add_assessment_drafts_v5(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE assessment_answers ADD COLUMN note VARCHAR")
-    con.execute("CREATE TABLE assessment_drafts (user_name VARCHAR PRIMARY KEY, draft VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)")
+    con.execute(
+        "CREATE TABLE assessment_drafts (user_name VARCHAR PRIMARY KEY, draft VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)"
+    )
 
 
 # Append a function to migrate; never edit one that has shipped.
-MIGRATIONS = (_create_v1, _add_assessments_v2, _add_source_mappings_v3, _add_policy_v4, _add_assessment_drafts_v5)
+MIGRATIONS = (
+    _create_v1,
+    _add_assessments_v2,
+    _add_source_mappings_v3,
+    _add_policy_v4,
+    _add_assessment_drafts_v5,
+)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -157,11 +168,15 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("COMMIT")
     except duckdb.TransactionException as exc:
         con.execute("ROLLBACK")
-        raise ConflictError("Another change to the same data was saved at the same moment; try again.") from exc
+        raise ConflictError(
+            "Another change to the same data was saved at the same moment; try again."
+        ) from exc
     except duckdb.IOException as exc:
         con.execute("ROLLBACK")
-        raise SamError(f"The database could not be written ({str(exc).splitlines()[0]}); nothing was changed. "
-                       "Free some disk space and try again.") from exc
+        raise SamError(
+            f"The database could not be written ({str(exc).splitlines()[0]}); nothing was changed. "
+            "Free some disk space and try again."
+        ) from exc
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -173,7 +188,9 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'")
+    con.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+    )
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:

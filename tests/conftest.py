@@ -1,4 +1,5 @@
 """Shared fixtures: tiny workbooks made by code, a fresh database, users of each role."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,12 +1,23 @@
 """The questionnaire of the Self-assessment page, with its draft kept in the database."""
+
 from __future__ import annotations
 
 from datetime import date
 
 import streamlit as st
 
-from sam_core.metrics.maturity import (ALL_PRACTICES, PRACTICE_LEVELS, PRINCIPLE_ANSWERS, PRINCIPLES, PROVEN_8, WHOLE_PROGRAM, Assessment,
-                               load_assessment, load_draft, save_draft)
+from sam_core.metrics.maturity import (
+    ALL_PRACTICES,
+    PRACTICE_LEVELS,
+    PRINCIPLE_ANSWERS,
+    PRINCIPLES,
+    PROVEN_8,
+    WHOLE_PROGRAM,
+    Assessment,
+    load_assessment,
+    load_draft,
+    save_draft,
+)
 from sam_core.access.permissions import User
 
 SCOPE, DAY, NOTES = "assess_scope", "assess_date", "assess_notes"
@@ -39,11 +50,16 @@ def fill(a: Assessment, *, assessed_on: date | None = None) -> None:
 def current() -> Assessment:
     """The assessment as the widgets hold it now (possibly incomplete)."""
     return Assessment(
-        st.session_state.get(SCOPE) or "", st.session_state.get(DAY),
+        st.session_state.get(SCOPE) or "",
+        st.session_state.get(DAY),
         {n: st.session_state.get(principle_key(n)) for n in range(1, 8)},
         {key: st.session_state.get(practice_key(i)) for i, key in enumerate(ALL_PRACTICES)},
         st.session_state.get(NOTES) or "",
-        {key: st.session_state.get(evidence_key(i)) for i, key in enumerate(ALL_PRACTICES) if st.session_state.get(evidence_key(i))},
+        {
+            key: st.session_state.get(evidence_key(i))
+            for i, key in enumerate(ALL_PRACTICES)
+            if st.session_state.get(evidence_key(i))
+        },
     )
 
 
@@ -55,8 +71,12 @@ def questionnaire(con, user: User, scopes: list[str], submitted: list[tuple[int,
         st.session_state["assess_loaded"] = True
     if submitted:
         left, right = st.columns([3, 1], vertical_alignment="bottom")
-        source = left.selectbox("Start from a submitted assessment", [i for i, _ in submitted], format_func=dict(submitted).get,
-                                key="assess_copy_from")
+        source = left.selectbox(
+            "Start from a submitted assessment",
+            [i for i, _ in submitted],
+            format_func=dict(submitted).get,
+            key="assess_copy_from",
+        )
         if right.button("Copy into the draft", key="assess_copy", icon=":material/content_copy:"):
             fill(load_assessment(con, source), assessed_on=date.today())
     left, right = st.columns(2)
@@ -69,11 +89,24 @@ def questionnaire(con, user: User, scopes: list[str], submitted: list[tuple[int,
     i = 0
     for area, practices in PROVEN_8:
         answered = sum(st.session_state.get(practice_key(i + j)) is not None for j in range(len(practices)))
-        with st.expander(f"{area} ({answered} of {len(practices)} scored)", expanded=answered < len(practices)):
+        with st.expander(
+            f"{area} ({answered} of {len(practices)} scored)", expanded=answered < len(practices)
+        ):
             for practice in practices:
-                st.radio(practice, list(range(5)), key=practice_key(i), horizontal=True, index=None,
-                         format_func=lambda v: f"{v} {PRACTICE_LEVELS[v]}")
-                st.text_input("Evidence", key=evidence_key(i), placeholder="What shows this level?", label_visibility="collapsed")
+                st.radio(
+                    practice,
+                    list(range(5)),
+                    key=practice_key(i),
+                    horizontal=True,
+                    index=None,
+                    format_func=lambda v: f"{v} {PRACTICE_LEVELS[v]}",
+                )
+                st.text_input(
+                    "Evidence",
+                    key=evidence_key(i),
+                    placeholder="What shows this level?",
+                    label_visibility="collapsed",
+                )
                 i += 1
     st.text_area("Notes", key=NOTES)
     draft = current()

@@ -1,5 +1,6 @@
 """Data for the pages: the cached connection, a cursor per script run, and aggregates cached
 per data version (computed once when several sessions ask at the same moment)."""
+
 from __future__ import annotations
 
 import threading
@@ -148,4 +149,11 @@ def _cached_query(key: tuple, name: str, arguments: tuple, _func, _con):
 def cached(func, **arguments):
     """`func(db, **arguments)` cached for this data version (any sam_core query that takes
     the connection first and hashable keyword arguments)."""
-    return _once(_cached_query, data_key(), f"{func.__module__}.{func.__qualname__}", tuple(sorted(arguments.items())), func, db())
+    return _once(
+        _cached_query,
+        data_key(),
+        f"{func.__module__}.{func.__qualname__}",
+        tuple(sorted(arguments.items())),
+        func,
+        db(),
+    )

@@ -1,4 +1,5 @@
 """Downloads, built when clicked (on their own cursor: they run beside the script)."""
+
 from __future__ import annotations
 
 from datetime import date

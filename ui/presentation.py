@@ -1,4 +1,5 @@
 """Presentation mode of the Portfolio page: large type, no sidebar, one account per screen."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -42,7 +43,9 @@ def _summary(top: pl.DataFrame, h: Headline) -> None:
     c = h.concentration
     st.title(f"Top {c.n} accounts: {c.top_share:.0%} of revenue")
     cols = st.columns(4)
-    cols[0].metric("Revenue, last 12 months", widgets.money(h.revenue.value), widgets.percent(h.growth.value, 1))
+    cols[0].metric(
+        "Revenue, last 12 months", widgets.money(h.revenue.value), widgets.percent(h.growth.value, 1)
+    )
     cols[1].metric("Loyalty index", "–" if h.loyalty_index.value is None else f"{h.loyalty_index.value:.0f}")
     cols[2].metric("Cadence compliance", widgets.percent(h.cadence_compliance.value))
     cols[3].metric(f"At risk in the top {c.n}", h.at_risk)
@@ -52,16 +55,25 @@ def _summary(top: pl.DataFrame, h: Headline) -> None:
 def _account(row: dict) -> None:
     st.title(f"{row['rank']}. {widgets.plain(row['account_name'])}")
     cols = st.columns(4)
-    cols[0].metric("Revenue, last 12 months", widgets.money(row["revenue"]), widgets.percent(row["growth"], 1))
+    cols[0].metric(
+        "Revenue, last 12 months", widgets.money(row["revenue"]), widgets.percent(row["growth"], 1)
+    )
     cols[1].metric("Health", "–" if row["health"] is None else f"{row['health']:.0f}")
     cols[1].markdown(widgets.health_badge(row["health_band"]))
-    cols[2].metric("Loyalty index", "–" if row["loyalty_index"] is None else f"{row['loyalty_index']:.0f}",
-                   None if row["respondents"] is None else f"{row['respondents']} respondents", delta_color="off")
+    cols[2].metric(
+        "Loyalty index",
+        "–" if row["loyalty_index"] is None else f"{row['loyalty_index']:.0f}",
+        None if row["respondents"] is None else f"{row['respondents']} respondents",
+        delta_color="off",
+    )
     cols[3].metric("Cadence", row["cadence"])
     left, right = st.columns([1, 1])
-    notes = [f"Account manager: **{widgets.plain(row['account_manager'])}**; sponsor: **{widgets.plain(row['executive_sponsor'] or '–')}**",
-             f"Relationship coverage: **{widgets.percent(row['coverage'])}**" + (" — single-threaded" if row["single_threaded"] else ""),
-             f"Open actions: **{row['open_actions']}**, overdue: **{row['overdue_actions']}**"]
+    notes = [
+        f"Account manager: **{widgets.plain(row['account_manager'])}**; sponsor: **{widgets.plain(row['executive_sponsor'] or '–')}**",
+        f"Relationship coverage: **{widgets.percent(row['coverage'])}**"
+        + (" — single-threaded" if row["single_threaded"] else ""),
+        f"Open actions: **{row['open_actions']}**, overdue: **{row['overdue_actions']}**",
+    ]
     if row["stale"]:
         notes.append(f"Stale data: {widgets.plain(row['stale'])}")
     left.markdown("\n".join(f"- {n}" for n in notes))

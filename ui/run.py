@@ -1,5 +1,6 @@
 """What one script run needs once: the settings, a fresh memo per run, and garbage collection
 kept off the sessions' path."""
+
 from __future__ import annotations
 
 import gc

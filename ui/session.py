@@ -1,5 +1,6 @@
 """Logging in and out: the users file, the password check, the signed login cookie, the
 logged-in user and the page guard."""
+
 from __future__ import annotations
 
 import time
@@ -54,13 +55,19 @@ def authenticate(username: str, password: str) -> User | None:
     """The user of the users file whose password this is (streamlit-authenticator's bcrypt
     check), or None. User names are matched lower case and trimmed."""
     account = users().accounts.get(username.strip().lower())
-    matches = stauth.Hasher.check_pw(password, account.password_hash if account else _NO_SUCH_USER) if password else False
+    matches = (
+        stauth.Hasher.check_pw(password, account.password_hash if account else _NO_SUCH_USER)
+        if password
+        else False
+    )
     return account.user if matches and account else None
 
 
 def start_session(user: User) -> None:
     """This browser session is now the user's (after the login form, or from the login cookie)."""
-    st.session_state.update(authentication_status=True, username=user.username, name=user.name, roles=[user.role], email="")
+    st.session_state.update(
+        authentication_status=True, username=user.username, name=user.name, roles=[user.role], email=""
+    )
 
 
 def current_user() -> User | None:
@@ -102,7 +109,11 @@ def remember_login(user: User) -> None:
     Unlike a cookie component it reports nothing back, so it never reruns the app: a rerun
     arriving just after a click in the menu would take the user back to the page they left."""
     lifetime = settings().session_hours * 3600
-    token = jwt.encode({"username": user.username, "exp_date": time.time() + lifetime}, settings().cookie_key, algorithm="HS256")
+    token = jwt.encode(
+        {"username": user.username, "exp_date": time.time() + lifetime},
+        settings().cookie_key,
+        algorithm="HS256",
+    )
     _set_cookie(f"{LOGIN_COOKIE}={token}; max-age={int(lifetime)}")
 
 
@@ -112,8 +123,11 @@ def forget_login() -> None:
 
 
 def _set_cookie(cookie: str) -> None:
-    components.html('<script>document.cookie = "' + cookie + '; path=/; SameSite=Strict"'
-                    ' + (window.parent.location.protocol === "https:" ? "; Secure" : "");</script>', height=0)
+    components.html(
+        '<script>document.cookie = "' + cookie + '; path=/; SameSite=Strict"'
+        ' + (window.parent.location.protocol === "https:" ? "; Secure" : "");</script>',
+        height=0,
+    )
 
 
 def guard(page_key: str) -> User:
@@ -123,7 +137,9 @@ def guard(page_key: str) -> User:
         if user is None:
             st.error("Not permitted: please log in first.")
         else:
-            st.error(f"Not permitted: the {ROLE_LABELS[user.role]} role cannot open this page. "
-                     "Choose a page from the menu.")
+            st.error(
+                f"Not permitted: the {ROLE_LABELS[user.role]} role cannot open this page. "
+                "Choose a page from the menu."
+            )
         st.stop()
     return user

@@ -1,4 +1,5 @@
 """Shared pieces of every page: the header, figures formatted for people, and the account table."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -39,9 +40,28 @@ long_date = formatting.long_date
 
 
 ACCOUNT_TABLE_COLUMNS = [
-    "rank", "account_name", "tier", "revenue", "growth", "margin", "share_of_wallet", "revenue_trend", "health",
-    "health_band", "loyalty_index", "nps", "respondents", "cadence", "coverage", "single_threaded", "momentum",
-    "open_actions", "overdue_actions", "stale", "account_manager", "executive_sponsor",
+    "rank",
+    "account_name",
+    "tier",
+    "revenue",
+    "growth",
+    "margin",
+    "share_of_wallet",
+    "revenue_trend",
+    "health",
+    "health_band",
+    "loyalty_index",
+    "nps",
+    "respondents",
+    "cadence",
+    "coverage",
+    "single_threaded",
+    "momentum",
+    "open_actions",
+    "overdue_actions",
+    "stale",
+    "account_manager",
+    "executive_sponsor",
 ]
 
 
@@ -53,18 +73,29 @@ HEALTH_BANDS = ("healthy", "watch", "at risk")
 CADENCE_STATUSES = ("compliant", "due soon", "overdue", "not applicable")
 
 
-_STATUS_COLOURS = {"healthy": "#2e7d32", "watch": "#b26a00", "at risk": "#c62828",
-                   "compliant": "#2e7d32", "due soon": "#b26a00", "overdue": "#c62828", "not applicable": "#757575"}
+_STATUS_COLOURS = {
+    "healthy": "#2e7d32",
+    "watch": "#b26a00",
+    "at risk": "#c62828",
+    "compliant": "#2e7d32",
+    "due soon": "#b26a00",
+    "overdue": "#c62828",
+    "not applicable": "#757575",
+}
 
 
 def status_labels(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Status columns as one-item lists, for `status_column`."""
-    return frame.with_columns(pl.when(pl.col(c).is_null()).then(None).otherwise(pl.concat_list(c)).alias(c) for c in columns)
+    return frame.with_columns(
+        pl.when(pl.col(c).is_null()).then(None).otherwise(pl.concat_list(c)).alias(c) for c in columns
+    )
 
 
 def status_column(label: str, statuses: tuple[str, ...], help: str | None = None):
     """A column of statuses shown as coloured labels (the column's values from `status_labels`)."""
-    return st.column_config.MultiselectColumn(label, options=statuses, color=[_STATUS_COLOURS[s] for s in statuses], help=help)
+    return st.column_config.MultiselectColumn(
+        label, options=statuses, color=[_STATUS_COLOURS[s] for s in statuses], help=help
+    )
 
 
 def health_badge(band: str | None) -> str:
@@ -89,9 +120,13 @@ def account_table_config() -> dict:
         "nps": cc.NumberColumn("NPS", format="%+.0f"),
         "respondents": cc.NumberColumn("Resp.", help="Respondents in the latest wave; under 3 is thin."),
         "cadence": status_column("Cadence", CADENCE_STATUSES),
-        "coverage": cc.NumberColumn("Coverage", format="percent", help="Key stakeholders with a relationship of strength 3+."),
+        "coverage": cc.NumberColumn(
+            "Coverage", format="percent", help="Key stakeholders with a relationship of strength 3+."
+        ),
         "single_threaded": cc.CheckboxColumn("Single-threaded"),
-        "momentum": cc.NumberColumn("Momentum", format="%+d", help="Positive minus negative evidence, last 90 days."),
+        "momentum": cc.NumberColumn(
+            "Momentum", format="%+d", help="Positive minus negative evidence, last 90 days."
+        ),
         "open_actions": cc.NumberColumn("Open actions"),
         "overdue_actions": cc.NumberColumn("Overdue"),
         "stale": cc.TextColumn("Stale data"),

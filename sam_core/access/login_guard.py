@@ -5,6 +5,7 @@ After `FREE_FAILURES` failures in a row, each further attempt must wait a delay 
 locked for `LOCK_SECONDS`. A success clears the user name's and the client's record. The
 record lives in the server process, so opening a new browser session does not reset it.
 """
+
 from __future__ import annotations
 
 import threading
@@ -41,7 +42,11 @@ class LoginGuard:
                 record = self._records.get(key)
                 if record is None or record.failures < FREE_FAILURES:
                     continue
-                pause = LOCK_SECONDS if record.failures >= LOCK_AFTER else min(MAX_DELAY, 2.0 ** (record.failures - FREE_FAILURES))
+                pause = (
+                    LOCK_SECONDS
+                    if record.failures >= LOCK_AFTER
+                    else min(MAX_DELAY, 2.0 ** (record.failures - FREE_FAILURES))
+                )
                 waits.append(record.last + pause - now)
         return max(0.0, max(waits))
 

@@ -3,6 +3,7 @@ logs them in, whatever the browser still holds (a cookie deleted late, or copied
 
 Logging out anywhere ends every remembered login of that user on this server process.
 """
+
 from __future__ import annotations
 
 import threading

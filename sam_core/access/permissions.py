@@ -3,6 +3,7 @@
 Every write in `sam_core` calls `ensure` itself, so hiding a button is never the only
 line of defence.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -64,7 +65,9 @@ class User:
         return bool(manager) and manager in {self.name.casefold(), self.username.casefold()}
 
 
-def can(user: User | None, action: str, *, account_id: str | None = None, account_manager: str | None = None) -> bool:
+def can(
+    user: User | None, action: str, *, account_id: str | None = None, account_manager: str | None = None
+) -> bool:
     """True when the user may do `action` (on `account_id`, owned by `account_manager`)."""
     if user is None or user.role not in RULES.get(action, frozenset()):
         return False
@@ -73,7 +76,9 @@ def can(user: User | None, action: str, *, account_id: str | None = None, accoun
     return True
 
 
-def ensure(user: User | None, action: str, *, account_id: str | None = None, account_manager: str | None = None) -> None:
+def ensure(
+    user: User | None, action: str, *, account_id: str | None = None, account_manager: str | None = None
+) -> None:
     """Raise PermissionDenied with a message saying why, unless `can(...)`."""
     if can(user, action, account_id=account_id, account_manager=account_manager):
         return

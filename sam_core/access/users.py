@@ -9,6 +9,7 @@ Format (YAML)::
         password: "$2b$12$..."    # bcrypt hash (python -m sam_core hash-password)
         accounts: [ACC-0042]      # optional: accounts granted beyond those she manages
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ class UsersFile:
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except FileNotFoundError as exc:
-            raise ConfigurationError(f"The users file {path} does not exist (setting SAM_USERS_FILE).") from exc
+            raise ConfigurationError(
+                f"The users file {path} does not exist (setting SAM_USERS_FILE)."
+            ) from exc
         except yaml.YAMLError as exc:
             raise ConfigurationError(f"The users file {path} is not valid YAML: {exc}") from exc
         accounts = {}
@@ -52,11 +55,17 @@ class UsersFile:
             entry = entry or {}
             role = entry.get("role")
             if role not in ROLES:
-                raise ConfigurationError(f"{path}: user {username!r} has role {role!r}; use one of {', '.join(ROLES)}.")
+                raise ConfigurationError(
+                    f"{path}: user {username!r} has role {role!r}; use one of {', '.join(ROLES)}."
+                )
             if not str(entry.get("password", "")).startswith("$2"):
                 raise ConfigurationError(f"{path}: user {username!r} needs a bcrypt password hash.")
-            user = User(str(username), str(entry.get("name") or username), role,
-                        frozenset(str(a) for a in entry.get("accounts") or ()))
+            user = User(
+                str(username),
+                str(entry.get("name") or username),
+                role,
+                frozenset(str(a) for a in entry.get("accounts") or ()),
+            )
             accounts[str(username)] = Account(user, str(entry["password"]))
         if not accounts:
             raise ConfigurationError(f"The users file {path} lists no users.")
@@ -77,16 +86,27 @@ def check_deployment(settings: Settings, users: UsersFile) -> None:
     if settings.demo:
         return
     if not settings.cookie_key or settings.cookie_key == DEMO_COOKIE_KEY or len(settings.cookie_key) < 32:
-        raise ConfigurationError("Production mode needs its own cookie key of 32+ characters: set SAM_COOKIE_KEY "
-                                 "or cookie_key in .streamlit/secrets.toml.")
+        raise ConfigurationError(
+            "Production mode needs its own cookie key of 32+ characters: set SAM_COOKIE_KEY "
+            "or cookie_key in .streamlit/secrets.toml."
+        )
     if Path(settings.users_file).resolve() == DEMO_USERS_FILE.resolve():
         raise ConfigurationError("Production mode cannot use the demo users file; set SAM_USERS_FILE.")
-    weak = [name for name, a in users.accounts.items() if bcrypt.checkpw(DEMO_PASSWORD, a.password_hash.encode())]
+    weak = [
+        name for name, a in users.accounts.items() if bcrypt.checkpw(DEMO_PASSWORD, a.password_hash.encode())
+    ]
     if weak:
         raise ConfigurationError(f"Production mode refuses the demo password for: {', '.join(sorted(weak))}.")
-    for path, what in ((Path(settings.users_file), "users file"), (ROOT / ".streamlit" / "secrets.toml", "secrets file")):
+    for path, what in (
+        (Path(settings.users_file), "users file"),
+        (ROOT / ".streamlit" / "secrets.toml", "secrets file"),
+    ):
         if path.exists() and path.stat().st_mode & 0o022:
-            raise ConfigurationError(f"The {what} {path} can be changed by other users of this machine; "
-                                     f"allow only its owner to write it (chmod go-w).")
+            raise ConfigurationError(
+                f"The {what} {path} can be changed by other users of this machine; "
+                f"allow only its owner to write it (chmod go-w)."
+            )
         if path.exists() and what == "secrets file" and path.stat().st_mode & 0o004:
-            raise ConfigurationError(f"The {what} {path} holds the cookie key and can be read by anyone on this machine (chmod o-r).")
+            raise ConfigurationError(
+                f"The {what} {path} holds the cookie key and can be read by anyone on this machine (chmod o-r)."
+            )

@@ -4,6 +4,7 @@ A column's local text dates (`7/12/25`) are read in one order for the whole colu
 the order its values allow (a 13 in the first place means day first), or, when every
 value fits both, the configured default, and the report says which was used.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +19,16 @@ _LOCAL = r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$"
 _SERIAL = r"^\d{5}(?:\.\d+)?$"  # an Excel day number that reached us as text
 # How Excel date cells read as text ("2025-07-31 00:00:00"), and plain ISO text.
 _PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$"
-_WORDY_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d-%b-%Y", "%d-%b-%y")
+_WORDY_FORMATS = (
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%B %d %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+)
 _EXCEL_EPOCH = pl.date(1899, 12, 30)
 
 
@@ -32,7 +42,9 @@ class DateColumn:
 
 
 def _ymd(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
-    return pl.concat_str([y, m.str.zfill(2), d.str.zfill(2)], separator="-").str.to_date("%Y-%m-%d", strict=False)
+    return pl.concat_str([y, m.str.zfill(2), d.str.zfill(2)], separator="-").str.to_date(
+        "%Y-%m-%d", strict=False
+    )
 
 
 def _four_digit_year(y: pl.Expr) -> pl.Expr:
@@ -69,7 +81,9 @@ def parse_dates(text: pl.Series, *, default_order: str = MONTH_FIRST) -> DateCol
         b=local.struct.field("2").cast(pl.Int32),
         y=_four_digit_year(local.struct.field("3")),
         serial=pl.when(pl.col("t").str.contains(_SERIAL))
-        .then(_EXCEL_EPOCH + pl.duration(days=pl.col("t").cast(pl.Float64, strict=False).floor().cast(pl.Int64)))
+        .then(
+            _EXCEL_EPOCH + pl.duration(days=pl.col("t").cast(pl.Float64, strict=False).floor().cast(pl.Int64))
+        )
         .otherwise(None)
         .cast(pl.Date),
         wordy=pl.coalesce([pl.col("t").str.to_date(f, strict=False) for f in _WORDY_FORMATS]),

@@ -6,6 +6,7 @@ which column means what, and which of its values mean which allowed value.
 if it had been written in the template. Confirmed mappings are remembered per source
 (sheet name and header set), so next month's export maps itself.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -36,8 +37,12 @@ class SheetMapping:
     sheet: str  # contract sheet name, or IGNORE
     header_row: int  # the Excel row of the header
     columns: dict[str, str] = field(default_factory=dict)  # source header -> contract column, KEEP or IGNORE
-    how: dict[str, str] = field(default_factory=dict)  # source header -> exact / alias / guess / remembered / not in the contract
-    values: dict[str, dict[str, str]] = field(default_factory=dict)  # contract column -> {source value: allowed value}
+    how: dict[str, str] = field(
+        default_factory=dict
+    )  # source header -> exact / alias / guess / remembered / not in the contract
+    values: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # contract column -> {source value: allowed value}
 
     @property
     def signature(self) -> str:
@@ -72,30 +77,49 @@ def _guess_sheet(raw_name: str, headers: list[str]) -> c.Sheet | None:
     best, best_score = None, 1
     for sheet in c.SHEETS:
         score = sum(c.match_column(sheet, h) is not None for h in headers)
-        score += sum(c.match_column(sheet, h) is not None and c.match_column(sheet, h).required for h in headers) * 0.5
+        score += (
+            sum(c.match_column(sheet, h) is not None and c.match_column(sheet, h).required for h in headers)
+            * 0.5
+        )
         if score > best_score:
             best, best_score = sheet, score
     return best
 
 
-def propose(raw: RawSheet, remembered: dict[str, SheetMapping] | None = None, *, header_row: int | None = None,
-            sheet: str | None = None) -> SheetMapping:
+def propose(
+    raw: RawSheet,
+    remembered: dict[str, SheetMapping] | None = None,
+    *,
+    header_row: int | None = None,
+    sheet: str | None = None,
+) -> SheetMapping:
     """A mapping for `raw`: the remembered one for this source if any, else matched by
     name and alias, with close spellings offered as guesses."""
     row, headers = headers_of(raw, header_row)
     signature = source_signature(raw.name, headers)
     if remembered and signature in remembered and sheet is None:
         saved = remembered[signature]
-        return replace(saved, file_name=raw.file_name, source_sheet=raw.name, header_row=row,
-                       how={h: REMEMBERED for h in saved.columns})
-    target = c.SHEETS_BY_NAME.get(sheet) if sheet else (c.match_sheet(raw.name) or _guess_sheet(raw.name, headers))
+        return replace(
+            saved,
+            file_name=raw.file_name,
+            source_sheet=raw.name,
+            header_row=row,
+            how={h: REMEMBERED for h in saved.columns},
+        )
+    target = (
+        c.SHEETS_BY_NAME.get(sheet) if sheet else (c.match_sheet(raw.name) or _guess_sheet(raw.name, headers))
+    )
     mapping = SheetMapping(raw.file_name, raw.name, target.name if target else IGNORE, row)
     taken: set[str] = set()
     for header in headers:
         column, how = None, UNKNOWN
         if target is not None:
             column = c.match_column(target, header)
-            how = (EXACT if column and c.normalise_name(header) == c.normalise_name(column.name) else ALIAS) if column else UNKNOWN
+            how = (
+                (EXACT if column and c.normalise_name(header) == c.normalise_name(column.name) else ALIAS)
+                if column
+                else UNKNOWN
+            )
             if column is None and not target.extra_columns_are_questions:
                 column, how = _guess_column(target, header), GUESS
                 how = GUESS if column else UNKNOWN
@@ -136,9 +160,19 @@ def apply(raw: RawSheet, mapping: SheetMapping) -> RawSheet | None:
         replacements = mapping.values.get(name or "")
         if replacements:
             lookup = {c.normalise_value(k): v for k, v in replacements.items()}
-            norm = body[col].str.strip_chars().str.to_lowercase().str.replace_all(r"[^0-9a-z]+", "_").str.strip_chars("_")
-            body = body.with_columns(pl.when(norm.is_in(list(lookup))).then(norm.replace_strict(lookup, default=None))
-                                     .otherwise(pl.col(col)).alias(col))
+            norm = (
+                body[col]
+                .str.strip_chars()
+                .str.to_lowercase()
+                .str.replace_all(r"[^0-9a-z]+", "_")
+                .str.strip_chars("_")
+            )
+            body = body.with_columns(
+                pl.when(norm.is_in(list(lookup)))
+                .then(norm.replace_strict(lookup, default=None))
+                .otherwise(pl.col(col))
+                .alias(col)
+            )
     header_frame = pl.DataFrame([pl.Series(col, [name], dtype=pl.String) for col, name in renamed.items()])
     out = pl.concat([header_frame, body.cast(pl.String)])
     out = out.rename({old: f"c{i}" for i, old in enumerate(out.columns)})
@@ -168,6 +202,7 @@ def unknown_values(raw: RawSheet, mapping: SheetMapping) -> dict[str, list[str]]
 
 # -- remembering confirmed mappings ------------------------------------------------
 
+
 def remembered_mappings(con: duckdb.DuckDBPyConnection) -> dict[str, SheetMapping]:
     """Confirmed mappings by source signature."""
     rows = con.execute("SELECT signature, mapping FROM source_mappings").fetchall()
@@ -178,8 +213,25 @@ def remember(con: duckdb.DuckDBPyConnection, mappings: list[SheetMapping], *, us
     """Save confirmed mappings (replacing earlier ones for the same source)."""
     with WRITE_LOCK, transaction(con):
         for m in mappings:
-            text = json.dumps({"file_name": "", "source_sheet": m.source_sheet, "sheet": m.sheet, "header_row": m.header_row,
-                               "columns": m.columns, "how": {}, "values": m.values})
+            text = json.dumps(
+                {
+                    "file_name": "",
+                    "source_sheet": m.source_sheet,
+                    "sheet": m.sheet,
+                    "header_row": m.header_row,
+                    "columns": m.columns,
+                    "how": {},
+                    "values": m.values,
+                }
+            )
             con.execute("DELETE FROM source_mappings WHERE signature = ?", [m.signature])
-            con.execute("INSERT INTO source_mappings VALUES (?, ?, ?, ?, ?)",
-                        [m.signature, m.source_sheet, text, user_name, datetime.now(timezone.utc).replace(tzinfo=None)])
+            con.execute(
+                "INSERT INTO source_mappings VALUES (?, ?, ?, ?, ?)",
+                [
+                    m.signature,
+                    m.source_sheet,
+                    text,
+                    user_name,
+                    datetime.now(timezone.utc).replace(tzinfo=None),
+                ],
+            )

@@ -5,6 +5,7 @@ numeric column reaches the validator instead of silently becoming null. The file
 kind is told from its bytes, not its name, and zip containers are checked before
 anything is unpacked.
 """
+
 from __future__ import annotations
 
 import io
@@ -79,7 +80,9 @@ def open_file(file_name: str, content: bytes) -> list[PendingSheet]:
         return [PendingSheet(file_name, raw.name, lambda: raw)]
     if content.startswith(_OLE_MAGIC):
         if _ENCRYPTED_STREAM in content:
-            raise WorkbookError(f"{file_name}: the workbook is password-protected; save it without a password and upload again.")
+            raise WorkbookError(
+                f"{file_name}: the workbook is password-protected; save it without a password and upload again."
+            )
         first_rows: dict[str, int] = {}
     elif content.startswith(_ZIP_MAGIC):
         first_rows = _check_zip(file_name, content)
@@ -94,6 +97,7 @@ def open_file(file_name: str, content: bytes) -> list[PendingSheet]:
         def read() -> RawSheet:
             cells = _unreadable_as_error(file_name, lambda: _load_sheet(content, name))
             return RawSheet(file_name, name, _positional(cells), first_rows.get(name, 1))
+
         return read
 
     return [PendingSheet(file_name, name, reader(name)) for name in names]
@@ -105,14 +109,21 @@ def _unreadable_as_error(file_name: str, read):
     except WorkbookError:
         raise
     except Exception as exc:  # fastexcel raises its own family of errors for broken files
-        raise WorkbookError(f"{file_name}: the workbook could not be read ({_short(exc)}). Open and save it in Excel, then upload again.") from exc
+        raise WorkbookError(
+            f"{file_name}: the workbook could not be read ({_short(exc)}). Open and save it in Excel, then upload again."
+        ) from exc
 
 
 def _load_sheet(content: bytes, name: str) -> pl.DataFrame:
     """One sheet, every cell as text (so nothing is silently turned into null). Each sheet
     gets its own reader, so that sheets can be read on several threads at once."""
-    return fastexcel.read_excel(content).load_sheet(name, header_row=None, dtypes="string", whitespace_as_null=True,
-                                                    skip_whitespace_tail_rows=True).to_polars()
+    return (
+        fastexcel.read_excel(content)
+        .load_sheet(
+            name, header_row=None, dtypes="string", whitespace_as_null=True, skip_whitespace_tail_rows=True
+        )
+        .to_polars()
+    )
 
 
 def _short(exc: Exception) -> str:
@@ -129,16 +140,24 @@ def _check_zip(file_name: str, content: bytes) -> dict[str, int]:
         archive = zipfile.ZipFile(io.BytesIO(content))
         members = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise WorkbookError(f"{file_name}: the file is damaged or truncated (not a readable workbook).") from exc
+        raise WorkbookError(
+            f"{file_name}: the file is damaged or truncated (not a readable workbook)."
+        ) from exc
     total = sum(m.file_size for m in members)
     if total > MAX_UNPACKED_BYTES:
-        raise WorkbookError(f"{file_name}: the workbook would unpack to {total / 2**20:,.0f} MB, over the limit of {MAX_UNPACKED_BYTES / 2**20:,.0f} MB.")
+        raise WorkbookError(
+            f"{file_name}: the workbook would unpack to {total / 2**20:,.0f} MB, over the limit of {MAX_UNPACKED_BYTES / 2**20:,.0f} MB."
+        )
     for m in members:
         if m.file_size > 10 * 2**20 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
-            raise WorkbookError(f"{file_name}: part {m.filename} expands {m.file_size // max(m.compress_size, 1):,} times when unpacked; refused as a possible zip bomb.")
+            raise WorkbookError(
+                f"{file_name}: part {m.filename} expands {m.file_size // max(m.compress_size, 1):,} times when unpacked; refused as a possible zip bomb."
+            )
     names = {m.filename for m in members}
     if "EncryptionInfo" in names:
-        raise WorkbookError(f"{file_name}: the workbook is password-protected; save it without a password and upload again.")
+        raise WorkbookError(
+            f"{file_name}: the workbook is password-protected; save it without a password and upload again."
+        )
     if "xl/workbook.xml" not in names:
         return {}
     try:
@@ -151,7 +170,9 @@ _SHEET_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]
 _SHEET_RE_ALT = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?r:id="([^"]*)"[^>]*?name="([^"]*)"', re.S)
 _REL_RE = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"', re.S)
 _REL_RE_ALT = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"', re.S)
-_VALUE_CELL_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="[A-Z]+(\d+)"[^>]*?>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?(?:v|is)\b', re.S)
+_VALUE_CELL_RE = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="[A-Z]+(\d+)"[^>]*?>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?(?:v|is)\b', re.S
+)
 
 
 def _first_rows(archive: zipfile.ZipFile) -> dict[str, int]:
@@ -195,7 +216,10 @@ def _read_csv(file_name: str, content: bytes) -> RawSheet:
     separator = max((",", ";", "\t"), key=first_line.count)
     try:
         cells = pl.read_csv(
-            io.StringIO(text), has_header=False, separator=separator, infer_schema=False,
+            io.StringIO(text),
+            has_header=False,
+            separator=separator,
+            infer_schema=False,
             truncate_ragged_lines=True,
         )
     except pl.exceptions.NoDataError:

@@ -4,6 +4,7 @@ A workbook replaces, per sheet, the rows of the accounts it mentions (Accounts r
 upserted by key). Rows it replaces are kept in `<table>__before` under the upload's id,
 so any upload can be rolled back. One upload is one transaction.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,19 +34,37 @@ class LoadResult:
     validation: Validation
 
 
-def check_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], *, user: User | None,
-                date_order: str = MONTH_FIRST) -> Validation:
+def check_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[tuple[str, bytes]],
+    *,
+    user: User | None,
+    date_order: str = MONTH_FIRST,
+) -> Validation:
     """Read and validate uploaded files (name, bytes) against the database; changes nothing."""
     return validate(read_files(files), con=con, user=user, date_order=date_order)
 
 
-def load_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], *, user: User,
-               date_order: str = MONTH_FIRST, kind: str = UPLOAD) -> LoadResult:
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[tuple[str, bytes]],
+    *,
+    user: User,
+    date_order: str = MONTH_FIRST,
+    kind: str = UPLOAD,
+) -> LoadResult:
     """Read, validate and load files in one transaction (see `load_sheets`); each sheet is
     read while the ones before it are checked and written."""
     ensure(user, "upload")
-    return load_sheets(con, open_files(files), user=user, file_name=", ".join(name for name, _ in files),
-                       sha256=files_sha256(files), date_order=date_order, kind=kind)
+    return load_sheets(
+        con,
+        open_files(files),
+        user=user,
+        file_name=", ".join(name for name, _ in files),
+        sha256=files_sha256(files),
+        date_order=date_order,
+        kind=kind,
+    )
 
 
 def files_sha256(files: list[tuple[str, bytes]]) -> str:
@@ -53,8 +72,16 @@ def files_sha256(files: list[tuple[str, bytes]]) -> str:
     return hashlib.sha256(b"".join(content for _, content in files)).hexdigest()
 
 
-def load_sheets(con: duckdb.DuckDBPyConnection, raw_sheets: Sequence[RawSheet | PendingSheet], *, user: User,
-                file_name: str, sha256: str, date_order: str = MONTH_FIRST, kind: str = UPLOAD) -> LoadResult:
+def load_sheets(
+    con: duckdb.DuckDBPyConnection,
+    raw_sheets: Sequence[RawSheet | PendingSheet],
+    *,
+    user: User,
+    file_name: str,
+    sha256: str,
+    date_order: str = MONTH_FIRST,
+    kind: str = UPLOAD,
+) -> LoadResult:
     """Validate raw sheets against the database as it is now and load them in one
     transaction. Raises ValidationFailed (nothing changed) when the report has an error,
     PermissionDenied when the role may not upload.
@@ -75,14 +102,29 @@ def load_sheets(con: duckdb.DuckDBPyConnection, raw_sheets: Sequence[RawSheet | 
                     incoming = _incoming(data)
                     scope = incoming.select("account_id").unique().sort("account_id")
                     counts = _replace(con, data.sheet, upload_id, incoming, scope, answers)
-                    written.append({"sheet": data.sheet.name, "accounts": scope.height, "rows": incoming.height, **counts})
+                    written.append(
+                        {
+                            "sheet": data.sheet.name,
+                            "accounts": scope.height,
+                            "rows": incoming.height,
+                            **counts,
+                        }
+                    )
 
-                validation = validate(raw_sheets, con=committed, user=user, date_order=date_order, on_sheet=write)
+                validation = validate(
+                    raw_sheets, con=committed, user=user, date_order=date_order, on_sheet=write
+                )
                 if not validation.ok:
                     n = validation.errors.height
-                    raise ValidationFailed(f"The workbook has {n:,} error{'s' if n != 1 else ''}; nothing was loaded.", validation.report)
+                    raise ValidationFailed(
+                        f"The workbook has {n:,} error{'s' if n != 1 else ''}; nothing was loaded.",
+                        validation.report,
+                    )
                 if not validation.sheets:
-                    raise ValidationFailed("The workbook holds no rows to load (no contract sheet with data); nothing was loaded.", validation.report)
+                    raise ValidationFailed(
+                        "The workbook holds no rows to load (no contract sheet with data); nothing was loaded.",
+                        validation.report,
+                    )
                 bump_data_version(con)
         finally:
             committed.close()
@@ -107,7 +149,14 @@ def preview_changes(con: duckdb.DuckDBPyConnection, validation: Validation) -> p
     return pl.DataFrame(rows, schema=_CHANGES_SCHEMA)
 
 
-_CHANGES_SCHEMA = {"sheet": pl.String, "accounts": pl.Int64, "rows": pl.Int64, "added": pl.Int64, "changed": pl.Int64, "removed": pl.Int64}
+_CHANGES_SCHEMA = {
+    "sheet": pl.String,
+    "accounts": pl.Int64,
+    "rows": pl.Int64,
+    "added": pl.Int64,
+    "changed": pl.Int64,
+    "removed": pl.Int64,
+}
 _IN_SCOPE = "account_id IN (SELECT account_id FROM scope_accounts)"
 
 
@@ -151,27 +200,43 @@ def _replace(con, sheet: c.Sheet, upload_id: int, incoming, scope, answers=None)
         if sheet.name == "Surveys":
             with _registered(con, answer_rows=answers):
                 _swap(con, "survey_answers", upload_id, "answer_rows" if answers is not None else None)
-        con.execute("INSERT INTO upload_scope SELECT ?, ?, account_id FROM scope_accounts", [upload_id, sheet.name])
-        con.execute("INSERT INTO upload_sheets VALUES (?, ?, ?, ?, ?)",
-                    [upload_id, sheet.name, counts["added"], counts["changed"], counts["removed"]])
+        con.execute(
+            "INSERT INTO upload_scope SELECT ?, ?, account_id FROM scope_accounts", [upload_id, sheet.name]
+        )
+        con.execute(
+            "INSERT INTO upload_sheets VALUES (?, ?, ?, ?, ?)",
+            [upload_id, sheet.name, counts["added"], counts["changed"], counts["removed"]],
+        )
     return counts
 
 
 def _swap(con, table: str, upload_id: int, rows: str | None) -> None:
     """Keep the scope's rows of `table` under the upload, then put the view `rows` in their place."""
-    con.execute(f"INSERT INTO {table}__before SELECT ?, * FROM {table} WHERE {_IN_SCOPE}", [upload_id])  # sql-ok
+    con.execute(
+        f"INSERT INTO {table}__before SELECT ?, * FROM {table} WHERE {_IN_SCOPE}", [upload_id]
+    )  # sql-ok
     con.execute(f"DELETE FROM {table} WHERE {_IN_SCOPE}")  # sql-ok
     if rows is not None:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {rows}")  # sql-ok: a view name of this module
 
 
-def _new_upload(con, *, kind: str, user: User, file_name: str | None, sha256: str | None, rollback_of: int | None = None) -> int:
+def _new_upload(
+    con, *, kind: str, user: User, file_name: str | None, sha256: str | None, rollback_of: int | None = None
+) -> int:
     # Numbered inside the transaction (writes take turns under WRITE_LOCK): a refused load
     # leaves no gap in the history, as a sequence, which does not roll back, would.
     upload_id = con.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchall()[0][0]
     con.execute(
         "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-        [upload_id, kind, user.username, datetime.now(timezone.utc).replace(tzinfo=None), file_name, sha256, rollback_of],
+        [
+            upload_id,
+            kind,
+            user.username,
+            datetime.now(timezone.utc).replace(tzinfo=None),
+            file_name,
+            sha256,
+            rollback_of,
+        ],
     )
     return upload_id
 
@@ -181,28 +246,55 @@ def rollback(con: duckdb.DuckDBPyConnection, upload_id: int, *, user: User) -> i
     Recorded as a new upload; refused when a later upload changed the same accounts."""
     ensure(user, "rollback")
     with WRITE_LOCK:
-        found = next(iter(con.execute("SELECT kind, rolled_back_by FROM uploads WHERE upload_id = ?", [upload_id]).fetchall()), None)
+        found = next(
+            iter(
+                con.execute(
+                    "SELECT kind, rolled_back_by FROM uploads WHERE upload_id = ?", [upload_id]
+                ).fetchall()
+            ),
+            None,
+        )
         if found is None:
             raise NotFound(f"There is no upload {upload_id}.")
         kind, rolled_back_by = found
         if rolled_back_by is not None:
             raise ConflictError(f"Upload {upload_id} was already rolled back (by {rolled_back_by}).")
         if kind == ROLLBACK:
-            raise ConflictError(f"Upload {upload_id} is itself a rollback; upload the workbook again instead.")
+            raise ConflictError(
+                f"Upload {upload_id} is itself a rollback; upload the workbook again instead."
+            )
         later = later_uploads(con, upload_id)
         if later:
-            raise ConflictError(f"Upload {later[-1]} changed the same accounts later; roll back upload {later[-1]} first.")
+            raise ConflictError(
+                f"Upload {later[-1]} changed the same accounts later; roll back upload {later[-1]} first."
+            )
         with transaction(con):
-            new_id = _new_upload(con, kind=ROLLBACK, user=user, file_name=None, sha256=None, rollback_of=upload_id)
-            sheets = [r[0] for r in con.execute("SELECT DISTINCT sheet FROM upload_scope WHERE upload_id = ?", [upload_id]).fetchall()]
+            new_id = _new_upload(
+                con, kind=ROLLBACK, user=user, file_name=None, sha256=None, rollback_of=upload_id
+            )
+            sheets = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT sheet FROM upload_scope WHERE upload_id = ?", [upload_id]
+                ).fetchall()
+            ]
             for sheet in c.SHEETS:
                 if sheet.name not in sheets:
                     continue
-                scope = con.sql("SELECT account_id FROM upload_scope WHERE upload_id = ? AND sheet = ?", params=[upload_id, sheet.name]).pl()
-                before = con.sql(f"SELECT * EXCLUDE (upload_id) FROM {sheet.table}__before WHERE upload_id = ?", params=[upload_id]).pl()  # sql-ok
+                scope = con.sql(
+                    "SELECT account_id FROM upload_scope WHERE upload_id = ? AND sheet = ?",
+                    params=[upload_id, sheet.name],
+                ).pl()
+                before = con.sql(
+                    f"SELECT * EXCLUDE (upload_id) FROM {sheet.table}__before WHERE upload_id = ?",
+                    params=[upload_id],
+                ).pl()  # sql-ok
                 answers = None
                 if sheet.name == "Surveys":
-                    answers = con.sql("SELECT * EXCLUDE (upload_id) FROM survey_answers__before WHERE upload_id = ?", params=[upload_id]).pl()
+                    answers = con.sql(
+                        "SELECT * EXCLUDE (upload_id) FROM survey_answers__before WHERE upload_id = ?",
+                        params=[upload_id],
+                    ).pl()
                 _replace(con, sheet, new_id, before, scope, answers)
             con.execute("UPDATE uploads SET rolled_back_by = ? WHERE upload_id = ?", [new_id, upload_id])
             bump_data_version(con)
@@ -232,8 +324,9 @@ def changes_by_account(con: duckdb.DuckDBPyConnection, validation: Validation) -
         keys = ", ".join(f'"{k}"' for k in sheet.key)
         with _registered(con, incoming_rows=incoming):
             old = f"(SELECT {cols} FROM {sheet.table} WHERE account_id IN (SELECT account_id FROM incoming_rows))"  # sql-ok
-            parts.append(con.sql(
-                f"""WITH added AS (SELECT account_id, count(*) AS n FROM incoming_rows ANTI JOIN {old} o USING ({keys}) GROUP BY 1),
+            parts.append(
+                con.sql(
+                    f"""WITH added AS (SELECT account_id, count(*) AS n FROM incoming_rows ANTI JOIN {old} o USING ({keys}) GROUP BY 1),
                          removed AS (SELECT account_id, count(*) AS n FROM {old} o ANTI JOIN incoming_rows USING ({keys}) GROUP BY 1),
                          same AS (SELECT account_id, count(*) AS n FROM (SELECT {cols} FROM incoming_rows INTERSECT ALL SELECT * FROM {old}) GROUP BY 1),
                          kept AS (SELECT account_id, count(*) AS n FROM incoming_rows SEMI JOIN {old} o USING ({keys}) GROUP BY 1),
@@ -243,30 +336,50 @@ def changes_by_account(con: duckdb.DuckDBPyConnection, validation: Validation) -
                   FROM touched t LEFT JOIN added a USING (account_id) LEFT JOIN removed r USING (account_id)
                   LEFT JOIN same s USING (account_id) LEFT JOIN kept k USING (account_id)
                   ORDER BY t.account_id""",  # sql-ok: names from the contract
-                params=[name]).pl())
-    schema = {"sheet": pl.String, "account_id": pl.String, "added": pl.Int64, "changed": pl.Int64, "removed": pl.Int64}
+                    params=[name],
+                ).pl()
+            )
+    schema = {
+        "sheet": pl.String,
+        "account_id": pl.String,
+        "added": pl.Int64,
+        "changed": pl.Int64,
+        "removed": pl.Int64,
+    }
     return pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
 
 
-def changed_values(con: duckdb.DuckDBPyConnection, validation: Validation, sheet_name: str, *, limit: int = 2000) -> pl.DataFrame:
+def changed_values(
+    con: duckdb.DuckDBPyConnection, validation: Validation, sheet_name: str, *, limit: int = 2000
+) -> pl.DataFrame:
     """For rows an upload would change: key, column, value now and value after."""
     data = validation.sheets[sheet_name]
     sheet = data.sheet
     incoming = _incoming(data)
     with _registered(con, incoming_rows=incoming):
-        old = con.sql(f"SELECT * FROM {sheet.table} WHERE account_id IN (SELECT account_id FROM incoming_rows)").pl()  # sql-ok
+        old = con.sql(
+            f"SELECT * FROM {sheet.table} WHERE account_id IN (SELECT account_id FROM incoming_rows)"
+        ).pl()  # sql-ok
     key = list(sheet.key)
     joined = incoming.join(old.cast(incoming.schema), on=key, how="inner", suffix="__now")
     columns = [c for c in incoming.columns if c not in key]
-    long = pl.concat([
-        joined.filter(pl.col(col).ne_missing(pl.col(f"{col}__now"))).select(
-            pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=" / ").alias("key"),
-            pl.lit(col).alias("column"),
-            pl.col(f"{col}__now").cast(pl.String).alias("now"),
-            pl.col(col).cast(pl.String).alias("after"),
+    long = (
+        pl.concat(
+            [
+                joined.filter(pl.col(col).ne_missing(pl.col(f"{col}__now"))).select(
+                    pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=" / ").alias("key"),
+                    pl.lit(col).alias("column"),
+                    pl.col(f"{col}__now").cast(pl.String).alias("now"),
+                    pl.col(col).cast(pl.String).alias("after"),
+                )
+                for col in columns
+            ]
         )
-        for col in columns
-    ]) if columns else pl.DataFrame(schema={"key": pl.String, "column": pl.String, "now": pl.String, "after": pl.String})
+        if columns
+        else pl.DataFrame(
+            schema={"key": pl.String, "column": pl.String, "now": pl.String, "after": pl.String}
+        )
+    )
     return long.sort("key").head(limit)
 
 
@@ -285,5 +398,7 @@ def later_uploads(con: duckdb.DuckDBPyConnection, upload_id: int) -> list[int]:
 
 def upload_accounts(con: duckdb.DuckDBPyConnection, upload_id: int) -> pl.DataFrame:
     """The accounts an upload touched, per sheet."""
-    return con.sql("SELECT sheet, account_id FROM upload_scope WHERE upload_id = ? ORDER BY sheet, account_id",
-                   params=[upload_id]).pl()
+    return con.sql(
+        "SELECT sheet, account_id FROM upload_scope WHERE upload_id = ? ORDER BY sheet, account_id",
+        params=[upload_id],
+    ).pl()

@@ -4,6 +4,7 @@ names the file, sheet, Excel row, column and value, and says what to do.
 Typing is vectorised per column (polars), so a 300,000-row workbook validates in well
 under a second per column; nothing is ever silently turned into null.
 """
+
 from __future__ import annotations
 
 import os
@@ -75,29 +76,58 @@ class _Report:
     file_name: str = ""
     parts: list[pl.DataFrame] = field(default_factory=list)
 
-    def add(self, severity: str, sheet: str | None, problem: str, *, row: int | None = None,
-            column: str | None = None, value: str | None = None, file_name: str | None = None) -> None:
-        self.parts.append(pl.DataFrame(
-            [{"severity": severity, "file": file_name or self.file_name, "sheet": sheet, "row": row,
-              "column": column, "value": value, "problem": problem}],
-            schema=REPORT_SCHEMA,
-        ))
+    def add(
+        self,
+        severity: str,
+        sheet: str | None,
+        problem: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+        file_name: str | None = None,
+    ) -> None:
+        self.parts.append(
+            pl.DataFrame(
+                [
+                    {
+                        "severity": severity,
+                        "file": file_name or self.file_name,
+                        "sheet": sheet,
+                        "row": row,
+                        "column": column,
+                        "value": value,
+                        "problem": problem,
+                    }
+                ],
+                schema=REPORT_SCHEMA,
+            )
+        )
 
-    def add_rows(self, severity: str, sheet: str, column: str | None, rows: pl.DataFrame,
-                 problem: pl.Expr | str, file_name: str | None = None) -> None:
+    def add_rows(
+        self,
+        severity: str,
+        sheet: str,
+        column: str | None,
+        rows: pl.DataFrame,
+        problem: pl.Expr | str,
+        file_name: str | None = None,
+    ) -> None:
         """Report each row of `rows` (with `__row` and `value` columns)."""
         if rows.height == 0:
             return
         problem_expr = pl.lit(problem) if isinstance(problem, str) else problem
-        self.parts.append(rows.select(
-            pl.lit(severity).alias("severity"),
-            pl.lit(file_name or self.file_name).alias("file"),
-            pl.lit(sheet).alias("sheet"),
-            pl.col(ROW).cast(pl.Int64).alias("row"),
-            pl.lit(column, pl.String).alias("column"),
-            pl.col("value").cast(pl.String),
-            problem_expr.cast(pl.String).alias("problem"),
-        ))
+        self.parts.append(
+            rows.select(
+                pl.lit(severity).alias("severity"),
+                pl.lit(file_name or self.file_name).alias("file"),
+                pl.lit(sheet).alias("sheet"),
+                pl.col(ROW).cast(pl.Int64).alias("row"),
+                pl.lit(column, pl.String).alias("column"),
+                pl.col("value").cast(pl.String),
+                problem_expr.cast(pl.String).alias("problem"),
+            )
+        )
 
     def errors(self) -> bool:
         """True when any problem reported so far is an error."""
@@ -109,15 +139,24 @@ class _Report:
         order = {s.name: i for i, s in enumerate(c.SHEETS)}
         return (
             pl.concat(self.parts)
-            .with_columns(pl.col("sheet").replace_strict(order, default=len(order), return_dtype=pl.Int32).alias("__order"))
+            .with_columns(
+                pl.col("sheet")
+                .replace_strict(order, default=len(order), return_dtype=pl.Int32)
+                .alias("__order")
+            )
             .sort(["file", "__order", "row"], nulls_last=False, maintain_order=True)
             .drop("__order")
         )
 
 
-def validate(raw_sheets: Sequence[RawSheet | PendingSheet], *, con: duckdb.DuckDBPyConnection | None = None,
-             user: User | None = None, date_order: str = MONTH_FIRST,
-             on_sheet: Callable[[SheetData, pl.DataFrame | None], None] | None = None) -> Validation:
+def validate(
+    raw_sheets: Sequence[RawSheet | PendingSheet],
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    user: User | None = None,
+    date_order: str = MONTH_FIRST,
+    on_sheet: Callable[[SheetData, pl.DataFrame | None], None] | None = None,
+) -> Validation:
     """Check raw sheets against the contract, the database (`con`, for references) and the
     user's ownership of accounts. Returns the typed sheets and the full report.
 
@@ -137,10 +176,18 @@ def validate(raw_sheets: Sequence[RawSheet | PendingSheet], *, con: duckdb.DuckD
             report.add(INFO, raw.name, f"Sheet '{raw.name}' holds instructions and was skipped.")
         elif sheet is None:
             known = ", ".join(s.name for s in c.SHEETS)
-            report.add(WARNING, raw.name, f"Sheet '{raw.name}' is not part of the contract and was ignored (known sheets: {known}).")
+            report.add(
+                WARNING,
+                raw.name,
+                f"Sheet '{raw.name}' is not part of the contract and was ignored (known sheets: {known}).",
+            )
         elif any(sheet is other for _, other in tasks):
             first = next(r for r, other in tasks if other is sheet)
-            report.add(ERROR, sheet.name, f"Sheet '{raw.name}' and sheet '{first.name}' in {first.file_name} both hold {sheet.name}; keep one.")
+            report.add(
+                ERROR,
+                sheet.name,
+                f"Sheet '{raw.name}' and sheet '{first.name}' in {first.file_name} both hold {sheet.name}; keep one.",
+            )
         else:
             tasks.append((raw, sheet))
 
@@ -198,13 +245,24 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
         cell_col = f"c{i}"
         if header is None:
             if body[cell_col].is_not_null().any():
-                report.add(WARNING, label, "A column with values has no header and was ignored; give it a header.",
-                           row=header_row, column=f"(after '{headers[i - 1]}')" if i else "(first column)")
+                report.add(
+                    WARNING,
+                    label,
+                    "A column with values has no header and was ignored; give it a header.",
+                    row=header_row,
+                    column=f"(after '{headers[i - 1]}')" if i else "(first column)",
+                )
             continue
         key = c.normalise_name(header)
         if key in seen:
-            report.add(ERROR, label, f"Duplicate header '{header}' (also '{seen[key]}'); rename or remove one.",
-                       row=header_row, column=header, value=header)
+            report.add(
+                ERROR,
+                label,
+                f"Duplicate header '{header}' (also '{seen[key]}'); rename or remove one.",
+                row=header_row,
+                column=header,
+                value=header,
+            )
             ok = False
             continue
         seen[key] = header
@@ -213,24 +271,42 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
             unknown.append((cell_col, header))
         elif column.name in matched:
             other = matched[column.name][1]
-            report.add(ERROR, label, f"Headers '{other}' and '{header}' both mean {column.name}; keep one.",
-                       row=header_row, column=header, value=header)
+            report.add(
+                ERROR,
+                label,
+                f"Headers '{other}' and '{header}' both mean {column.name}; keep one.",
+                row=header_row,
+                column=header,
+                value=header,
+            )
             ok = False
         else:
             matched[column.name] = (cell_col, header)
     if not matched:
         expected = ", ".join(sheet.column_names[:4])
-        report.add(ERROR, label, f"No header row found: none of the top rows names a column of {sheet.name} (expected headers such as {expected}).",
-                   row=header_row)
+        report.add(
+            ERROR,
+            label,
+            f"No header row found: none of the top rows names a column of {sheet.name} (expected headers such as {expected}).",
+            row=header_row,
+        )
         return None
     missing = [col for col in sheet.columns if col.required and col.name not in matched]
     for col in missing:
         aliases = f" (or {', '.join(repr(a) for a in col.aliases[:3])})" if col.aliases else ""
-        report.add(ERROR, label, f"Required column '{col.name}'{aliases} is missing.", row=header_row, column=col.name)
+        report.add(
+            ERROR,
+            label,
+            f"Required column '{col.name}'{aliases} is missing.",
+            row=header_row,
+            column=col.name,
+        )
     if missing or not ok:
         return None
     if body.height == 0:
-        report.add(WARNING, label, f"Sheet '{raw.name}' has headers but no rows and was ignored.", row=header_row)
+        report.add(
+            WARNING, label, f"Sheet '{raw.name}' has headers but no rows and was ignored.", row=header_row
+        )
         return None
 
     typed: dict[str, pl.Series] = {}
@@ -239,7 +315,9 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
             typed[col.name] = pl.Series(col.name, [None] * body.height, dtype=_polars_type(col))
             continue
         cell_col, header = matched[col.name]
-        typed[col.name] = _type_column(col, body.select(ROW, pl.col(cell_col).alias("value")), label, header, report, date_order)
+        typed[col.name] = _type_column(
+            col, body.select(ROW, pl.col(cell_col).alias("value")), label, header, report, date_order
+        )
     rows = pl.DataFrame(list(typed.values())).with_columns(body[ROW])
 
     answers = None
@@ -248,8 +326,13 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
         questions, extras = _split_questions(body, unknown)
         answers = _survey_answers(rows, body, questions, label, report)
     for _, header in extras:
-        report.add(WARNING, label, f"Column '{header}' is not part of the {sheet.name} contract; its values are kept aside with each row, not used.",
-                   row=header_row, column=header)
+        report.add(
+            WARNING,
+            label,
+            f"Column '{header}' is not part of the {sheet.name} contract; its values are kept aside with each row, not used.",
+            row=header_row,
+            column=header,
+        )
     if extras:
         extras_json = body.select(
             pl.when(pl.any_horizontal([pl.col(cc).is_not_null() for cc, _ in extras]))
@@ -279,14 +362,22 @@ def header_row_of(cells: pl.DataFrame, sheet: c.Sheet | None = None) -> int | No
 
 
 def _polars_type(col: c.Column) -> pl.DataType:
-    return {c.NUMBER: pl.Float64, c.INTEGER: pl.Int64, c.DATE: pl.Date, c.PERIOD: pl.Date, c.YES_NO: pl.Boolean}.get(col.kind, pl.String)
+    return {
+        c.NUMBER: pl.Float64,
+        c.INTEGER: pl.Int64,
+        c.DATE: pl.Date,
+        c.PERIOD: pl.Date,
+        c.YES_NO: pl.Boolean,
+    }.get(col.kind, pl.String)
 
 
 def _normalised(value: pl.Expr) -> pl.Expr:
     return value.str.strip_chars().str.to_lowercase().str.replace_all(r"[^0-9a-z]+", "_").str.strip_chars("_")
 
 
-def _type_column(col: c.Column, cells: pl.DataFrame, sheet: str, header: str, report: _Report, date_order: str) -> pl.Series:
+def _type_column(
+    col: c.Column, cells: pl.DataFrame, sheet: str, header: str, report: _Report, date_order: str
+) -> pl.Series:
     """Convert one column of text cells to its kind, reporting every value that does not fit."""
     value = pl.col("value")
     bad = pl.lit(False)
@@ -295,13 +386,27 @@ def _type_column(col: c.Column, cells: pl.DataFrame, sheet: str, header: str, re
         out = cells.select(value.str.strip_chars().alias(col.name))
     elif col.kind in (c.NUMBER, c.INTEGER):
         plain = _plain_numbers(cells["value"])
-        out = pl.DataFrame([plain.alias(col.name)]) if plain is not None else cells.select(_number(col, value).alias(col.name))
+        out = (
+            pl.DataFrame([plain.alias(col.name)])
+            if plain is not None
+            else cells.select(_number(col, value).alias(col.name))
+        )
         not_number = cells["value"].is_not_null() & out[col.name].is_null()
-        _report_bad(report, sheet, header, cells.filter(not_number), pl.format("'{}' is not a number.", value))
+        _report_bad(
+            report, sheet, header, cells.filter(not_number), pl.format("'{}' is not a number.", value)
+        )
         if col.kind == c.INTEGER:
             not_whole = (out[col.name] % 1 != 0).fill_null(False)
-            _report_bad(report, sheet, header, cells.filter(not_whole), pl.format("'{}' is not a whole number.", value))
-            out = out.select(pl.when(not_whole).then(None).otherwise(pl.col(col.name)).cast(pl.Int64).alias(col.name))
+            _report_bad(
+                report,
+                sheet,
+                header,
+                cells.filter(not_whole),
+                pl.format("'{}' is not a whole number.", value),
+            )
+            out = out.select(
+                pl.when(not_whole).then(None).otherwise(pl.col(col.name)).cast(pl.Int64).alias(col.name)
+            )
         if col.name == "probability":
             out = _probability_scale(out, cells, sheet, header, report)
         _check_range(col, out, cells, sheet, header, report)
@@ -309,14 +414,29 @@ def _type_column(col: c.Column, cells: pl.DataFrame, sheet: str, header: str, re
         parse = parse_periods if col.kind == c.PERIOD else parse_dates
         parsed = parse(cells["value"], default_order=date_order)
         if parsed.note:
-            report.add(WARNING if parsed.ambiguous else INFO, sheet, f"Column '{header}': {parsed.note}", column=header)
+            report.add(
+                WARNING if parsed.ambiguous else INFO,
+                sheet,
+                f"Column '{header}': {parsed.note}",
+                column=header,
+            )
         out = pl.DataFrame([parsed.values.alias(col.name)])
         bad = value.is_not_null() & pl.col(col.name).is_null()
-        bad_message = (pl.format("'{}' is not a period: use a date, 2025-Q3 or 2025-07.", value) if col.kind == c.PERIOD
-                       else pl.format("'{}' is not a date: use an Excel date or text such as 2025-07-31.", value))
+        bad_message = (
+            pl.format("'{}' is not a period: use a date, 2025-Q3 or 2025-07.", value)
+            if col.kind == c.PERIOD
+            else pl.format("'{}' is not a date: use an Excel date or text such as 2025-07-31.", value)
+        )
     elif col.kind == c.YES_NO:
         norm = value if _all_in(cells["value"], ("yes", "no")) else _normalised(value)
-        out = cells.select(pl.when(norm.is_in(YES)).then(True).when(norm.is_in(NO)).then(False).otherwise(None).alias(col.name))
+        out = cells.select(
+            pl.when(norm.is_in(YES))
+            .then(True)
+            .when(norm.is_in(NO))
+            .then(False)
+            .otherwise(None)
+            .alias(col.name)
+        )
         bad = value.is_not_null() & pl.col(col.name).is_null()
         bad_message = pl.format("'{}' is not yes or no.", value)
     elif col.kind == c.CHOICE:
@@ -324,20 +444,33 @@ def _type_column(col: c.Column, cells: pl.DataFrame, sheet: str, header: str, re
             out = cells.select(value.alias(col.name))
         else:
             mapping = {c.normalise_value(a): a for a in col.allowed} | dict(col.value_aliases)
-            out = cells.select(_normalised(value).replace_strict(mapping, default=None, return_dtype=pl.String).alias(col.name))
+            out = cells.select(
+                _normalised(value)
+                .replace_strict(mapping, default=None, return_dtype=pl.String)
+                .alias(col.name)
+            )
         bad = value.is_not_null() & pl.col(col.name).is_null()
         bad_message = pl.format("'{}' is not one of: {}.", value, pl.lit(", ".join(col.allowed)))
     elif col.kind == c.CHOICES:
         mapping = {c.normalise_value(a): a for a in col.allowed} | dict(col.value_aliases)
-        items = value.str.replace_all(",", ";").str.split(";").list.eval(
-            _normalised(pl.element()).filter(pl.element().str.strip_chars() != ""))
+        items = (
+            value.str.replace_all(",", ";")
+            .str.split(";")
+            .list.eval(_normalised(pl.element()).filter(pl.element().str.strip_chars() != ""))
+        )
         mapped = items.list.eval(pl.element().replace_strict(mapping, default=None, return_dtype=pl.String))
         out = cells.select(
-            pl.when(mapped.list.eval(pl.element().is_null()).list.any()).then(None)
-            .otherwise(mapped.list.unique().list.sort().list.join(";")).alias(col.name)
+            pl.when(mapped.list.eval(pl.element().is_null()).list.any())
+            .then(None)
+            .otherwise(mapped.list.unique().list.sort().list.join(";"))
+            .alias(col.name)
         )
         bad = value.is_not_null() & pl.col(col.name).is_null()
-        bad_message = pl.format("'{}' holds a value that is not one of: {} (separate several with ';').", value, pl.lit(", ".join(col.allowed)))
+        bad_message = pl.format(
+            "'{}' holds a value that is not one of: {} (separate several with ';').",
+            value,
+            pl.lit(", ".join(col.allowed)),
+        )
     else:  # pragma: no cover - a new kind must be added above
         raise ValueError(col.kind)
 
@@ -369,8 +502,11 @@ def _number(col: c.Column, value: pl.Expr) -> pl.Expr:
     null where the text is not a number (NaN and infinity included)."""
     text = value.str.strip_chars()
     if col.value_aliases:
-        text = pl.when(_normalised(value).is_in([k for k, _ in col.value_aliases])).then(
-            _normalised(value).replace_strict(dict(col.value_aliases), default=None)).otherwise(text)
+        text = (
+            pl.when(_normalised(value).is_in([k for k, _ in col.value_aliases]))
+            .then(_normalised(value).replace_strict(dict(col.value_aliases), default=None))
+            .otherwise(text)
+        )
     percent = text.str.ends_with("%")
     text = text.str.strip_suffix("%").str.replace_all(_CURRENCY, "")
     text = pl.when(text.str.contains(_NUMBER_WITH_COMMAS)).then(text.str.replace_all(",", "")).otherwise(text)
@@ -383,18 +519,29 @@ def _report_bad(report: _Report, sheet: str, header: str, rows: pl.DataFrame, me
     report.add_rows(ERROR, sheet, header, rows, message)
 
 
-def _probability_scale(out: pl.DataFrame, cells: pl.DataFrame, sheet: str, header: str, report: _Report) -> pl.DataFrame:
+def _probability_scale(
+    out: pl.DataFrame, cells: pl.DataFrame, sheet: str, header: str, report: _Report
+) -> pl.DataFrame:
     """Probabilities arrive as 0-1 or 0-100: a column whose plain numbers go above 1 is per
     cent. Values written with a % sign were divided by 100 already and are left alone."""
     plain_number = ~cells["value"].str.strip_chars().str.ends_with("%").fill_null(False)
     top = out["probability"].filter(plain_number).max()
     if top is not None and top > 1:
-        report.add(INFO, sheet, f"Column '{header}': values above 1 found, so the column was read as per cent (0-100).", column=header)
-        return out.with_columns(pl.when(plain_number).then(pl.col("probability") / 100).otherwise(pl.col("probability")))
+        report.add(
+            INFO,
+            sheet,
+            f"Column '{header}': values above 1 found, so the column was read as per cent (0-100).",
+            column=header,
+        )
+        return out.with_columns(
+            pl.when(plain_number).then(pl.col("probability") / 100).otherwise(pl.col("probability"))
+        )
     return out
 
 
-def _check_range(col: c.Column, out: pl.DataFrame, cells: pl.DataFrame, sheet: str, header: str, report: _Report) -> None:
+def _check_range(
+    col: c.Column, out: pl.DataFrame, cells: pl.DataFrame, sheet: str, header: str, report: _Report
+) -> None:
     if col.minimum is None and col.maximum is None:
         return
     values = out[col.name]
@@ -411,7 +558,13 @@ def _check_range(col: c.Column, out: pl.DataFrame, cells: pl.DataFrame, sheet: s
         span = f"between {_fmt(low)} and {_fmt(high)}" if high is not None else f"at least {_fmt(low)}"
         if col.name == "probability":
             span += " (0-100 %)"
-        report.add_rows(ERROR, sheet, header, cells.filter(outside), pl.format("{} is out of range: {} must be {}.", pl.col("value"), pl.lit(col.name), pl.lit(span)))
+        report.add_rows(
+            ERROR,
+            sheet,
+            header,
+            cells.filter(outside),
+            pl.format("{} is out of range: {} must be {}.", pl.col("value"), pl.lit(col.name), pl.lit(span)),
+        )
 
 
 def _fmt(x: float | None) -> str:
@@ -428,7 +581,9 @@ def _split_questions(body: pl.DataFrame, unknown: list[tuple[str, str]]):
     return questions, extras
 
 
-def _survey_answers(rows: pl.DataFrame, body: pl.DataFrame, questions: list[tuple[str, str]], sheet: str, report: _Report) -> pl.DataFrame:
+def _survey_answers(
+    rows: pl.DataFrame, body: pl.DataFrame, questions: list[tuple[str, str]], sheet: str, report: _Report
+) -> pl.DataFrame:
     """One row per response and question column: response_id, account_id, question, score, scale_max."""
     parts = []
     for cell_col, header in questions:
@@ -437,13 +592,24 @@ def _survey_answers(rows: pl.DataFrame, body: pl.DataFrame, questions: list[tupl
         low = 0 if scale_max == 10 else 1
         outside = (score < low) | (score > scale_max)
         if outside.fill_null(False).any():
-            report.add_rows(ERROR, sheet, header, body.filter(outside.fill_null(False)).select(ROW, pl.col(cell_col).alias("value")),
-                            f"Out of range for a survey question: scores are 1-5 or 0-10.")
-        parts.append(pl.DataFrame({
-            "response_id": rows["response_id"], "account_id": rows["account_id"],
-            "question": pl.Series([header] * rows.height, dtype=pl.String),
-            "score": score, "scale_max": pl.Series([scale_max] * rows.height, dtype=pl.Int32),
-        }).filter(pl.col("score").is_not_null()))
+            report.add_rows(
+                ERROR,
+                sheet,
+                header,
+                body.filter(outside.fill_null(False)).select(ROW, pl.col(cell_col).alias("value")),
+                f"Out of range for a survey question: scores are 1-5 or 0-10.",
+            )
+        parts.append(
+            pl.DataFrame(
+                {
+                    "response_id": rows["response_id"],
+                    "account_id": rows["account_id"],
+                    "question": pl.Series([header] * rows.height, dtype=pl.String),
+                    "score": score,
+                    "scale_max": pl.Series([scale_max] * rows.height, dtype=pl.Int32),
+                }
+            ).filter(pl.col("score").is_not_null())
+        )
     return pl.concat(parts) if parts else None
 
 
@@ -452,15 +618,28 @@ def _check_keys(sheet: c.Sheet, rows: pl.DataFrame, report: _Report) -> None:
     keyed = rows.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key]))
     if not keyed.select(pl.struct(key).is_duplicated().any()).item():
         return
-    dupes = keyed.with_columns(pl.col(ROW).min().over(key).alias("__first")).filter(pl.col(ROW) != pl.col("__first"))
+    dupes = keyed.with_columns(pl.col(ROW).min().over(key).alias("__first")).filter(
+        pl.col(ROW) != pl.col("__first")
+    )
     if dupes.height == 0:
         return
     shown = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=" / ")
-    report.add_rows(ERROR, sheet.name, " + ".join(key), dupes.with_columns(shown.alias("value")),
-                    pl.format("Duplicate {}: {} is also in row {}; each must appear once.", pl.lit(" + ".join(key)), pl.col("value"), pl.col("__first")))
+    report.add_rows(
+        ERROR,
+        sheet.name,
+        " + ".join(key),
+        dupes.with_columns(shown.alias("value")),
+        pl.format(
+            "Duplicate {}: {} is also in row {}; each must appear once.",
+            pl.lit(" + ".join(key)),
+            pl.col("value"),
+            pl.col("__first"),
+        ),
+    )
 
 
 # -- across sheets and against the database ------------------------------------------
+
 
 def _db_frame(con: duckdb.DuckDBPyConnection | None, table: str, columns: list[str]) -> pl.DataFrame:
     if con is None:
@@ -469,54 +648,111 @@ def _db_frame(con: duckdb.DuckDBPyConnection | None, table: str, columns: list[s
     return con.sql(f"SELECT {cols} FROM {table}").pl()  # sql-ok: names come from the contract
 
 
-def _check_references(sheets: dict[str, SheetData], con, report: _Report, *, skip_accounts: bool = False) -> None:
+def _check_references(
+    sheets: dict[str, SheetData], con, report: _Report, *, skip_accounts: bool = False
+) -> None:
     accounts = sheets.get("Accounts")
-    known_accounts = pl.concat([
-        _db_frame(con, "accounts", ["account_id"])["account_id"],
-        accounts.rows["account_id"] if accounts else pl.Series([], dtype=pl.String),
-    ]).unique()
+    known_accounts = pl.concat(
+        [
+            _db_frame(con, "accounts", ["account_id"])["account_id"],
+            accounts.rows["account_id"] if accounts else pl.Series([], dtype=pl.String),
+        ]
+    ).unique()
     for name, data in sheets.items():
         report.file_name = data.file_name
         if name != "Accounts" and skip_accounts:
-            report.add(WARNING, name, "Account references were not checked: fix the Accounts sheet first.", column="account_id")
+            report.add(
+                WARNING,
+                name,
+                "Account references were not checked: fix the Accounts sheet first.",
+                column="account_id",
+            )
         elif name != "Accounts":
-            _report_unknown(report, name, data.rows, "account_id", known_accounts,
-                            "Account '{}' is not in the Accounts sheet or the database; add it to Accounts.")
+            _report_unknown(
+                report,
+                name,
+                data.rows,
+                "account_id",
+                known_accounts,
+                "Account '{}' is not in the Accounts sheet or the database; add it to Accounts.",
+            )
         _check_global_key(con, data, report)
     if accounts:
         report.file_name = accounts.file_name
-        _report_unknown(report, "Accounts", accounts.rows, "parent_account", known_accounts,
-                        "Parent account '{}' is not a known account_id.")
-        own = accounts.rows.filter(pl.col("parent_account") == pl.col("account_id")).with_columns(pl.col("parent_account").alias("value"))
+        _report_unknown(
+            report,
+            "Accounts",
+            accounts.rows,
+            "parent_account",
+            known_accounts,
+            "Parent account '{}' is not a known account_id.",
+        )
+        own = accounts.rows.filter(pl.col("parent_account") == pl.col("account_id")).with_columns(
+            pl.col("parent_account").alias("value")
+        )
         report.add_rows(ERROR, "Accounts", "parent_account", own, "An account cannot be its own parent.")
 
     stakeholders = _known_people(con, sheets, "Stakeholders", "stakeholders", "stakeholder_id")
     if "Stakeholders" in sheets:
         data = sheets["Stakeholders"]
         report.file_name = data.file_name
-        _report_unknown(report, "Stakeholders", data.rows, "reports_to", stakeholders["stakeholder_id"],
-                        "reports_to '{}' is not a known stakeholder_id.")
+        _report_unknown(
+            report,
+            "Stakeholders",
+            data.rows,
+            "reports_to",
+            stakeholders["stakeholder_id"],
+            "reports_to '{}' is not a known stakeholder_id.",
+        )
     for name, severity in (("Relationships", ERROR), ("Surveys", WARNING)):
         if name not in sheets:
             continue
         data = sheets[name]
         report.file_name = data.file_name
-        _report_unknown(report, name, data.rows, "stakeholder_id", stakeholders["stakeholder_id"],
-                        "Stakeholder '{}' is not in Stakeholders (in this workbook or the database).", severity)
+        _report_unknown(
+            report,
+            name,
+            data.rows,
+            "stakeholder_id",
+            stakeholders["stakeholder_id"],
+            "Stakeholder '{}' is not in Stakeholders (in this workbook or the database).",
+            severity,
+        )
         elsewhere = (
             data.rows.join(stakeholders.rename({"account_id": "__theirs"}), on="stakeholder_id", how="inner")
             .filter(pl.col("__theirs") != pl.col("account_id"))
             .with_columns(pl.col("stakeholder_id").alias("value"))
         )
-        report.add_rows(severity, name, "stakeholder_id", elsewhere,
-                        pl.format("Stakeholder '{}' belongs to account {}, not {}.", pl.col("value"), pl.col("__theirs"), pl.col("account_id")))
+        report.add_rows(
+            severity,
+            name,
+            "stakeholder_id",
+            elsewhere,
+            pl.format(
+                "Stakeholder '{}' belongs to account {}, not {}.",
+                pl.col("value"),
+                pl.col("__theirs"),
+                pl.col("account_id"),
+            ),
+        )
     if "Relationships" in sheets:
         team = _known_people(con, sheets, "Team", "team", "member")
         data = sheets["Relationships"]
         report.file_name = data.file_name
-        strangers = data.rows.join(team, on=["account_id", "member"], how="anti").with_columns(pl.col("member").alias("value"))
-        report.add_rows(WARNING, "Relationships", "member", strangers,
-                        pl.format("'{}' is not in the Team of account {}; add them to Team.", pl.col("value"), pl.col("account_id")))
+        strangers = data.rows.join(team, on=["account_id", "member"], how="anti").with_columns(
+            pl.col("member").alias("value")
+        )
+        report.add_rows(
+            WARNING,
+            "Relationships",
+            "member",
+            strangers,
+            pl.format(
+                "'{}' is not in the Team of account {}; add them to Team.",
+                pl.col("value"),
+                pl.col("account_id"),
+            ),
+        )
 
 
 def _known_people(con, sheets: dict[str, SheetData], sheet: str, table: str, id_column: str) -> pl.DataFrame:
@@ -530,11 +766,23 @@ def _known_people(con, sheets: dict[str, SheetData], sheet: str, table: str, id_
     return pl.concat([kept, incoming.cast(kept.schema)]) if kept.height else incoming
 
 
-def _report_unknown(report: _Report, sheet: str, rows: pl.DataFrame, column: str, known: pl.Series,
-                    message: str, severity: str = ERROR) -> None:
+def _report_unknown(
+    report: _Report,
+    sheet: str,
+    rows: pl.DataFrame,
+    column: str,
+    known: pl.Series,
+    message: str,
+    severity: str = ERROR,
+) -> None:
     unknown = rows.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
-    report.add_rows(severity, sheet, column, unknown.with_columns(pl.col(column).cast(pl.String).alias("value")),
-                    pl.format(message, pl.col("value")))
+    report.add_rows(
+        severity,
+        sheet,
+        column,
+        unknown.with_columns(pl.col(column).cast(pl.String).alias("value")),
+        pl.format(message, pl.col("value")),
+    )
 
 
 def _check_global_key(con, data: SheetData, report: _Report) -> None:
@@ -550,22 +798,45 @@ def _check_global_key(con, data: SheetData, report: _Report) -> None:
         .filter((pl.col("__theirs") != pl.col("account_id")) & ~pl.col("__theirs").is_in(scope))
         .with_columns(pl.col(key[0]).alias("value"))
     )
-    report.add_rows(ERROR, data.sheet.name, key[0], clash,
-                    pl.format("{} '{}' already belongs to account {}; use a new id.", pl.lit(key[0]), pl.col("value"), pl.col("__theirs")))
+    report.add_rows(
+        ERROR,
+        data.sheet.name,
+        key[0],
+        clash,
+        pl.format(
+            "{} '{}' already belongs to account {}; use a new id.",
+            pl.lit(key[0]),
+            pl.col("value"),
+            pl.col("__theirs"),
+        ),
+    )
 
 
 def _check_ownership(sheets: dict[str, SheetData], con, user: User, report: _Report) -> None:
     """An account manager writes only rows of accounts they own, or new accounts they create as owner."""
     owners = dict(_db_frame(con, "accounts", ["account_id", "account_manager"]).iter_rows())
     if "Accounts" in sheets:
-        for account_id, manager in sheets["Accounts"].rows.select("account_id", "account_manager").iter_rows():
+        for account_id, manager in (
+            sheets["Accounts"].rows.select("account_id", "account_manager").iter_rows()
+        ):
             owners.setdefault(account_id, manager)
     for name, data in sheets.items():
         report.file_name = data.file_name
-        firsts = data.rows.filter(pl.col("account_id").is_not_null()).group_by("account_id").agg(pl.col(ROW).min()).sort(ROW)
+        firsts = (
+            data.rows.filter(pl.col("account_id").is_not_null())
+            .group_by("account_id")
+            .agg(pl.col(ROW).min())
+            .sort(ROW)
+        )
         for account_id, row in firsts.iter_rows():
             manager = owners.get(account_id)
             if manager is not None and not user.owns(account_id, manager):
-                report.add(ERROR, name, f"Not permitted: account {account_id} belongs to {manager}; "
-                           f"{user.name} may only upload rows for accounts they own.",
-                           row=row, column="account_id", value=account_id)
+                report.add(
+                    ERROR,
+                    name,
+                    f"Not permitted: account {account_id} belongs to {manager}; "
+                    f"{user.name} may only upload rows for accounts they own.",
+                    row=row,
+                    column="account_id",
+                    value=account_id,
+                )

@@ -5,6 +5,7 @@
 - Freshness: when each account's data last arrived, per sheet; engagements and
   relationships older than 90 days, or a latest survey older than 12 months, are stale.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,7 +28,16 @@ def evidence_momentum(con: duckdb.DuckDBPyConnection, *, as_of: date) -> pl.Data
                   count(*) FILTER (WHERE list_contains(?, signal) AND date > ?::DATE - INTERVAL (?) DAY AND date <= ?) AS negative,
                   positive - negative AS momentum
            FROM evidence GROUP BY account_id ORDER BY account_id""",
-        params=[list(POSITIVE_SIGNALS), as_of, MOMENTUM_DAYS, as_of, list(NEGATIVE_SIGNALS), as_of, MOMENTUM_DAYS, as_of],
+        params=[
+            list(POSITIVE_SIGNALS),
+            as_of,
+            MOMENTUM_DAYS,
+            as_of,
+            list(NEGATIVE_SIGNALS),
+            as_of,
+            MOMENTUM_DAYS,
+            as_of,
+        ],
     ).pl()
 
 

@@ -10,6 +10,7 @@ Each rule per strategic account is `compliant`, `due soon` (its deadline falls w
 - 90-day reviews: ninety_day_review held no more than 90 days apart (deadline: last + 90
   days), and the next 4 planned within 12 months (fewer is at best `due soon`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ class CadencePolicy:
     due_soon_days: int = 30
 
 
-def cadence_status(con: duckdb.DuckDBPyConnection, *, as_of: date, policy: CadencePolicy = CadencePolicy()) -> pl.DataFrame:
+def cadence_status(
+    con: duckdb.DuckDBPyConnection, *, as_of: date, policy: CadencePolicy = CadencePolicy()
+) -> pl.DataFrame:
     """One row per strategic account and rule: account_id, rule, status, last (date of
     the last qualifying engagement), deadline, detail."""
     query = """
@@ -76,51 +79,128 @@ def cadence_status(con: duckdb.DuckDBPyConnection, *, as_of: date, policy: Caden
     LEFT JOIN qbrs q USING (account_id) LEFT JOIN ninety n USING (account_id) LEFT JOIN qbr_any qa USING (account_id)
     WHERE a.strategic ORDER BY a.account_id"""
     p = policy
-    facts = con.sql(query, params=[p.executive_visits_per_year, as_of, as_of, as_of, as_of, as_of,
-                                   as_of, as_of, as_of, as_of, as_of, as_of, as_of]).pl()
+    facts = con.sql(
+        query,
+        params=[
+            p.executive_visits_per_year,
+            as_of,
+            as_of,
+            as_of,
+            as_of,
+            as_of,
+            as_of,
+            as_of,
+            as_of,
+            as_of,
+            as_of,
+            as_of,
+            as_of,
+        ],
+    ).pl()
     soon = p.due_soon_days
     month_end = pl.lit(as_of).dt.month_end()
     quarter_end = _quarter_end(as_of)
 
     def status(ok: pl.Expr, deadline: pl.Expr) -> pl.Expr:
         days_left = (deadline - pl.lit(as_of)).dt.total_days()
-        return (pl.when(~ok).then(pl.lit(OVERDUE))
-                .when(days_left <= soon).then(pl.lit(DUE_SOON))
-                .otherwise(pl.lit(COMPLIANT)))
+        return (
+            pl.when(~ok)
+            .then(pl.lit(OVERDUE))
+            .when(days_left <= soon)
+            .then(pl.lit(DUE_SOON))
+            .otherwise(pl.lit(COMPLIANT))
+        )
 
     visit_deadline = pl.col("oldest_needed").dt.offset_by("12mo")
-    review_deadline = pl.when(pl.col("review_this")).then(month_end.dt.offset_by("1mo").dt.month_end()).otherwise(month_end)
-    qbr_deadline = pl.when(pl.col("qbr_this")).then(pl.lit(quarter_end).dt.offset_by("3mo").dt.month_end()).otherwise(pl.lit(quarter_end))
+    review_deadline = (
+        pl.when(pl.col("review_this")).then(month_end.dt.offset_by("1mo").dt.month_end()).otherwise(month_end)
+    )
+    qbr_deadline = (
+        pl.when(pl.col("qbr_this"))
+        .then(pl.lit(quarter_end).dt.offset_by("3mo").dt.month_end())
+        .otherwise(pl.lit(quarter_end))
+    )
     ninety_deadline = pl.col("ninety_last") + pl.duration(days=p.review_gap_days)
     planned_ok = pl.col("planned") >= p.reviews_planned_ahead
-    ninety_status = status(pl.col("ninety_last").is_not_null() & (ninety_deadline >= pl.lit(as_of)), ninety_deadline)
+    ninety_status = status(
+        pl.col("ninety_last").is_not_null() & (ninety_deadline >= pl.lit(as_of)), ninety_deadline
+    )
     rules = [
-        ("Executive visits", status(pl.col("visits") >= p.executive_visits_per_year, visit_deadline), pl.col("visit_last"), visit_deadline,
-         pl.format("{} with the sponsor in the last 12 months (policy: {}){}", pl.col("visits"), pl.lit(p.executive_visits_per_year),
-                   pl.when(pl.col("visit_last").is_null()).then(pl.lit(""))
-                   .otherwise(pl.format("; last {}", pl.col("visit_last").cast(pl.String))))),
-        ("Internal reviews", status(pl.col("review_this") | pl.col("review_previous"), review_deadline), pl.col("review_last"), review_deadline,
-         pl.format("last review {}; {}", pl.col("review_last").cast(pl.String).fill_null("never"),
-                   pl.when(pl.col("review_this")).then(pl.lit(f"held in {as_of:%B}"))
-                   .when(pl.col("review_previous")).then(pl.lit(f"none yet in {as_of:%B}"))
-                   .otherwise(pl.lit(f"none in {as_of:%B} or the month before")))),
-        ("QBRs", status(pl.col("qbr_this") | pl.col("qbr_previous"), qbr_deadline), pl.col("qbr_last"), qbr_deadline,
-         pl.format("last QBR {}{}; {}", pl.col("qbr_any_last").cast(pl.String).fill_null("never"),
-                   pl.when(pl.col("qbr_any_last").is_null()).then(pl.lit(""))
-                   .when(pl.col("qbr_any_sponsor")).then(pl.lit(", sponsor attended")).otherwise(pl.lit(", sponsor absent")),
-                   pl.when(pl.col("qbr_this")).then(pl.lit(f"{_quarter_name(as_of)} has one with the sponsor"))
-                   .otherwise(pl.lit(f"{_quarter_name(as_of)} has none with the sponsor")))),
-        ("90-day reviews",
-         pl.when((ninety_status == COMPLIANT) & ~planned_ok).then(pl.lit(DUE_SOON)).otherwise(ninety_status),
-         pl.col("ninety_last"), ninety_deadline,
-         pl.format("last held {}; {} of {} planned in the next 12 months", pl.col("ninety_last").cast(pl.String).fill_null("never"),
-                   pl.col("planned"), pl.lit(p.reviews_planned_ahead))),
+        (
+            "Executive visits",
+            status(pl.col("visits") >= p.executive_visits_per_year, visit_deadline),
+            pl.col("visit_last"),
+            visit_deadline,
+            pl.format(
+                "{} with the sponsor in the last 12 months (policy: {}){}",
+                pl.col("visits"),
+                pl.lit(p.executive_visits_per_year),
+                pl.when(pl.col("visit_last").is_null())
+                .then(pl.lit(""))
+                .otherwise(pl.format("; last {}", pl.col("visit_last").cast(pl.String))),
+            ),
+        ),
+        (
+            "Internal reviews",
+            status(pl.col("review_this") | pl.col("review_previous"), review_deadline),
+            pl.col("review_last"),
+            review_deadline,
+            pl.format(
+                "last review {}; {}",
+                pl.col("review_last").cast(pl.String).fill_null("never"),
+                pl.when(pl.col("review_this"))
+                .then(pl.lit(f"held in {as_of:%B}"))
+                .when(pl.col("review_previous"))
+                .then(pl.lit(f"none yet in {as_of:%B}"))
+                .otherwise(pl.lit(f"none in {as_of:%B} or the month before")),
+            ),
+        ),
+        (
+            "QBRs",
+            status(pl.col("qbr_this") | pl.col("qbr_previous"), qbr_deadline),
+            pl.col("qbr_last"),
+            qbr_deadline,
+            pl.format(
+                "last QBR {}{}; {}",
+                pl.col("qbr_any_last").cast(pl.String).fill_null("never"),
+                pl.when(pl.col("qbr_any_last").is_null())
+                .then(pl.lit(""))
+                .when(pl.col("qbr_any_sponsor"))
+                .then(pl.lit(", sponsor attended"))
+                .otherwise(pl.lit(", sponsor absent")),
+                pl.when(pl.col("qbr_this"))
+                .then(pl.lit(f"{_quarter_name(as_of)} has one with the sponsor"))
+                .otherwise(pl.lit(f"{_quarter_name(as_of)} has none with the sponsor")),
+            ),
+        ),
+        (
+            "90-day reviews",
+            pl.when((ninety_status == COMPLIANT) & ~planned_ok)
+            .then(pl.lit(DUE_SOON))
+            .otherwise(ninety_status),
+            pl.col("ninety_last"),
+            ninety_deadline,
+            pl.format(
+                "last held {}; {} of {} planned in the next 12 months",
+                pl.col("ninety_last").cast(pl.String).fill_null("never"),
+                pl.col("planned"),
+                pl.lit(p.reviews_planned_ahead),
+            ),
+        ),
     ]
-    return pl.concat([
-        facts.select("account_id", pl.lit(rule).alias("rule"), st.alias("status"), last.cast(pl.Date).alias("last"),
-                     deadline.cast(pl.Date).alias("deadline"), detail.alias("detail"))
-        for rule, st, last, deadline, detail in rules
-    ]).sort("account_id", "rule")
+    return pl.concat(
+        [
+            facts.select(
+                "account_id",
+                pl.lit(rule).alias("rule"),
+                st.alias("status"),
+                last.cast(pl.Date).alias("last"),
+                deadline.cast(pl.Date).alias("deadline"),
+                detail.alias("detail"),
+            )
+            for rule, st, last, deadline, detail in rules
+        ]
+    ).sort("account_id", "rule")
 
 
 def _quarter_name(d: date) -> str:
@@ -139,7 +219,10 @@ def account_cadence(status: pl.DataFrame) -> pl.DataFrame:
     return (
         status.group_by("account_id")
         .agg(
-            pl.col("status").sort_by(pl.col("status").replace_strict(STATUS_ORDER, return_dtype=pl.Int8)).first().alias("cadence"),
+            pl.col("status")
+            .sort_by(pl.col("status").replace_strict(STATUS_ORDER, return_dtype=pl.Int8))
+            .first()
+            .alias("cadence"),
             (pl.col("status") != OVERDUE).mean().alias("cadence_compliance"),
             (pl.col("status") == OVERDUE).sum().alias("rules_overdue"),
         )

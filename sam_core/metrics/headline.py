@@ -1,4 +1,5 @@
 """The portfolio's headline figures with their change against the previous period."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,7 +48,9 @@ def headline(con: duckdb.DuckDBPyConnection, overview: pl.DataFrame, *, as_of: d
     revenue = float(overview["revenue"].sum())
     previous = overview["revenue_previous"].sum()
     profit, profit_previous = overview["profit"].sum(), overview["profit_previous"].sum()
-    previous_top = overview.sort("revenue_previous", descending=True, nulls_last=True).head(n)["revenue_previous"].sum()
+    previous_top = (
+        overview.sort("revenue_previous", descending=True, nulls_last=True).head(n)["revenue_previous"].sum()
+    )
     known = waves(con)
     latest = program_loyalty(con, wave=known[-1] if known else None)
     before = program_loyalty(con, wave=known[-2] if len(known) > 1 else None)
@@ -63,17 +66,23 @@ def headline(con: duckdb.DuckDBPyConnection, overview: pl.DataFrame, *, as_of: d
     return Headline(
         revenue=Figure(revenue, previous or None),
         growth=Figure(revenue / previous - 1 if previous else None),
-        margin=Figure(profit / revenue if revenue else None, profit_previous / previous if previous else None),
+        margin=Figure(
+            profit / revenue if revenue else None, profit_previous / previous if previous else None
+        ),
         top_share=Figure(conc.top_share, previous_top / previous if previous else None),
         concentration=conc,
         loyalty_index=Figure(latest["loyalty_index"], before["loyalty_index"]),
         nps=Figure(latest["nps"], before["nps"]),
         respondents=latest["respondents"],
-        feedback_coverage=Figure(coverage(known[-1] if known else None), coverage(known[-2] if len(known) > 1 else None)),
+        feedback_coverage=Figure(
+            coverage(known[-1] if known else None), coverage(known[-2] if len(known) > 1 else None)
+        ),
         cadence_by_rule=rule_compliance(status),
         accounts_overdue=status.filter(pl.col("status") == "overdue")["account_id"].n_unique(),
-        cadence_compliance=Figure(program_compliance(status),
-                                  program_compliance(cadence_status(con, as_of=as_of - timedelta(days=90), policy=policy))),
+        cadence_compliance=Figure(
+            program_compliance(status),
+            program_compliance(cadence_status(con, as_of=as_of - timedelta(days=90), policy=policy)),
+        ),
         at_risk=int(overview.head(n)["at_risk"].sum()),
         strategic_accounts=int(overview["strategic"].sum()),
     )

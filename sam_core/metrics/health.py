@@ -16,6 +16,7 @@ evidence, no actions) is left out and the other weights are rescaled; the contri
 of each part is weight x score / sum of the weights used, so contributions add up to
 the health score.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,7 +31,14 @@ from sam_core.metrics.policy import cadence_policy
 from sam_core.metrics.portfolio import account_revenue, monthly_revenue
 from sam_core.metrics.relationships import relationship_summary
 
-DEFAULT_WEIGHTS = {"revenue trend": 25, "loyalty": 20, "cadence": 20, "coverage": 15, "momentum": 10, "overdue actions": 10}
+DEFAULT_WEIGHTS = {
+    "revenue trend": 25,
+    "loyalty": 20,
+    "cadence": 20,
+    "coverage": 15,
+    "momentum": 10,
+    "overdue actions": 10,
+}
 HEALTHY, WATCH = 70, 40  # green at or above HEALTHY, amber at or above WATCH, red below
 
 _SCORES = {
@@ -39,7 +47,9 @@ _SCORES = {
     "cadence": pl.col("cadence_compliance") * 100,
     "coverage": pl.col("coverage") * 100,
     "momentum": (pl.col("momentum").clip(-5, 5) + 5) * 10,
-    "overdue actions": pl.when(pl.col("actions") > 0).then((100 - 50 * pl.col("overdue_actions")).clip(0, 100)),
+    "overdue actions": pl.when(pl.col("actions") > 0).then(
+        (100 - 50 * pl.col("overdue_actions")).clip(0, 100)
+    ),
 }
 
 
@@ -49,8 +59,13 @@ def health_band(score: float | None) -> str:
     return "healthy" if score >= HEALTHY else ("watch" if score >= WATCH else "at risk")
 
 
-def account_overview(con: duckdb.DuckDBPyConnection, *, as_of: date, rollup: bool = False,
-                     weights: dict[str, float] | None = None) -> pl.DataFrame:
+def account_overview(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: date,
+    rollup: bool = False,
+    weights: dict[str, float] | None = None,
+) -> pl.DataFrame:
     """One row per account, ranked by T12M revenue: money figures (see portfolio), loyalty
     (latest wave), cadence, relationships, momentum, actions, freshness, health with its
     band and the score and contribution of each part (`score: <part>`, `points: <part>`)."""
@@ -61,27 +76,39 @@ def account_overview(con: duckdb.DuckDBPyConnection, *, as_of: date, rollup: boo
     loyalty = latest_loyalty(con).select("account_id", "loyalty_index", "nps", "respondents", "thin")
     cadence = account_cadence(cadence_status(con, as_of=as_of, policy=cadence_policy(con)))
     frame = (
-        revenue
-        .join(loyalty, on="account_id", how="left")
+        revenue.join(loyalty, on="account_id", how="left")
         .join(cadence, on="account_id", how="left")
         .join(relationship_summary(con), on="account_id", how="left")
         .join(evidence_momentum(con, as_of=as_of), on="account_id", how="left")
         .join(action_counts(con, as_of=as_of), on="account_id", how="left")
-        .join(data_freshness(con, as_of=as_of).select("account_id", "last_upload", "stale"), on="account_id", how="left")
+        .join(
+            data_freshness(con, as_of=as_of).select("account_id", "last_upload", "stale"),
+            on="account_id",
+            how="left",
+        )
         .with_columns(
             pl.col("cadence").fill_null("not applicable"),
-            pl.col("open_actions").fill_null(0), pl.col("overdue_actions").fill_null(0), pl.col("actions").fill_null(0),
+            pl.col("open_actions").fill_null(0),
+            pl.col("overdue_actions").fill_null(0),
+            pl.col("actions").fill_null(0),
         )
     )
     scores = [_SCORES[part].cast(pl.Float64).alias(f"score: {part}") for part in weights]
     frame = frame.with_columns(scores)
-    used = pl.sum_horizontal([pl.when(pl.col(f"score: {p}").is_not_null()).then(pl.lit(float(w))).otherwise(0.0)
-                              for p, w in weights.items()])
+    used = pl.sum_horizontal(
+        [
+            pl.when(pl.col(f"score: {p}").is_not_null()).then(pl.lit(float(w))).otherwise(0.0)
+            for p, w in weights.items()
+        ]
+    )
     frame = frame.with_columns(used.alias("__weights")).with_columns(
-        (pl.col(f"score: {p}") * w / pl.col("__weights")).fill_null(0.0).alias(f"points: {p}") for p, w in weights.items()
+        (pl.col(f"score: {p}") * w / pl.col("__weights")).fill_null(0.0).alias(f"points: {p}")
+        for p, w in weights.items()
     )
     frame = frame.with_columns(
-        pl.when(pl.col("__weights") > 0).then(pl.sum_horizontal([f"points: {p}" for p in weights])).alias("health")
+        pl.when(pl.col("__weights") > 0)
+        .then(pl.sum_horizontal([f"points: {p}" for p in weights]))
+        .alias("health")
     ).drop("__weights")
     return frame.with_columns(
         pl.col("health").map_elements(health_band, return_dtype=pl.String).alias("health_band"),
@@ -89,7 +116,9 @@ def account_overview(con: duckdb.DuckDBPyConnection, *, as_of: date, rollup: boo
     )
 
 
-def with_sparklines(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, as_of: date, rollup: bool = False) -> pl.DataFrame:
+def with_sparklines(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, as_of: date, rollup: bool = False
+) -> pl.DataFrame:
     """Add `revenue_trend` (the last 12 monthly revenues) to the rows of `frame`."""
     trend = monthly_revenue(con, as_of=as_of, account_ids=frame["account_id"].to_list(), rollup=rollup)
     return frame.join(trend, on="account_id", how="left")
@@ -100,7 +129,14 @@ def health_parts(row: dict, weights: dict[str, float] | None = None) -> pl.DataF
     the part has no data), weight, points (weight x score / weights used)."""
     weights = weights or DEFAULT_WEIGHTS
     return pl.DataFrame(
-        [{"part": p, "score": row.get(f"score: {p}"), "weight": float(w), "points": row.get(f"points: {p}") or 0.0}
-         for p, w in weights.items()],
+        [
+            {
+                "part": p,
+                "score": row.get(f"score: {p}"),
+                "weight": float(w),
+                "points": row.get(f"points: {p}") or 0.0,
+            }
+            for p, w in weights.items()
+        ],
         schema={"part": pl.String, "score": pl.Float64, "weight": pl.Float64, "points": pl.Float64},
     )

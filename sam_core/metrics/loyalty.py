@@ -10,6 +10,7 @@
 
 A response without a wave label belongs to the half-year of its survey date ("2025 H2").
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -29,7 +30,9 @@ _RESPONSES = """
 
 def waves(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Survey waves, oldest first (ordered by their latest response)."""
-    rows = con.execute(f"WITH {_RESPONSES} SELECT wave_label FROM responses GROUP BY 1 ORDER BY max(survey_date)").fetchall()  # sql-ok
+    rows = con.execute(
+        f"WITH {_RESPONSES} SELECT wave_label FROM responses GROUP BY 1 ORDER BY max(survey_date)"
+    ).fetchall()  # sql-ok
     return [r[0] for r in rows]
 
 
@@ -51,8 +54,16 @@ def latest_loyalty(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Each account's figures in the latest wave (accounts not in it are absent)."""
     known = waves(con)
     if not known:
-        return pl.DataFrame(schema={"account_id": pl.String, "wave": pl.String, "respondents": pl.Int64,
-                                    "loyalty_index": pl.Float64, "nps": pl.Float64, "thin": pl.Boolean})
+        return pl.DataFrame(
+            schema={
+                "account_id": pl.String,
+                "wave": pl.String,
+                "respondents": pl.Int64,
+                "loyalty_index": pl.Float64,
+                "nps": pl.Float64,
+                "thin": pl.Boolean,
+            }
+        )
     return loyalty_by_account(con, wave=known[-1])
 
 
@@ -81,11 +92,15 @@ def feedback_revenue_coverage(revenue: pl.DataFrame, surveyed_accounts: pl.Serie
 
 # -- program, account and drill-down views -------------------------------------------
 
-LOW_SCORE = "recommend_score <= 6 OR satisfaction <= 2 OR continue_score <= 2"  # detractor or low-scoring response
+LOW_SCORE = (
+    "recommend_score <= 6 OR satisfaction <= 2 OR continue_score <= 2"  # detractor or low-scoring response
+)
 _KEY = "(coalesce(decision_maker, false) OR coalesce(influence, 0) >= 4)"
-STOP_WORDS = frozenset("""a an and are as at be but by for from has have i in is it its of on or our so than that the their them
+STOP_WORDS = frozenset(
+    """a an and are as at be but by for from has have i in is it its of on or our so than that the their them
 they this to too us was we were what when which who will with you your not no very more much can could would should been
-had do does did""".split())
+had do does did""".split()
+)
 
 
 def wave_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -116,34 +131,78 @@ def account_loyalty(con: duckdb.DuckDBPyConnection, *, wave: str) -> pl.DataFram
     known = waves(con)
     previous = known[known.index(wave) - 1] if wave in known and known.index(wave) > 0 else None
     now = loyalty_by_account(con, wave=wave)
-    before = (loyalty_by_account(con, wave=previous).select("account_id", pl.col("loyalty_index").alias("previous_index"),
-                                                            pl.col("nps").alias("previous_nps"))
-              if previous else pl.DataFrame(schema={"account_id": pl.String, "previous_index": pl.Float64, "previous_nps": pl.Float64}))
-    key = con.sql(f"""WITH {_RESPONSES}
+    before = (
+        loyalty_by_account(con, wave=previous).select(
+            "account_id", pl.col("loyalty_index").alias("previous_index"), pl.col("nps").alias("previous_nps")
+        )
+        if previous
+        else pl.DataFrame(
+            schema={"account_id": pl.String, "previous_index": pl.Float64, "previous_nps": pl.Float64}
+        )
+    )
+    key = con.sql(
+        f"""WITH {_RESPONSES}
         SELECT s.account_id, count(*) AS key_stakeholders,
                count(*) FILTER (WHERE s.stakeholder_id IN (SELECT stakeholder_id FROM responses WHERE wave_label = ?)) AS key_answered
-        FROM stakeholders s WHERE {_KEY} GROUP BY 1""", params=[wave]).pl()  # sql-ok: constants only
+        FROM stakeholders s WHERE {_KEY} GROUP BY 1""",
+        params=[wave],
+    ).pl()  # sql-ok: constants only
     names = con.sql("SELECT account_id, account_name FROM accounts").pl()
-    out = (now.join(names, on="account_id", how="left").join(before, on="account_id", how="left")
-           .join(key, on="account_id", how="left")
-           .with_columns((pl.col("loyalty_index") - pl.col("previous_index")).alias("change"),
-                         (pl.col("nps") - pl.col("previous_nps")).alias("nps_change")))
-    return out.with_columns(
-        pl.concat_str([
-            pl.when(pl.col("change") < 0).then(pl.format("loyalty fell {}", pl.col("change").round(1))),
-            pl.when(pl.col("key_stakeholders") > 0).then(
-                pl.when(pl.col("key_answered") * 2 < pl.col("key_stakeholders"))
-                .then(pl.format("{} of {} key stakeholders answered", pl.col("key_answered"), pl.col("key_stakeholders")))),
-            pl.when(pl.col("thin")).then(pl.lit("thin")),
-        ], separator="; ", ignore_nulls=True).replace("", None).alias("flags"),
-    ).select("account_id", "account_name", "respondents", "thin", "loyalty_index", "change", "nps", "nps_change",
-             "key_answered", "key_stakeholders", "flags").sort("loyalty_index", nulls_last=True)
+    out = (
+        now.join(names, on="account_id", how="left")
+        .join(before, on="account_id", how="left")
+        .join(key, on="account_id", how="left")
+        .with_columns(
+            (pl.col("loyalty_index") - pl.col("previous_index")).alias("change"),
+            (pl.col("nps") - pl.col("previous_nps")).alias("nps_change"),
+        )
+    )
+    return (
+        out.with_columns(
+            pl.concat_str(
+                [
+                    pl.when(pl.col("change") < 0).then(
+                        pl.format("loyalty fell {}", pl.col("change").round(1))
+                    ),
+                    pl.when(pl.col("key_stakeholders") > 0).then(
+                        pl.when(pl.col("key_answered") * 2 < pl.col("key_stakeholders")).then(
+                            pl.format(
+                                "{} of {} key stakeholders answered",
+                                pl.col("key_answered"),
+                                pl.col("key_stakeholders"),
+                            )
+                        )
+                    ),
+                    pl.when(pl.col("thin")).then(pl.lit("thin")),
+                ],
+                separator="; ",
+                ignore_nulls=True,
+            )
+            .replace("", None)
+            .alias("flags"),
+        )
+        .select(
+            "account_id",
+            "account_name",
+            "respondents",
+            "thin",
+            "loyalty_index",
+            "change",
+            "nps",
+            "nps_change",
+            "key_answered",
+            "key_stakeholders",
+            "flags",
+        )
+        .sort("loyalty_index", nulls_last=True)
+    )
 
 
 def question_scores(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: str) -> pl.DataFrame:
     """Mean score per question for one account and wave: the three standard questions and
     the export's own question columns; scale, respondents and a thin flag for each."""
-    return con.sql(f"""WITH {_RESPONSES},
+    return con.sql(
+        f"""WITH {_RESPONSES},
         mine AS (SELECT * FROM responses WHERE account_id = ? AND wave_label = ?),
         standard AS (
             SELECT 1 AS place, 'Likelihood to recommend' AS question, 10 AS scale_max, avg(recommend_score) AS mean, count(recommend_score) AS respondents FROM mine
@@ -156,13 +215,15 @@ def question_scores(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: st
         )
         SELECT question, scale_max, mean, respondents, respondents < {THIN_BELOW} AS thin
         FROM (SELECT * FROM standard UNION ALL SELECT * FROM extra) WHERE respondents > 0 ORDER BY place, question""",  # sql-ok: constants only
-                   params=[account_id, wave]).pl()
+        params=[account_id, wave],
+    ).pl()
 
 
 def respondents(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: str) -> pl.DataFrame:
     """Each response of an account in a wave with the respondent's profile from the
     relationship map, their scores, index, comment and linked actions."""
-    return con.sql(f"""WITH {_RESPONSES}
+    return con.sql(
+        f"""WITH {_RESPONSES}
         SELECT r.response_id, r.survey_date, coalesce(s.name, r.respondent_name) AS respondent,
                coalesce(s.title, r.respondent_title) AS title, s.buying_role, s.influence, s.attitude,
                r.recommend_score, r.satisfaction, r.continue_score, r.respondent_index, r.comment,
@@ -171,7 +232,9 @@ def respondents(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: str) -
         LEFT JOIN stakeholders s ON s.stakeholder_id = r.stakeholder_id
         LEFT JOIN actions x ON x.source = r.response_id
         WHERE r.account_id = ? AND r.wave_label = ?
-        GROUP BY ALL ORDER BY r.respondent_index NULLS LAST""", params=[account_id, wave]).pl()  # sql-ok
+        GROUP BY ALL ORDER BY r.respondent_index NULLS LAST""",
+        params=[account_id, wave],
+    ).pl()  # sql-ok
 
 
 def comments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -189,17 +252,23 @@ def comments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def recurring_words(comment_frame: pl.DataFrame, *, top: int = 12) -> pl.DataFrame:
     """The words that recur most in detractor comments and in promoter comments."""
-    words = (comment_frame.filter(pl.col("band").is_in(["detractor", "promoter"]))
-             .select("band", pl.col("comment").str.to_lowercase().str.extract_all(r"[a-zà-ÿ']{3,}").alias("word"))
-             .explode("word").filter(pl.col("word").is_not_null() & ~pl.col("word").is_in(list(STOP_WORDS))))
-    counted = words.group_by("band", "word").len().sort(["band", "len", "word"], descending=[False, True, False])
+    words = (
+        comment_frame.filter(pl.col("band").is_in(["detractor", "promoter"]))
+        .select("band", pl.col("comment").str.to_lowercase().str.extract_all(r"[a-zà-ÿ']{3,}").alias("word"))
+        .explode("word")
+        .filter(pl.col("word").is_not_null() & ~pl.col("word").is_in(list(STOP_WORDS)))
+    )
+    counted = (
+        words.group_by("band", "word").len().sort(["band", "len", "word"], descending=[False, True, False])
+    )
     return counted.group_by("band", maintain_order=True).head(top).rename({"len": "mentions"})
 
 
 def closed_loop(con: duckdb.DuckDBPyConnection, *, as_of) -> pl.DataFrame:
     """Every detractor or low-scoring response (recommend <= 6, or satisfaction or continue
     <= 2) with its linked actions (Actions.source = response_id); `loop_open` when none."""
-    return con.sql(f"""WITH {_RESPONSES}
+    return con.sql(
+        f"""WITH {_RESPONSES}
         SELECT r.response_id, r.account_id, a.account_name, r.wave_label AS wave, r.survey_date,
                r.respondent_name AS respondent, r.recommend_score, r.comment,
                x.action_id, x.description, x.owner, x.due, x.status, x.closed,
@@ -207,18 +276,24 @@ def closed_loop(con: duckdb.DuckDBPyConnection, *, as_of) -> pl.DataFrame:
                x.action_id IS NULL AS loop_open
         FROM responses r LEFT JOIN accounts a USING (account_id) LEFT JOIN actions x ON x.source = r.response_id
         WHERE {LOW_SCORE}
-        ORDER BY loop_open DESC, r.survey_date DESC""", params=[as_of]).pl()  # sql-ok: constants only
+        ORDER BY loop_open DESC, r.survey_date DESC""",
+        params=[as_of],
+    ).pl()  # sql-ok: constants only
 
 
 def loop_figures(loop: pl.DataFrame) -> dict[str, float | int | None]:
     """Share of low-scoring responses with an action, and the median days from the survey
     to the action closed (done actions only)."""
     per_response = loop.group_by("response_id").agg(pl.col("loop_open").all())
-    closed = loop.filter(pl.col("status") == "done").select((pl.col("closed") - pl.col("survey_date")).dt.total_days())
+    closed = loop.filter(pl.col("status") == "done").select(
+        (pl.col("closed") - pl.col("survey_date")).dt.total_days()
+    )
     return {
         "responses": per_response.height,
         "with_action": per_response.filter(~pl.col("loop_open")).height,
-        "share_with_action": None if per_response.is_empty() else per_response.filter(~pl.col("loop_open")).height / per_response.height,
+        "share_with_action": None
+        if per_response.is_empty()
+        else per_response.filter(~pl.col("loop_open")).height / per_response.height,
         "median_days_to_close": None if closed.is_empty() else float(closed.to_series().median()),
     }
 

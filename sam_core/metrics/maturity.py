@@ -4,6 +4,7 @@ Area score = mean practice score / 4 as a percentage; overall maturity = mean of
 area scores, named Emerging (< 40%), Developing (40-65%), Established (65-85%) or
 Best-in-class (>= 85%).
 """
+
 from __future__ import annotations
 
 import json
@@ -37,37 +38,88 @@ PRINCIPLE_ANSWERS = ("no", "partly", "yes")
 PRACTICE_LEVELS = ("not in place", "ad hoc", "defined", "practised", "institutionalised")  # scores 0-4
 
 PROVEN_8: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Infrastructure", (
-        "Account segmentation", "An in-place process coach", "Team leaders placed by a defined profile",
-        "An advisory board in internal account reviews", "Cross-functional teams with a member from the account",
-        "Defined team roles", "Executive sponsorship", "A reward system for all cross-functional members")),
-    ("Process", (
-        "Client engagement process (who, when, how)", "Loyalty assessment process",
-        "Knowledge management (account, relationships, opportunities, financials)",
-        "Weekly, monthly and quarterly team collaboration", "Internal business reviews",
-        "External business reviews with collaborative action planning",
-        "Economic value propositions created, delivered and validated")),
-    ("Methodology", (
-        "Assessment of account situation, opportunities, finances and relationships",
-        "Economic value (ROI) calculations", "Strategy and tactical action plans")),
-    ("Skills", (
-        "Senior-level relationships", "Business and financial acumen",
-        "Facilitating, leading and coaching the account team", "Negotiation")),
-    ("Planning", (
-        "Regular team planning workshops", "Internal business reviews",
-        "External business reviews with the account's top executives",
-        "Account site visits to our offices with senior leaders")),
-    ("Tools", (
-        "A metric-based, methodology-rich sales system", "A simple institutional account plan",
-        "Voice-of-customer surveys and loyalty indexing", "Profiling and indexing of accounts, opportunities and relationships",
-        "Economic value calculation and capture", "Strategy assessment and development")),
-    ("Measurements and metrics", (
-        "Revenue, profit and EBITDA comparisons", "Account situation index", "Relationship alignment and penetration",
-        "Loyalty index", "Opportunity qualification and pipeline improvement", "High-value activity performance",
-        "Economic value propositions")),
-    ("Compensation", (
-        "Expectations and accountabilities set and communicated",
-        "Rewards linked to program, leader and member success", "Account loyalty part of rewards")),
+    (
+        "Infrastructure",
+        (
+            "Account segmentation",
+            "An in-place process coach",
+            "Team leaders placed by a defined profile",
+            "An advisory board in internal account reviews",
+            "Cross-functional teams with a member from the account",
+            "Defined team roles",
+            "Executive sponsorship",
+            "A reward system for all cross-functional members",
+        ),
+    ),
+    (
+        "Process",
+        (
+            "Client engagement process (who, when, how)",
+            "Loyalty assessment process",
+            "Knowledge management (account, relationships, opportunities, financials)",
+            "Weekly, monthly and quarterly team collaboration",
+            "Internal business reviews",
+            "External business reviews with collaborative action planning",
+            "Economic value propositions created, delivered and validated",
+        ),
+    ),
+    (
+        "Methodology",
+        (
+            "Assessment of account situation, opportunities, finances and relationships",
+            "Economic value (ROI) calculations",
+            "Strategy and tactical action plans",
+        ),
+    ),
+    (
+        "Skills",
+        (
+            "Senior-level relationships",
+            "Business and financial acumen",
+            "Facilitating, leading and coaching the account team",
+            "Negotiation",
+        ),
+    ),
+    (
+        "Planning",
+        (
+            "Regular team planning workshops",
+            "Internal business reviews",
+            "External business reviews with the account's top executives",
+            "Account site visits to our offices with senior leaders",
+        ),
+    ),
+    (
+        "Tools",
+        (
+            "A metric-based, methodology-rich sales system",
+            "A simple institutional account plan",
+            "Voice-of-customer surveys and loyalty indexing",
+            "Profiling and indexing of accounts, opportunities and relationships",
+            "Economic value calculation and capture",
+            "Strategy assessment and development",
+        ),
+    ),
+    (
+        "Measurements and metrics",
+        (
+            "Revenue, profit and EBITDA comparisons",
+            "Account situation index",
+            "Relationship alignment and penetration",
+            "Loyalty index",
+            "Opportunity qualification and pipeline improvement",
+            "High-value activity performance",
+            "Economic value propositions",
+        ),
+    ),
+    (
+        "Compensation",
+        (
+            "Expectations and accountabilities set and communicated",
+            "Rewards linked to program, leader and member success",
+            "Account loyalty part of rewards",
+        ),
+    ),
 )
 WHOLE_PROGRAM = "Whole program"
 PLANNING_ROLES_REQUIRED = PLANNING_ROLES
@@ -80,7 +132,9 @@ class Assessment:
     principles: dict[int, str]  # principle number (1-7) -> no / partly / yes
     practices: dict[tuple[str, str], int]  # (area, practice) -> 0..4
     notes: str = ""
-    evidence: dict[tuple[str, str], str] = field(default_factory=dict)  # (area, practice) -> the coach's evidence note
+    evidence: dict[tuple[str, str], str] = field(
+        default_factory=dict
+    )  # (area, practice) -> the coach's evidence note
 
     @property
     def complete(self) -> bool:
@@ -115,10 +169,14 @@ def score(assessment: Assessment) -> Score:
     problems = _check(assessment)
     if problems:
         raise ValidationFailed("The assessment is incomplete: " + " ".join(problems))
-    areas = {area: sum(assessment.practices[(area, p)] for p in practices) / len(practices) / 4 * 100
-             for area, practices in PROVEN_8}
+    areas = {
+        area: sum(assessment.practices[(area, p)] for p in practices) / len(practices) / 4 * 100
+        for area, practices in PROVEN_8
+    }
     overall = sum(areas.values()) / len(areas)
-    counts = {answer: sum(1 for a in assessment.principles.values() if a == answer) for answer in PRINCIPLE_ANSWERS}
+    counts = {
+        answer: sum(1 for a in assessment.principles.values() if a == answer) for answer in PRINCIPLE_ANSWERS
+    }
     return Score(areas, overall, maturity_level(overall), counts)
 
 
@@ -127,7 +185,9 @@ def gaps_first(assessment: Assessment, *, limit: int | None = None) -> list[tupl
     lowest first (ties in questionnaire order); at most four for an Emerging program, six otherwise."""
     level = score(assessment).level
     limit = limit or (4 if level == "Emerging" else 6)
-    ranked = sorted(((assessment.practices[k], i, k) for i, k in enumerate(ALL_PRACTICES) if assessment.practices[k] < 4))
+    ranked = sorted(
+        ((assessment.practices[k], i, k) for i, k in enumerate(ALL_PRACTICES) if assessment.practices[k] < 4)
+    )
     return [(area, practice, s) for s, _, (area, practice) in ranked[:limit]]
 
 
@@ -163,17 +223,28 @@ def save_assessment(con: duckdb.DuckDBPyConnection, assessment: Assessment, *, u
         assessment_id = con.execute("SELECT nextval('assessment_seq')").fetchall()[0][0]
         con.execute(
             "INSERT INTO assessments VALUES (?, ?, ?, ?, ?, ?)",
-            [assessment_id, assessment.scope.strip(), assessment.assessed_on, user.name,
-             datetime.now(timezone.utc).replace(tzinfo=None), assessment.notes],
+            [
+                assessment_id,
+                assessment.scope.strip(),
+                assessment.assessed_on,
+                user.name,
+                datetime.now(timezone.utc).replace(tzinfo=None),
+                assessment.notes,
+            ],
         )
         con.executemany(
             "INSERT INTO assessment_answers (assessment_id, part, area, item, answer, score) VALUES (?, 'principle', NULL, ?, ?, NULL)",
-            [[assessment_id, PRINCIPLES[n - 1], answer] for n, answer in sorted(assessment.principles.items())],
+            [
+                [assessment_id, PRINCIPLES[n - 1], answer]
+                for n, answer in sorted(assessment.principles.items())
+            ],
         )
         con.executemany(
             "INSERT INTO assessment_answers (assessment_id, part, area, item, answer, score, note) VALUES (?, 'practice', ?, ?, NULL, ?, ?)",
-            [[assessment_id, area, practice, value, assessment.evidence.get((area, practice)) or None]
-             for (area, practice), value in assessment.practices.items()],
+            [
+                [assessment_id, area, practice, value, assessment.evidence.get((area, practice)) or None]
+                for (area, practice), value in assessment.practices.items()
+            ],
         )
         con.execute("DELETE FROM assessment_drafts WHERE user_name = ?", [user.username])
         bump_data_version(con)
@@ -181,12 +252,18 @@ def save_assessment(con: duckdb.DuckDBPyConnection, assessment: Assessment, *, u
 
 
 def load_assessment(con: duckdb.DuckDBPyConnection, assessment_id: int) -> Assessment:
-    head = con.execute("SELECT scope, assessed_on, notes FROM assessments WHERE assessment_id = ?", [assessment_id]).fetchall()
+    head = con.execute(
+        "SELECT scope, assessed_on, notes FROM assessments WHERE assessment_id = ?", [assessment_id]
+    ).fetchall()
     if not head:
         raise NotFound(f"There is no assessment {assessment_id}.")
-    rows = con.execute("SELECT part, area, item, answer, score, note FROM assessment_answers WHERE assessment_id = ?",
-                       [assessment_id]).fetchall()
-    principles = {PRINCIPLES.index(item) + 1: answer for part, _, item, answer, _, _ in rows if part == "principle"}
+    rows = con.execute(
+        "SELECT part, area, item, answer, score, note FROM assessment_answers WHERE assessment_id = ?",
+        [assessment_id],
+    ).fetchall()
+    principles = {
+        PRINCIPLES.index(item) + 1: answer for part, _, item, answer, _, _ in rows if part == "principle"
+    }
     practices = {(area, item): value for part, area, item, _, value, _ in rows if part == "practice"}
     evidence = {(area, item): note for part, area, item, _, _, note in rows if part == "practice" and note}
     scope, assessed_on, notes = head[0]
@@ -203,7 +280,9 @@ def assessments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                WHERE part = 'practice' GROUP BY ALL) s USING (assessment_id)
            GROUP BY ALL ORDER BY a.assessed_on DESC, a.assessment_id DESC"""
     ).pl()
-    return frame.with_columns(pl.col("overall").map_elements(maturity_level, return_dtype=pl.String).alias("level"))
+    return frame.with_columns(
+        pl.col("overall").map_elements(maturity_level, return_dtype=pl.String).alias("level")
+    )
 
 
 def area_scores(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -217,18 +296,30 @@ def area_scores(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 # -- drafts: saved as the coach goes -------------------------------------------------
 
+
 def _to_json(a: Assessment) -> str:
-    return json.dumps({"scope": a.scope, "assessed_on": a.assessed_on.isoformat() if a.assessed_on else None,
-                       "principles": {str(k): v for k, v in a.principles.items()},
-                       "practices": [[area, p, v] for (area, p), v in a.practices.items()],
-                       "evidence": [[area, p, n] for (area, p), n in a.evidence.items()], "notes": a.notes})
+    return json.dumps(
+        {
+            "scope": a.scope,
+            "assessed_on": a.assessed_on.isoformat() if a.assessed_on else None,
+            "principles": {str(k): v for k, v in a.principles.items()},
+            "practices": [[area, p, v] for (area, p), v in a.practices.items()],
+            "evidence": [[area, p, n] for (area, p), n in a.evidence.items()],
+            "notes": a.notes,
+        }
+    )
 
 
 def _from_json(text: str) -> Assessment:
     d = json.loads(text)
-    return Assessment(d["scope"], date.fromisoformat(d["assessed_on"]) if d["assessed_on"] else None,
-                      {int(k): v for k, v in d["principles"].items()}, {(a, p): v for a, p, v in d["practices"]},
-                      d.get("notes", ""), {(a, p): n for a, p, n in d.get("evidence", [])})
+    return Assessment(
+        d["scope"],
+        date.fromisoformat(d["assessed_on"]) if d["assessed_on"] else None,
+        {int(k): v for k, v in d["principles"].items()},
+        {(a, p): v for a, p, v in d["practices"]},
+        d.get("notes", ""),
+        {(a, p): n for a, p, n in d.get("evidence", [])},
+    )
 
 
 def save_draft(con: duckdb.DuckDBPyConnection, draft: Assessment, *, user: User) -> None:
@@ -236,8 +327,10 @@ def save_draft(con: duckdb.DuckDBPyConnection, draft: Assessment, *, user: User)
     ensure(user, "submit_assessment")
     with WRITE_LOCK, transaction(con):
         con.execute("DELETE FROM assessment_drafts WHERE user_name = ?", [user.username])
-        con.execute("INSERT INTO assessment_drafts VALUES (?, ?, ?)",
-                    [user.username, _to_json(draft), datetime.now(timezone.utc).replace(tzinfo=None)])
+        con.execute(
+            "INSERT INTO assessment_drafts VALUES (?, ?, ?)",
+            [user.username, _to_json(draft), datetime.now(timezone.utc).replace(tzinfo=None)],
+        )
 
 
 def load_draft(con: duckdb.DuckDBPyConnection, *, user: User) -> Assessment | None:
@@ -247,66 +340,163 @@ def load_draft(con: duckdb.DuckDBPyConnection, *, user: User) -> Assessment | No
 
 # -- evidence from the data, beside the coach's score --------------------------------
 
+
 def data_evidence(con: duckdb.DuckDBPyConnection, *, as_of: date, scope: str) -> pl.DataFrame:
     """Where the data can show a practice: area, practice, what is measured, the share
     (0-1) and the level it suggests (share x 4, rounded), over the scope's strategic accounts
     (survey coverage: over the revenue of all the scope's accounts)."""
-    accounts = con.sql("SELECT account_id, executive_sponsor FROM accounts WHERE strategic AND (? OR business_unit = ?)",
-                       params=[scope == WHOLE_PROGRAM, scope]).pl()
+    accounts = con.sql(
+        "SELECT account_id, executive_sponsor FROM accounts WHERE strategic AND (? OR business_unit = ?)",
+        params=[scope == WHOLE_PROGRAM, scope],
+    ).pl()
     ids = accounts["account_id"]
     if ids.is_empty():
-        return pl.DataFrame(schema={"area": pl.String, "practice": pl.String, "measure": pl.String, "share": pl.Float64, "suggests": pl.Int64})
-    status = cadence_status(con, as_of=as_of, policy=cadence_policy(con)).filter(pl.col("account_id").is_in(ids.implode()))
+        return pl.DataFrame(
+            schema={
+                "area": pl.String,
+                "practice": pl.String,
+                "measure": pl.String,
+                "share": pl.Float64,
+                "suggests": pl.Int64,
+            }
+        )
+    status = cadence_status(con, as_of=as_of, policy=cadence_policy(con)).filter(
+        pl.col("account_id").is_in(ids.implode())
+    )
 
     def met(rule: str) -> float:
         rows = status.filter(pl.col("rule") == rule)
         return float((rows["status"] != OVERDUE).mean()) if rows.height else 0.0
 
-    roles = con.sql("SELECT account_id, list(DISTINCT r) AS roles FROM team, unnest(string_split(coalesce(planning_roles, ''), ';')) t(r) "
-                    "WHERE r <> '' GROUP BY 1").pl()
+    roles = con.sql(
+        "SELECT account_id, list(DISTINCT r) AS roles FROM team, unnest(string_split(coalesce(planning_roles, ''), ';')) t(r) "
+        "WHERE r <> '' GROUP BY 1"
+    ).pl()
     complete = roles.filter(pl.col("roles").list.len() >= len(PLANNING_ROLES_REQUIRED))["account_id"]
     unscheduled = review_schedule(con, as_of=as_of)["account_id"].unique()
     known = waves(con)
-    in_scope = con.sql("SELECT account_id FROM accounts WHERE ? OR business_unit = ?", params=[scope == WHOLE_PROGRAM, scope]).pl()
-    revenue = account_revenue(con, as_of=as_of).filter(pl.col("account_id").is_in(in_scope["account_id"].implode()))
-    coverage = (feedback_revenue_coverage(revenue, loyalty_by_account(con, wave=known[-1])["account_id"]) or 0.0) if known and revenue.height else 0.0
+    in_scope = con.sql(
+        "SELECT account_id FROM accounts WHERE ? OR business_unit = ?", params=[scope == WHOLE_PROGRAM, scope]
+    ).pl()
+    revenue = account_revenue(con, as_of=as_of).filter(
+        pl.col("account_id").is_in(in_scope["account_id"].implode())
+    )
+    coverage = (
+        (feedback_revenue_coverage(revenue, loyalty_by_account(con, wave=known[-1])["account_id"]) or 0.0)
+        if known and revenue.height
+        else 0.0
+    )
     rows = [
-        ("Process", "Internal business reviews", "strategic accounts with a monthly internal review (not overdue)", met("Internal reviews")),
-        ("Planning", "Internal business reviews", "strategic accounts with a monthly internal review (not overdue)", met("Internal reviews")),
-        ("Process", "External business reviews with collaborative action planning", "strategic accounts with a QBR each quarter", met("QBRs")),
-        ("Planning", "External business reviews with the account's top executives", "strategic accounts with a QBR each quarter, sponsor present", met("QBRs")),
-        ("Process", "Loyalty assessment process", "revenue from accounts that answered the latest survey", coverage),
-        ("Tools", "Voice-of-customer surveys and loyalty indexing", "revenue from accounts that answered the latest survey", coverage),
-        ("Infrastructure", "Executive sponsorship", "strategic accounts with an executive sponsor", float(accounts["executive_sponsor"].is_not_null().mean())),
-        ("Infrastructure", "Defined team roles", "strategic accounts with every planning role filled", float(ids.is_in(complete.implode()).mean())),
-        ("Planning", "Regular team planning workshops", "strategic accounts with the next 90-day reviews scheduled", float((~ids.is_in(unscheduled.implode())).mean())),
+        (
+            "Process",
+            "Internal business reviews",
+            "strategic accounts with a monthly internal review (not overdue)",
+            met("Internal reviews"),
+        ),
+        (
+            "Planning",
+            "Internal business reviews",
+            "strategic accounts with a monthly internal review (not overdue)",
+            met("Internal reviews"),
+        ),
+        (
+            "Process",
+            "External business reviews with collaborative action planning",
+            "strategic accounts with a QBR each quarter",
+            met("QBRs"),
+        ),
+        (
+            "Planning",
+            "External business reviews with the account's top executives",
+            "strategic accounts with a QBR each quarter, sponsor present",
+            met("QBRs"),
+        ),
+        (
+            "Process",
+            "Loyalty assessment process",
+            "revenue from accounts that answered the latest survey",
+            coverage,
+        ),
+        (
+            "Tools",
+            "Voice-of-customer surveys and loyalty indexing",
+            "revenue from accounts that answered the latest survey",
+            coverage,
+        ),
+        (
+            "Infrastructure",
+            "Executive sponsorship",
+            "strategic accounts with an executive sponsor",
+            float(accounts["executive_sponsor"].is_not_null().mean()),
+        ),
+        (
+            "Infrastructure",
+            "Defined team roles",
+            "strategic accounts with every planning role filled",
+            float(ids.is_in(complete.implode()).mean()),
+        ),
+        (
+            "Planning",
+            "Regular team planning workshops",
+            "strategic accounts with the next 90-day reviews scheduled",
+            float((~ids.is_in(unscheduled.implode())).mean()),
+        ),
     ]
-    return pl.DataFrame(rows, schema={"area": pl.String, "practice": pl.String, "measure": pl.String, "share": pl.Float64}, orient="row").with_columns(
-        (pl.col("share") * 4).round(0).cast(pl.Int64).alias("suggests"))
+    return pl.DataFrame(
+        rows,
+        schema={"area": pl.String, "practice": pl.String, "measure": pl.String, "share": pl.Float64},
+        orient="row",
+    ).with_columns((pl.col("share") * 4).round(0).cast(pl.Int64).alias("suggests"))
 
 
 def evidence_beside_scores(con: duckdb.DuckDBPyConnection, a: Assessment) -> pl.DataFrame:
     """`data_evidence` for the assessment's scope and date with the coach's score of each
     practice (`coach`, 0-4) and `check`: the two differ by 2 levels or more."""
-    coach = pl.DataFrame([(area, practice, score) for (area, practice), score in a.practices.items()],
-                         schema={"area": pl.String, "practice": pl.String, "coach": pl.Int64}, orient="row")
-    return (data_evidence(con, as_of=a.assessed_on, scope=a.scope).join(coach, on=["area", "practice"], how="left")
-            .with_columns(((pl.col("coach") - pl.col("suggests")).abs() >= 2).alias("check")))
+    coach = pl.DataFrame(
+        [(area, practice, score) for (area, practice), score in a.practices.items()],
+        schema={"area": pl.String, "practice": pl.String, "coach": pl.Int64},
+        orient="row",
+    )
+    return (
+        data_evidence(con, as_of=a.assessed_on, scope=a.scope)
+        .join(coach, on=["area", "practice"], how="left")
+        .with_columns(((pl.col("coach") - pl.col("suggests")).abs() >= 2).alias("check"))
+    )
 
 
 # -- Excel round trip -----------------------------------------------------------------
 
+
 def assessment_frames(a: Assessment) -> dict[str, pl.DataFrame]:
     """The assessment as three sheets: Assessment, Principles, Practices (the import format)."""
     return {
-        "Assessment": pl.DataFrame({"field": ["scope", "assessed_on", "notes"], "value": [a.scope, a.assessed_on.isoformat(), a.notes]}),
-        "Principles": pl.DataFrame({"number": list(range(1, 8)), "principle": list(PRINCIPLES),
-                                    "answer": [a.principles.get(n) for n in range(1, 8)]}, schema_overrides={"answer": pl.String}),
-        "Practices": pl.DataFrame({"area": [k[0] for k in ALL_PRACTICES], "practice": [k[1] for k in ALL_PRACTICES],
-                                   "score": [a.practices.get(k) for k in ALL_PRACTICES],
-                                   "level": [PRACTICE_LEVELS[a.practices[k]] if a.practices.get(k) is not None else None for k in ALL_PRACTICES],
-                                   "evidence": [a.evidence.get(k) for k in ALL_PRACTICES]},
-                                  schema_overrides={"score": pl.Int64, "level": pl.String, "evidence": pl.String}),
+        "Assessment": pl.DataFrame(
+            {
+                "field": ["scope", "assessed_on", "notes"],
+                "value": [a.scope, a.assessed_on.isoformat(), a.notes],
+            }
+        ),
+        "Principles": pl.DataFrame(
+            {
+                "number": list(range(1, 8)),
+                "principle": list(PRINCIPLES),
+                "answer": [a.principles.get(n) for n in range(1, 8)],
+            },
+            schema_overrides={"answer": pl.String},
+        ),
+        "Practices": pl.DataFrame(
+            {
+                "area": [k[0] for k in ALL_PRACTICES],
+                "practice": [k[1] for k in ALL_PRACTICES],
+                "score": [a.practices.get(k) for k in ALL_PRACTICES],
+                "level": [
+                    PRACTICE_LEVELS[a.practices[k]] if a.practices.get(k) is not None else None
+                    for k in ALL_PRACTICES
+                ],
+                "evidence": [a.evidence.get(k) for k in ALL_PRACTICES],
+            },
+            schema_overrides={"score": pl.Int64, "level": pl.String, "evidence": pl.String},
+        ),
     }
 
 
@@ -326,8 +516,12 @@ def assessment_from_sheets(raw_sheets) -> Assessment:
     try:
         assessed_on = date.fromisoformat(str(head.get("assessed_on", ""))[:10])
     except ValueError as exc:
-        raise ValidationFailed(f"Assessment sheet: assessed_on {head.get('assessed_on')!r} is not a date (YYYY-MM-DD).") from exc
-    principles = {int(float(r["number"])): (r["answer"] or None) for r in table("Principles") if r.get("number")}
+        raise ValidationFailed(
+            f"Assessment sheet: assessed_on {head.get('assessed_on')!r} is not a date (YYYY-MM-DD)."
+        ) from exc
+    principles = {
+        int(float(r["number"])): (r["answer"] or None) for r in table("Principles") if r.get("number")
+    }
     practices, evidence, problems = {}, {}, []
     for i, r in enumerate(table("Practices"), start=2):
         key = (r.get("area"), r.get("practice"))
@@ -342,7 +536,14 @@ def assessment_from_sheets(raw_sheets) -> Assessment:
             evidence[key] = _unneutralise(r["evidence"])
     if problems:
         raise ValidationFailed(" ".join(problems))
-    return Assessment(head.get("scope") or "", assessed_on, principles, practices, _unneutralise(head.get("notes") or ""), evidence)
+    return Assessment(
+        head.get("scope") or "",
+        assessed_on,
+        principles,
+        practices,
+        _unneutralise(head.get("notes") or ""),
+        evidence,
+    )
 
 
 def _unneutralise(text: str) -> str:

@@ -5,6 +5,7 @@ Money is summed in DuckDB; frames returned are one row per account (or per month
 enough to draw. "Trailing 12 months" (T12M) are the 12 monthly periods ending with the
 latest period on or before `as_of`; "previous 12 months" the 12 before them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ def account_revenue(con: duckdb.DuckDBPyConnection, *, as_of: date, rollup: bool
     last = latest_period(con, as_of)
     if last is None:
         return pl.DataFrame()
-    query = _OWNER + """,
+    query = (
+        _OWNER
+        + """,
     months AS (SELECT ?::DATE AS last_period),
     money AS (
         SELECT o.owner_id AS account_id,
@@ -81,15 +84,20 @@ def account_revenue(con: duckdb.DuckDBPyConnection, *, as_of: date, rollup: bool
            profit / nullif(revenue, 0) AS margin,
            revenue / nullif(wallet_estimate, 0) AS share_of_wallet
     FROM ranked ORDER BY rank"""
+    )
     frame = con.sql(query, params=[rollup, last]).pl()
     before = frame["cumulative_share"] - frame["share"]
     computed = (
-        pl.when(before < TIER_A).then(pl.lit("A"))
-        .when(before < TIER_B).then(pl.lit("B"))
+        pl.when(before < TIER_A)
+        .then(pl.lit("A"))
+        .when(before < TIER_B)
+        .then(pl.lit("B"))
         .otherwise(pl.lit("C"))
     )
     return frame.with_columns(
-        pl.coalesce(pl.col("given_tier"), pl.when(pl.Series(before).is_not_null()).then(computed)).alias("tier"),
+        pl.coalesce(pl.col("given_tier"), pl.when(pl.Series(before).is_not_null()).then(computed)).alias(
+            "tier"
+        ),
         pl.col("given_tier").is_null().alias("tier_computed"),
     ).drop("given_tier")
 
@@ -115,7 +123,7 @@ def concentration(revenue: pl.DataFrame, n: int) -> Concentration:
     total = float(revenue["revenue"].sum() or 0.0)
     shares = revenue["share"].fill_null(0.0)
     top = float(revenue.head(n)["revenue"].sum() or 0.0)
-    hhi = float((shares ** 2).sum())
+    hhi = float((shares**2).sum())
     flags = []
     for k, limit in CONCENTRATION_LIMITS:
         held = float(shares.head(k).sum())
@@ -123,12 +131,27 @@ def concentration(revenue: pl.DataFrame, n: int) -> Concentration:
             who = "The largest account holds" if k == 1 else f"The top {k} accounts hold"
             flags.append(f"{who} {held:.0%} of revenue (risk above {limit:.0%}).")
     top_share = top / total if total else 0.0
-    return Concentration(n, revenue.height, total, top, top_share, 1 - top_share if total else 0.0,
-                         hhi, 1 / hhi if hhi else 0.0, tuple(flags))
+    return Concentration(
+        n,
+        revenue.height,
+        total,
+        top,
+        top_share,
+        1 - top_share if total else 0.0,
+        hhi,
+        1 / hhi if hhi else 0.0,
+        tuple(flags),
+    )
 
 
-def revenue_trend(con: duckdb.DuckDBPyConnection, *, as_of: date, top_ids: list[str], rollup: bool = False,
-                  grain: str = "month") -> pl.DataFrame:
+def revenue_trend(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: date,
+    top_ids: list[str],
+    rollup: bool = False,
+    grain: str = "month",
+) -> pl.DataFrame:
     """Revenue, profit, EBITDA and plan per period (month or quarter) over the 24 months to
     the latest period, for the top accounts (`top_ids`) against the rest."""
     last = latest_period(con, as_of)
@@ -136,7 +159,9 @@ def revenue_trend(con: duckdb.DuckDBPyConnection, *, as_of: date, top_ids: list[
         return pl.DataFrame()
     if grain not in ("month", "quarter"):
         raise ValueError(grain)
-    query = _OWNER + """
+    query = (
+        _OWNER
+        + """
     SELECT date_trunc(?, f.period)::DATE AS period,
            CASE WHEN list_contains(?, o.owner_id) THEN 'Top accounts' ELSE 'Other accounts' END AS "group",
            sum(f.revenue) AS revenue, sum(f.profit) AS profit, sum(f.ebitda) AS ebitda,
@@ -144,15 +169,20 @@ def revenue_trend(con: duckdb.DuckDBPyConnection, *, as_of: date, top_ids: list[
     FROM financials f JOIN owner o USING (account_id)
     WHERE f.period > ?::DATE - INTERVAL 24 MONTH AND f.period <= ?
     GROUP BY ALL ORDER BY period, "group" DESC"""
+    )
     return con.sql(query, params=[rollup, grain, top_ids, last, last]).pl()
 
 
-def monthly_revenue(con: duckdb.DuckDBPyConnection, *, as_of: date, account_ids: list[str], rollup: bool = False) -> pl.DataFrame:
+def monthly_revenue(
+    con: duckdb.DuckDBPyConnection, *, as_of: date, account_ids: list[str], rollup: bool = False
+) -> pl.DataFrame:
     """Monthly revenue of the last 12 periods per account, as a list (for sparklines)."""
     last = latest_period(con, as_of)
     if last is None:
         return pl.DataFrame(schema={"account_id": pl.String, "revenue_trend": pl.List(pl.Float64)})
-    query = _OWNER + """,
+    query = (
+        _OWNER
+        + """,
     monthly AS (
         SELECT o.owner_id AS account_id, f.period, sum(f.revenue) AS revenue
         FROM financials f JOIN owner o USING (account_id)
@@ -160,4 +190,5 @@ def monthly_revenue(con: duckdb.DuckDBPyConnection, *, as_of: date, account_ids:
         GROUP BY ALL
     )
     SELECT account_id, list(revenue ORDER BY period) AS revenue_trend FROM monthly GROUP BY account_id"""
+    )
     return con.sql(query, params=[rollup, last, last, account_ids]).pl()

@@ -7,6 +7,7 @@
 - Executive alignment = the executive sponsor has a relationship with a stakeholder of
   level `executive`.
 """
+
 from __future__ import annotations
 
 import duckdb

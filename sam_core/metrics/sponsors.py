@@ -1,5 +1,6 @@
 """Views of sponsor cadence (SPEC.md section 5): the accounts x months matrix, the sponsor
 roll-up, the 90-day review schedule (with an .ics calendar), and per-rule program figures."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -9,8 +10,15 @@ import polars as pl
 
 from sam_core.metrics.cadence import DUE_SOON, OVERDUE, RULES, CadencePolicy
 
-TYPE_CODES = {"internal_review": "R", "qbr": "Q", "executive_visit": "V", "site_visit": "V", "ninety_day_review": "9",
-              "planning_workshop": "W", "other": "O"}
+TYPE_CODES = {
+    "internal_review": "R",
+    "qbr": "Q",
+    "executive_visit": "V",
+    "site_visit": "V",
+    "ninety_day_review": "9",
+    "planning_workshop": "W",
+    "other": "O",
+}
 
 
 def cadence_matrix(con: duckdb.DuckDBPyConnection, *, as_of: date, account_ids: list[str]) -> pl.DataFrame:
@@ -38,18 +46,37 @@ def cadence_matrix(con: duckdb.DuckDBPyConnection, *, as_of: date, account_ids: 
     this_month = as_of.replace(day=1)
 
     def codes(column: str) -> pl.Expr:
-        return pl.col(column).list.eval(pl.element().replace_strict(TYPE_CODES, default="O")).list.unique(maintain_order=True).list.join(" ")
+        return (
+            pl.col(column)
+            .list.eval(pl.element().replace_strict(TYPE_CODES, default="O"))
+            .list.unique(maintain_order=True)
+            .list.join(" ")
+        )
 
     return frame.with_columns(
-        pl.concat_str([codes("held").fill_null(""),
-                       pl.when(pl.col("planned").list.len() > 0).then(pl.format(" ({})", codes("planned"))).otherwise(pl.lit("")),
-                       pl.when(pl.col("missed").list.len() > 0).then(pl.format(" !{}", codes("missed"))).otherwise(pl.lit(""))]
-                      ).str.strip_chars().alias("label"),
-        pl.when(pl.col("reviewed").fill_null(False)).then(pl.lit("held"))
-        .when(pl.col("month") < this_month).then(pl.lit("missed"))
-        .when(pl.col("month") == this_month).then(pl.lit("due"))
-        .when(pl.col("planned").list.len() > 0).then(pl.lit("planned"))
-        .otherwise(pl.lit("empty")).alias("state"),
+        pl.concat_str(
+            [
+                codes("held").fill_null(""),
+                pl.when(pl.col("planned").list.len() > 0)
+                .then(pl.format(" ({})", codes("planned")))
+                .otherwise(pl.lit("")),
+                pl.when(pl.col("missed").list.len() > 0)
+                .then(pl.format(" !{}", codes("missed")))
+                .otherwise(pl.lit("")),
+            ]
+        )
+        .str.strip_chars()
+        .alias("label"),
+        pl.when(pl.col("reviewed").fill_null(False))
+        .then(pl.lit("held"))
+        .when(pl.col("month") < this_month)
+        .then(pl.lit("missed"))
+        .when(pl.col("month") == this_month)
+        .then(pl.lit("due"))
+        .when(pl.col("planned").list.len() > 0)
+        .then(pl.lit("planned"))
+        .otherwise(pl.lit("empty"))
+        .alias("state"),
     ).select("account_id", "account_name", "month", "label", "state")
 
 
@@ -57,7 +84,9 @@ def sponsor_rollup(con: duckdb.DuckDBPyConnection, status: pl.DataFrame, *, as_o
     """Per executive sponsor: accounts, compliance per rule (share not overdue), executive
     visits with them in the last 12 months, QBR attendance (held QBRs they attended / held
     QBRs, last 12 months), overdue items; worst first."""
-    sponsors = con.sql("SELECT account_id, executive_sponsor AS sponsor FROM accounts WHERE strategic AND executive_sponsor IS NOT NULL").pl()
+    sponsors = con.sql(
+        "SELECT account_id, executive_sponsor AS sponsor FROM accounts WHERE strategic AND executive_sponsor IS NOT NULL"
+    ).pl()
     activity = con.sql(
         """SELECT a.executive_sponsor AS sponsor,
                   count(*) FILTER (WHERE e.type IN ('executive_visit', 'site_visit') AND coalesce(e.sponsor_attended, false)) AS visits_12m,
@@ -71,24 +100,37 @@ def sponsor_rollup(con: duckdb.DuckDBPyConnection, status: pl.DataFrame, *, as_o
     joined = status.join(sponsors, on="account_id")
     per_rule = joined.group_by("sponsor").agg(
         [(pl.col("status").filter(pl.col("rule") == rule) != OVERDUE).mean().alias(rule) for rule in RULES]
-        + [pl.col("account_id").n_unique().alias("accounts"), (pl.col("status") == OVERDUE).sum().alias("overdue"),
-           (pl.col("status") != OVERDUE).mean().alias("compliance")])
-    return (per_rule.join(activity, on="sponsor", how="left")
-            .with_columns(pl.col("visits_12m").fill_null(0))
-            .select("sponsor", "accounts", "compliance", *RULES, "visits_12m", "qbr_attendance", "overdue")
-            .sort(["compliance", "overdue"], descending=[False, True]))
+        + [
+            pl.col("account_id").n_unique().alias("accounts"),
+            (pl.col("status") == OVERDUE).sum().alias("overdue"),
+            (pl.col("status") != OVERDUE).mean().alias("compliance"),
+        ]
+    )
+    return (
+        per_rule.join(activity, on="sponsor", how="left")
+        .with_columns(pl.col("visits_12m").fill_null(0))
+        .select("sponsor", "accounts", "compliance", *RULES, "visits_12m", "qbr_attendance", "overdue")
+        .sort(["compliance", "overdue"], descending=[False, True])
+    )
 
 
 def rule_compliance(status: pl.DataFrame) -> pl.DataFrame:
     """Per rule: share of strategic accounts not overdue, and accounts overdue (Portfolio and
     Sponsor cadence pages show the same figures)."""
     order = {rule: i for i, rule in enumerate(RULES)}
-    return (status.group_by("rule").agg((pl.col("status") != OVERDUE).mean().alias("compliance"),
-                                        (pl.col("status") == OVERDUE).sum().alias("accounts_overdue"))
-            .sort(pl.col("rule").replace_strict(order, return_dtype=pl.Int8)))
+    return (
+        status.group_by("rule")
+        .agg(
+            (pl.col("status") != OVERDUE).mean().alias("compliance"),
+            (pl.col("status") == OVERDUE).sum().alias("accounts_overdue"),
+        )
+        .sort(pl.col("rule").replace_strict(order, return_dtype=pl.Int8))
+    )
 
 
-def review_schedule(con: duckdb.DuckDBPyConnection, *, as_of: date, policy: CadencePolicy = CadencePolicy()) -> pl.DataFrame:
+def review_schedule(
+    con: duckdb.DuckDBPyConnection, *, as_of: date, policy: CadencePolicy = CadencePolicy()
+) -> pl.DataFrame:
     """For strategic accounts with fewer than the policy's 90-day reviews planned in the next
     12 months: the missing dates, suggested every `review_gap_days` from the last held or
     planned one (never earlier than a week from `as_of`)."""
@@ -107,23 +149,50 @@ def review_schedule(con: duckdb.DuckDBPyConnection, *, as_of: date, policy: Cade
         anchor = f["last_planned"] or f["last_held"]
         nxt = max(anchor + gap, earliest) if anchor else earliest
         for k in range(policy.reviews_planned_ahead - f["planned"]):
-            rows.append({"account_id": f["account_id"], "account_name": f["account_name"], "sponsor": f["executive_sponsor"],
-                         "planned_now": f["planned"], "suggested": nxt})
+            rows.append(
+                {
+                    "account_id": f["account_id"],
+                    "account_name": f["account_name"],
+                    "sponsor": f["executive_sponsor"],
+                    "planned_now": f["planned"],
+                    "suggested": nxt,
+                }
+            )
             nxt += gap
-    return pl.DataFrame(rows, schema={"account_id": pl.String, "account_name": pl.String, "sponsor": pl.String,
-                                      "planned_now": pl.Int64, "suggested": pl.Date})
+    return pl.DataFrame(
+        rows,
+        schema={
+            "account_id": pl.String,
+            "account_name": pl.String,
+            "sponsor": pl.String,
+            "planned_now": pl.Int64,
+            "suggested": pl.Date,
+        },
+    )
 
 
 def schedule_ics(schedule: pl.DataFrame) -> bytes:
     """The suggested reviews as an iCalendar file (all-day events), for invitations."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Strategic accounts//Sponsor cadence//EN", "CALSCALE:GREGORIAN"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Strategic accounts//Sponsor cadence//EN",
+        "CALSCALE:GREGORIAN",
+    ]
     for r in schedule.iter_rows(named=True):
         day = r["suggested"]
         summary = _ics_text(f"90-day account review: {r['account_name']}")
-        lines += ["BEGIN:VEVENT", f"UID:{r['account_id']}-{day:%Y%m%d}@sam", f"DTSTAMP:{stamp}",
-                  f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{summary}", f"DESCRIPTION:{_ics_text('Executive sponsor: ' + (r['sponsor'] or 'none'))}", "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{r['account_id']}-{day:%Y%m%d}@sam",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{summary}",
+            f"DESCRIPTION:{_ics_text('Executive sponsor: ' + (r['sponsor'] or 'none'))}",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
@@ -134,7 +203,7 @@ def _ics_text(text: str) -> str:
 
 def due_lists(status: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(overdue now, due within the policy's due-soon window), most urgent first."""
-    return (status.filter(pl.col("status") == OVERDUE).sort("deadline", nulls_last=False),
-            status.filter(pl.col("status") == DUE_SOON).sort("deadline"))
-
-
+    return (
+        status.filter(pl.col("status") == OVERDUE).sort("deadline", nulls_last=False),
+        status.filter(pl.col("status") == DUE_SOON).sort("deadline"),
+    )

@@ -4,6 +4,7 @@ Revenue and trend, health and why, key stakeholders and who covers them, the las
 next sponsor touchpoints, loyalty with the latest comments, open actions and the top
 opportunities. `account_brief` gathers it; `exports` renders it as PDF, Excel or slides.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,7 +27,9 @@ class Brief:
     as_of: date
     revenue_trend: list[float]  # the last 12 monthly revenues
     health_parts: pl.DataFrame  # part, score, weight, points
-    stakeholders: pl.DataFrame  # name, title, level, buying_role, influence, attitude, decision_maker, covered_by
+    stakeholders: (
+        pl.DataFrame
+    )  # name, title, level, buying_role, influence, attitude, decision_maker, covered_by
     last_touchpoint: dict | None  # the last held with the sponsor attending: date, type, status
     next_touchpoint: dict | None  # the next planned
     comments: pl.DataFrame  # survey_date, respondent, recommend_score, comment
@@ -34,7 +37,9 @@ class Brief:
     opportunities: pl.DataFrame  # name, stage, amount, close_date, probability
 
 
-def account_brief(con: duckdb.DuckDBPyConnection, overview: pl.DataFrame, account_id: str, *, as_of: date) -> Brief:
+def account_brief(
+    con: duckdb.DuckDBPyConnection, overview: pl.DataFrame, account_id: str, *, as_of: date
+) -> Brief:
     """Everything the brief shows for one account of the overview (health.account_overview)."""
     rows = overview.filter(pl.col("account_id") == account_id)
     if rows.is_empty():
@@ -79,10 +84,14 @@ def account_brief(con: duckdb.DuckDBPyConnection, overview: pl.DataFrame, accoun
         params=[account_id],
     ).pl()
     return Brief(
-        account=account, as_of=as_of,
+        account=account,
+        as_of=as_of,
         revenue_trend=trend["revenue_trend"][0].to_list() if trend.height else [],
-        health_parts=health_parts(account), stakeholders=stakeholders,
+        health_parts=health_parts(account),
+        stakeholders=stakeholders,
         last_touchpoint=held.row(-1, named=True) if held.height else None,
         next_touchpoint=planned.row(0, named=True) if planned.height else None,
-        comments=comments, actions=actions, opportunities=opportunities,
+        comments=comments,
+        actions=actions,
+        opportunities=opportunities,
     )

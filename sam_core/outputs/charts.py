@@ -2,6 +2,7 @@
 
 Used by the pages and, rendered to PNG without a browser, by the exports.
 """
+
 from __future__ import annotations
 
 import altair as alt
@@ -20,18 +21,43 @@ def pareto_chart(revenue: pl.DataFrame, n: int, *, height: int = 320) -> alt.Lay
     """Bars of T12M revenue for the largest accounts (coloured by tier), the cumulative
     share line, the top-N cut marked, and the share of the accounts beyond the window."""
     shown = pareto_window(n, revenue.height)
-    data = revenue.head(shown).select("rank", "account_name", "revenue", "cumulative_share", "tier").with_columns(
-        pl.col("revenue") / 1e6)
-    base = alt.Chart(data).encode(x=alt.X("rank:Q", title="Accounts, largest first", scale=alt.Scale(domain=[0.5, shown + 0.5], nice=False),
-                                          axis=alt.Axis(format="d", tickMinStep=1)))
+    data = (
+        revenue.head(shown)
+        .select("rank", "account_name", "revenue", "cumulative_share", "tier")
+        .with_columns(pl.col("revenue") / 1e6)
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "rank:Q",
+            title="Accounts, largest first",
+            scale=alt.Scale(domain=[0.5, shown + 0.5], nice=False),
+            axis=alt.Axis(format="d", tickMinStep=1),
+        )
+    )
     bars = base.mark_bar(size=max(2, min(24, 700 // max(1, shown)))).encode(
         y=alt.Y("revenue:Q", title="T12M revenue (millions)"),
-        color=alt.Color("tier:N", scale=alt.Scale(domain=list(TIER_COLOURS), range=list(TIER_COLOURS.values())), title="Tier"),
-        tooltip=["rank", "account_name", alt.Tooltip("revenue:Q", format=",.1f", title="revenue (m)"),
-                 alt.Tooltip("cumulative_share:Q", format=".1%"), "tier"],
+        color=alt.Color(
+            "tier:N",
+            scale=alt.Scale(domain=list(TIER_COLOURS), range=list(TIER_COLOURS.values())),
+            title="Tier",
+        ),
+        tooltip=[
+            "rank",
+            "account_name",
+            alt.Tooltip("revenue:Q", format=",.1f", title="revenue (m)"),
+            alt.Tooltip("cumulative_share:Q", format=".1%"),
+            "tier",
+        ],
     )
-    line = base.mark_line(color="#333", strokeWidth=2, point=alt.OverlayMarkDef(size=18, color="#333")).encode(
-        y=alt.Y("cumulative_share:Q", title="Cumulative share", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    line = base.mark_line(
+        color="#333", strokeWidth=2, point=alt.OverlayMarkDef(size=18, color="#333")
+    ).encode(
+        y=alt.Y(
+            "cumulative_share:Q",
+            title="Cumulative share",
+            axis=alt.Axis(format="%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
     )
     cut_share = float(revenue.head(n)["share"].sum() or 0)
     rest = revenue.height - shown
@@ -39,68 +65,133 @@ def pareto_chart(revenue: pl.DataFrame, n: int, *, height: int = 320) -> alt.Lay
     cut = alt.Chart(pl.DataFrame({"rank": [n + 0.5], "label": labels}))
     rule = cut.mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2).encode(x="rank:Q")
     text = cut.mark_text(align="right", dx=-6, dy=-6, color="#c62828", fontSize=15, fontWeight="bold").encode(
-        x="rank:Q", y=alt.value(14), text="label:N")
+        x="rank:Q", y=alt.value(14), text="label:N"
+    )
     layers = [bars, line, rule, text]
     if rest > 0:
         beyond = float(revenue.slice(shown)["share"].sum() or 0)
-        layers.append(alt.Chart(pl.DataFrame({"rank": [shown], "label": [f"+ {rest:,} more accounts = {beyond:.1%}"]}))
-                      .mark_text(align="right", dy=-6, color="#555", fontSize=13).encode(x="rank:Q", y=alt.value(40), text="label:N"))
+        layers.append(
+            alt.Chart(pl.DataFrame({"rank": [shown], "label": [f"+ {rest:,} more accounts = {beyond:.1%}"]}))
+            .mark_text(align="right", dy=-6, color="#555", fontSize=13)
+            .encode(x="rank:Q", y=alt.value(40), text="label:N")
+        )
     return alt.layer(*layers).resolve_scale(y="independent").properties(height=height)
 
 
 def trend_chart(trend: pl.DataFrame, measure: str, *, height: int = 300) -> alt.LayerChart:
     """`measure` per period for the top accounts and the rest, with plan dashed (revenue)."""
-    data = trend.with_columns((pl.col(measure) / 1e6).alias("value"), (pl.col("plan_revenue") / 1e6).alias("plan"))
-    colour = alt.Color("group:N", title=None, legend=alt.Legend(orient="top"),
-                       scale=alt.Scale(domain=["Top accounts", "Other accounts"], range=["#1f5fa8", "#e07b39"]))
+    data = trend.with_columns(
+        (pl.col(measure) / 1e6).alias("value"), (pl.col("plan_revenue") / 1e6).alias("plan")
+    )
+    colour = alt.Color(
+        "group:N",
+        title=None,
+        legend=alt.Legend(orient="top"),
+        scale=alt.Scale(domain=["Top accounts", "Other accounts"], range=["#1f5fa8", "#e07b39"]),
+    )
     base = alt.Chart(data).encode(x=alt.X("period:T", title=None), color=colour)
     lines = base.mark_line(point=True, strokeWidth=2.5).encode(
         y=alt.Y("value:Q", title=f"{measure.replace('_', ' ').capitalize()} (millions)"),
-        tooltip=[alt.Tooltip("period:T", format="%b %Y"), "group", alt.Tooltip("value:Q", format=",.1f")])
+        tooltip=[alt.Tooltip("period:T", format="%b %Y"), "group", alt.Tooltip("value:Q", format=",.1f")],
+    )
     layers = [lines]
     if measure == "revenue" and data["plan"].is_not_null().any():
-        layers.append(base.mark_line(strokeDash=[4, 4], opacity=0.7).encode(
-            y="plan:Q", tooltip=[alt.Tooltip("period:T", format="%b %Y"), "group", alt.Tooltip("plan:Q", format=",.1f", title="plan")]))
+        layers.append(
+            base.mark_line(strokeDash=[4, 4], opacity=0.7).encode(
+                y="plan:Q",
+                tooltip=[
+                    alt.Tooltip("period:T", format="%b %Y"),
+                    "group",
+                    alt.Tooltip("plan:Q", format=",.1f", title="plan"),
+                ],
+            )
+        )
     return alt.layer(*layers).properties(height=height)
 
 
 def health_parts_chart(parts: pl.DataFrame, *, height: int = 220) -> alt.Chart:
     """Horizontal bars: points each part contributed to the health score (parts: part,
     score, weight, points)."""
-    return alt.Chart(parts).mark_bar().encode(
-        y=alt.Y("part:N", sort=None, title=None),
-        x=alt.X("points:Q", title="Points contributed to health (sum = score)"),
-        color=alt.Color("score:Q", scale=alt.Scale(domain=[0, 50, 100], range=["#c62828", "#f9a825", "#2e7d32"]), legend=None),
-        tooltip=["part", alt.Tooltip("score:Q", format=".0f"), "weight", alt.Tooltip("points:Q", format=".1f")],
-    ).properties(height=height)
+    return (
+        alt.Chart(parts)
+        .mark_bar()
+        .encode(
+            y=alt.Y("part:N", sort=None, title=None),
+            x=alt.X("points:Q", title="Points contributed to health (sum = score)"),
+            color=alt.Color(
+                "score:Q",
+                scale=alt.Scale(domain=[0, 50, 100], range=["#c62828", "#f9a825", "#2e7d32"]),
+                legend=None,
+            ),
+            tooltip=[
+                "part",
+                alt.Tooltip("score:Q", format=".0f"),
+                "weight",
+                alt.Tooltip("points:Q", format=".1f"),
+            ],
+        )
+        .properties(height=height)
+    )
 
 
-ATTITUDE_SCALE = alt.Scale(domain=[-2, -1, 0, 1, 2], range=["#c62828", "#ef9a9a", "#bdbdbd", "#a5d6a7", "#2e7d32"])
+ATTITUDE_SCALE = alt.Scale(
+    domain=[-2, -1, 0, 1, 2], range=["#c62828", "#ef9a9a", "#bdbdbd", "#a5d6a7", "#2e7d32"]
+)
 
 
 def power_grid(stakeholders: pl.DataFrame, *, height: int = 360) -> alt.LayerChart:
     """Influence (1-5) against attitude (-2..+2) per stakeholder; decision makers larger.
     The top-left quadrant (high influence, negative attitude) is the danger zone."""
     data = stakeholders.select(
-        "name", "title", pl.col("influence").fill_null(0), pl.col("attitude").fill_null(0),
+        "name",
+        "title",
+        pl.col("influence").fill_null(0),
+        pl.col("attitude").fill_null(0),
         pl.col("decision_maker").fill_null(False).alias("decision maker"),
         # spread people who share a cell so each stays visible
         ((pl.int_range(pl.len()).over("influence", "attitude") % 5 - 2) * 0.08).alias("dx"),
     ).with_columns((pl.col("attitude") + pl.col("dx")).alias("x"))
-    danger = alt.Chart(pl.DataFrame({"x": [-2.5], "x2": [-0.5], "y": [3.5], "y2": [5.5]})).mark_rect(color="#fdecea").encode(
-        x="x:Q", x2="x2:Q", y="y:Q", y2="y2:Q")
-    points = alt.Chart(data).mark_circle(opacity=0.9, stroke="#333", strokeWidth=0.5).encode(
-        x=alt.X("x:Q", title="Attitude (detractor … champion)", scale=alt.Scale(domain=[-2.5, 2.5]), axis=alt.Axis(values=[-2, -1, 0, 1, 2])),
-        y=alt.Y("influence:Q", title="Influence", scale=alt.Scale(domain=[0.5, 5.5]), axis=alt.Axis(values=[1, 2, 3, 4, 5])),
-        color=alt.Color("attitude:Q", scale=ATTITUDE_SCALE, legend=None),
-        size=alt.Size("decision maker:N", scale=alt.Scale(domain=[False, True], range=[120, 420]), title="Decision maker"),
-        tooltip=["name", "title", "influence", "attitude", "decision maker"],
+    danger = (
+        alt.Chart(pl.DataFrame({"x": [-2.5], "x2": [-0.5], "y": [3.5], "y2": [5.5]}))
+        .mark_rect(color="#fdecea")
+        .encode(x="x:Q", x2="x2:Q", y="y:Q", y2="y2:Q")
+    )
+    points = (
+        alt.Chart(data)
+        .mark_circle(opacity=0.9, stroke="#333", strokeWidth=0.5)
+        .encode(
+            x=alt.X(
+                "x:Q",
+                title="Attitude (detractor … champion)",
+                scale=alt.Scale(domain=[-2.5, 2.5]),
+                axis=alt.Axis(values=[-2, -1, 0, 1, 2]),
+            ),
+            y=alt.Y(
+                "influence:Q",
+                title="Influence",
+                scale=alt.Scale(domain=[0.5, 5.5]),
+                axis=alt.Axis(values=[1, 2, 3, 4, 5]),
+            ),
+            color=alt.Color("attitude:Q", scale=ATTITUDE_SCALE, legend=None),
+            size=alt.Size(
+                "decision maker:N",
+                scale=alt.Scale(domain=[False, True], range=[120, 420]),
+                title="Decision maker",
+            ),
+            tooltip=["name", "title", "influence", "attitude", "decision maker"],
+        )
     )
     labels = alt.Chart(data).mark_text(dy=-13, fontSize=10).encode(x="x:Q", y="influence:Q", text="name:N")
     return alt.layer(danger, points, labels).properties(height=height)
 
 
-MATRIX_COLOURS = {"held": "#c8e6c9", "missed": "#ffcdd2", "due": "#fff3c4", "planned": "#dbe9f7", "empty": "#f5f5f5"}
+MATRIX_COLOURS = {
+    "held": "#c8e6c9",
+    "missed": "#ffcdd2",
+    "due": "#fff3c4",
+    "planned": "#dbe9f7",
+    "empty": "#f5f5f5",
+}
 
 
 def cadence_matrix_chart(matrix: pl.DataFrame, *, as_of_month) -> alt.LayerChart:
@@ -111,39 +202,64 @@ def cadence_matrix_chart(matrix: pl.DataFrame, *, as_of_month) -> alt.LayerChart
         y=alt.Y("account_name:N", title=None, sort=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("state:N", scale=alt.Scale(domain=list(MATRIX_COLOURS), range=list(MATRIX_COLOURS.values())),
-                        legend=alt.Legend(orient="top", title="Internal review")),
+        color=alt.Color(
+            "state:N",
+            scale=alt.Scale(domain=list(MATRIX_COLOURS), range=list(MATRIX_COLOURS.values())),
+            legend=alt.Legend(orient="top", title="Internal review"),
+        ),
         tooltip=["account_name", alt.Tooltip("month:T", format="%B %Y"), "label", "state"],
     )
     text = base.mark_text(fontSize=10).encode(text="label:N")
-    now = alt.Chart(pl.DataFrame({"month": [as_of_month]})).mark_rule(color="#1f5fa8", strokeWidth=2).encode(
-        x=alt.X("yearmonth(month):O"))
+    now = (
+        alt.Chart(pl.DataFrame({"month": [as_of_month]}))
+        .mark_rule(color="#1f5fa8", strokeWidth=2)
+        .encode(x=alt.X("yearmonth(month):O"))
+    )
     return alt.layer(cells, text, now).properties(height=alt.Step(22))
 
 
 def loyalty_trend_chart(trend: pl.DataFrame, *, height: int = 260) -> alt.LayerChart:
     """Loyalty index and NPS per wave (two lines, one axis each), with respondent counts."""
     base = alt.Chart(trend).encode(x=alt.X("wave:N", sort=None, title=None))
-    index = base.mark_line(point=alt.OverlayMarkDef(color="#1f5fa8", size=60), color="#1f5fa8", strokeWidth=3).encode(
+    index = base.mark_line(
+        point=alt.OverlayMarkDef(color="#1f5fa8", size=60), color="#1f5fa8", strokeWidth=3
+    ).encode(
         y=alt.Y("loyalty_index:Q", title="Loyalty index (0-100)", scale=alt.Scale(domain=[0, 100])),
-        tooltip=["wave", alt.Tooltip("loyalty_index:Q", format=".1f"), "respondents"])
-    nps = base.mark_line(point=alt.OverlayMarkDef(color="#e07b39", size=60), color="#e07b39", strokeDash=[5, 3], strokeWidth=3).encode(
+        tooltip=["wave", alt.Tooltip("loyalty_index:Q", format=".1f"), "respondents"],
+    )
+    nps = base.mark_line(
+        point=alt.OverlayMarkDef(color="#e07b39", size=60), color="#e07b39", strokeDash=[5, 3], strokeWidth=3
+    ).encode(
         y=alt.Y("nps:Q", title="NPS (-100..100)", scale=alt.Scale(domain=[-100, 100])),
-        tooltip=["wave", alt.Tooltip("nps:Q", format="+.0f"), "respondents"])
+        tooltip=["wave", alt.Tooltip("nps:Q", format="+.0f"), "respondents"],
+    )
     return alt.layer(index, nps).resolve_scale(y="independent").properties(height=height)
 
 
 def band_chart(trend: pl.DataFrame) -> alt.Chart:
     """Promoters, passives and detractors per wave as stacked shares."""
-    data = trend.unpivot(index="wave", on=["promoters", "passives", "detractors"], variable_name="band", value_name="share")
-    return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("wave:N", sort=None, title=None),
-        x=alt.X("share:Q", stack="normalize", axis=alt.Axis(format="%"), title=None),
-        color=alt.Color("band:N", scale=alt.Scale(domain=["promoters", "passives", "detractors"], range=["#2e7d32", "#bdbdbd", "#c62828"]),
-                        legend=alt.Legend(orient="top", title=None)),
-        order=alt.Order("band_order:Q"),
-        tooltip=["wave", "band", alt.Tooltip("share:Q", format=".0%")],
-    ).transform_calculate(band_order="datum.band == 'promoters' ? 0 : datum.band == 'passives' ? 1 : 2").properties(height=alt.Step(36))
+    data = trend.unpivot(
+        index="wave", on=["promoters", "passives", "detractors"], variable_name="band", value_name="share"
+    )
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("wave:N", sort=None, title=None),
+            x=alt.X("share:Q", stack="normalize", axis=alt.Axis(format="%"), title=None),
+            color=alt.Color(
+                "band:N",
+                scale=alt.Scale(
+                    domain=["promoters", "passives", "detractors"], range=["#2e7d32", "#bdbdbd", "#c62828"]
+                ),
+                legend=alt.Legend(orient="top", title=None),
+            ),
+            order=alt.Order("band_order:Q"),
+            tooltip=["wave", "band", alt.Tooltip("share:Q", format=".0%")],
+        )
+        .transform_calculate(band_order="datum.band == 'promoters' ? 0 : datum.band == 'passives' ? 1 : 2")
+        .properties(height=alt.Step(36))
+    )
 
 
 def radar_chart(scores: pl.DataFrame, *, height: int = 380) -> alt.LayerChart:
@@ -154,30 +270,87 @@ def radar_chart(scores: pl.DataFrame, *, height: int = 380) -> alt.LayerChart:
     areas = scores["area"].unique(maintain_order=True).to_list()
     angle = {a: 2 * math.pi * i / len(areas) for i, a in enumerate(areas)}
     points = scores.with_columns(
-        pl.col("area").replace_strict({a: i for i, a in enumerate(areas)}, return_dtype=pl.Int32).alias("order"),
-        (pl.col("score") / 100 * pl.col("area").replace_strict({a: math.sin(t) for a, t in angle.items()}, return_dtype=pl.Float64)).alias("x"),
-        (pl.col("score") / 100 * pl.col("area").replace_strict({a: math.cos(t) for a, t in angle.items()}, return_dtype=pl.Float64)).alias("y"),
+        pl.col("area")
+        .replace_strict({a: i for i, a in enumerate(areas)}, return_dtype=pl.Int32)
+        .alias("order"),
+        (
+            pl.col("score")
+            / 100
+            * pl.col("area").replace_strict(
+                {a: math.sin(t) for a, t in angle.items()}, return_dtype=pl.Float64
+            )
+        ).alias("x"),
+        (
+            pl.col("score")
+            / 100
+            * pl.col("area").replace_strict(
+                {a: math.cos(t) for a, t in angle.items()}, return_dtype=pl.Float64
+            )
+        ).alias("y"),
     ).sort("series", "order")
-    closed = pl.concat([points, points.group_by("series", maintain_order=True).first().with_columns(pl.lit(len(areas)).cast(pl.Int32).alias("order"))])
-    rings = pl.DataFrame([{"ring": r, "order": i, "x": r / 100 * math.sin(2 * math.pi * i / len(areas)),
-                           "y": r / 100 * math.cos(2 * math.pi * i / len(areas))}
-                          for r in (25, 50, 75, 100) for i in range(len(areas) + 1)])
-    labels = pl.DataFrame({"area": areas, "x": [1.18 * math.sin(angle[a]) for a in areas], "y": [1.12 * math.cos(angle[a]) for a in areas]})
+    closed = pl.concat(
+        [
+            points,
+            points.group_by("series", maintain_order=True)
+            .first()
+            .with_columns(pl.lit(len(areas)).cast(pl.Int32).alias("order")),
+        ]
+    )
+    rings = pl.DataFrame(
+        [
+            {
+                "ring": r,
+                "order": i,
+                "x": r / 100 * math.sin(2 * math.pi * i / len(areas)),
+                "y": r / 100 * math.cos(2 * math.pi * i / len(areas)),
+            }
+            for r in (25, 50, 75, 100)
+            for i in range(len(areas) + 1)
+        ]
+    )
+    labels = pl.DataFrame(
+        {
+            "area": areas,
+            "x": [1.18 * math.sin(angle[a]) for a in areas],
+            "y": [1.12 * math.cos(angle[a]) for a in areas],
+        }
+    )
     scale = alt.Scale(domain=[-1.35, 1.35])
     axes = dict(axis=None, scale=scale)
-    grid = alt.Chart(rings).mark_line(color="#e0e0e0").encode(x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), detail="ring:N", order="order:Q")
-    shape = alt.Chart(closed).mark_line(strokeWidth=2.5, point=True).encode(
-        x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
-        order="order:Q", tooltip=["series", "area", alt.Tooltip("score:Q", format=".0f")])
-    text = alt.Chart(labels).mark_text(fontSize=11).encode(x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), text="area:N")
+    grid = (
+        alt.Chart(rings)
+        .mark_line(color="#e0e0e0")
+        .encode(x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), detail="ring:N", order="order:Q")
+    )
+    shape = (
+        alt.Chart(closed)
+        .mark_line(strokeWidth=2.5, point=True)
+        .encode(
+            x=alt.X("x:Q", **axes),
+            y=alt.Y("y:Q", **axes),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
+            order="order:Q",
+            tooltip=["series", "area", alt.Tooltip("score:Q", format=".0f")],
+        )
+    )
+    text = (
+        alt.Chart(labels)
+        .mark_text(fontSize=11)
+        .encode(x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), text="area:N")
+    )
     return alt.layer(grid, shape, text).properties(height=height, width=height)
 
 
 def maturity_history_chart(overall: pl.DataFrame, *, height: int = 240) -> alt.Chart:
     """Overall maturity (%) per assessment over time, one line per scope."""
-    return alt.Chart(overall).mark_line(point=True).encode(
-        x=alt.X("assessed_on:T", title=None),
-        y=alt.Y("overall:Q", title="Overall maturity %", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("scope:N", title=None, legend=alt.Legend(orient="top")),
-        tooltip=["scope", "assessed_on", alt.Tooltip("overall:Q", format=".0f")],
-    ).properties(height=height)
+    return (
+        alt.Chart(overall)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("assessed_on:T", title=None),
+            y=alt.Y("overall:Q", title="Overall maturity %", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("scope:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["scope", "assessed_on", alt.Tooltip("overall:Q", format=".0f")],
+        )
+        .properties(height=height)
+    )

@@ -4,6 +4,7 @@ The PDF uses fpdf2's built-in Helvetica (no font or binary is fetched at run tim
 fits the part of the page that A4 and Letter share (210 x 279 mm). Charts in the deck are
 rendered to PNG by vl-convert, without a browser. Excel files hold text as text only.
 """
+
 from __future__ import annotations
 
 import io
@@ -27,7 +28,13 @@ PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 210, 279, 12  # mm: fits A4 and Letter
 
 def _latin1(text) -> str:
     """Helvetica covers Latin-1; anything else becomes '?' rather than failing."""
-    return str(text if text is not None else "–").replace("–", "-").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
+    return (
+        str(text if text is not None else "–")
+        .replace("–", "-")
+        .replace("’", "'")
+        .encode("latin-1", "replace")
+        .decode("latin-1")
+    )
 
 
 def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
@@ -43,20 +50,39 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
         for s in brief.stakeholders.iter_rows(named=True)
     ]
     touch = lambda t: "none" if t is None else f"{long_date(t['date'])}, {t['type'].replace('_', ' ')}"  # noqa: E731
-    loyalty = "no response in the latest wave" if a["loyalty_index"] is None else (
-        f"loyalty index {a['loyalty_index']:.0f}, NPS {a['nps']:+.0f}, {a['respondents']} respondents"
-        + (" (thin)" if a["thin"] else ""))
+    loyalty = (
+        "no response in the latest wave"
+        if a["loyalty_index"] is None
+        else (
+            f"loyalty index {a['loyalty_index']:.0f}, NPS {a['nps']:+.0f}, {a['respondents']} respondents"
+            + (" (thin)" if a["thin"] else "")
+        )
+    )
     return {
-        "Revenue": [f"T12M revenue {m(a['revenue'])} ({percent(a['growth'], 1)} on the previous 12 months), margin {percent(a['margin'], 1)}, "
-                    f"share of wallet {percent(a['share_of_wallet'])}, tier {a['tier']}, rank {a['rank']}."],
+        "Revenue": [
+            f"T12M revenue {m(a['revenue'])} ({percent(a['growth'], 1)} on the previous 12 months), margin {percent(a['margin'], 1)}, "
+            f"share of wallet {percent(a['share_of_wallet'])}, tier {a['tier']}, rank {a['rank']}."
+        ],
         "Health": [f"{health}. Parts: {why or 'no data'}."],
         "Key stakeholders": people or ["No stakeholders recorded."],
-        "Sponsor touchpoints": [f"Last: {touch(brief.last_touchpoint)}.  Next: {touch(brief.next_touchpoint)}.  Cadence: {a['cadence']}."],
-        "Loyalty": [loyalty] + [f"\"{c['comment']}\" - {c['respondent']}, {long_date(c['survey_date'])}" for c in brief.comments.iter_rows(named=True)],
-        "Open actions": [f"{x['description']} - {x['owner']}, due {long_date(x['due'])}{' (OVERDUE)' if x['overdue'] else ''}"
-                         for x in brief.actions.iter_rows(named=True)] or ["None open."],
-        "Top opportunities": [f"{o['name']} - {o['stage']}, {m(o['amount'])}, closes {long_date(o['close_date'])}"
-                              for o in brief.opportunities.iter_rows(named=True)] or ["None open."],
+        "Sponsor touchpoints": [
+            f"Last: {touch(brief.last_touchpoint)}.  Next: {touch(brief.next_touchpoint)}.  Cadence: {a['cadence']}."
+        ],
+        "Loyalty": [loyalty]
+        + [
+            f'"{c["comment"]}" - {c["respondent"]}, {long_date(c["survey_date"])}'
+            for c in brief.comments.iter_rows(named=True)
+        ],
+        "Open actions": [
+            f"{x['description']} - {x['owner']}, due {long_date(x['due'])}{' (OVERDUE)' if x['overdue'] else ''}"
+            for x in brief.actions.iter_rows(named=True)
+        ]
+        or ["None open."],
+        "Top opportunities": [
+            f"{o['name']} - {o['stage']}, {m(o['amount'])}, closes {long_date(o['close_date'])}"
+            for o in brief.opportunities.iter_rows(named=True)
+        ]
+        or ["None open."],
     }
 
 
@@ -73,9 +99,16 @@ def brief_pdf(brief: Brief, *, currency: str) -> bytes:
     pdf.cell(width, 9, _latin1(a["account_name"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Helvetica", "", 9)
     pdf.set_text_color(90, 90, 90)
-    pdf.cell(width, 5, _latin1(f"Account brief, {long_date(brief.as_of)}  |  account manager {a['account_manager']}  |  "
-                               f"executive sponsor {a['executive_sponsor'] or '-'}  |  {a['business_unit'] or ''}"),
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        width,
+        5,
+        _latin1(
+            f"Account brief, {long_date(brief.as_of)}  |  account manager {a['account_manager']}  |  "
+            f"executive sponsor {a['executive_sponsor'] or '-'}  |  {a['business_unit'] or ''}"
+        ),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.set_text_color(0, 0, 0)
     _sparkline(pdf, brief.revenue_trend, x=PAGE_WIDTH - MARGIN - 50, y=MARGIN, w=50, h=12)
     pdf.ln(2)
@@ -112,13 +145,23 @@ def _sparkline(pdf: FPDF, values: list[float], *, x: float, y: float, w: float, 
 
 def brief_xlsx(brief: Brief) -> bytes:
     """The brief as a workbook: a summary sheet and one sheet per list."""
-    summary = pl.DataFrame({"figure": list(brief.account), "value": [_cell(v) for v in brief.account.values()]})
-    return export_bytes({
-        "Summary": summary, "Health": brief.health_parts, "Stakeholders": brief.stakeholders,
-        "Comments": brief.comments, "Open actions": brief.actions, "Opportunities": brief.opportunities,
-        "Revenue trend": pl.DataFrame({"month": list(range(-len(brief.revenue_trend) + 1, 1)), "revenue": brief.revenue_trend},
-                                      schema={"month": pl.Int64, "revenue": pl.Float64}),
-    })
+    summary = pl.DataFrame(
+        {"figure": list(brief.account), "value": [_cell(v) for v in brief.account.values()]}
+    )
+    return export_bytes(
+        {
+            "Summary": summary,
+            "Health": brief.health_parts,
+            "Stakeholders": brief.stakeholders,
+            "Comments": brief.comments,
+            "Open actions": brief.actions,
+            "Opportunities": brief.opportunities,
+            "Revenue trend": pl.DataFrame(
+                {"month": list(range(-len(brief.revenue_trend) + 1, 1)), "revenue": brief.revenue_trend},
+                schema={"month": pl.Int64, "revenue": pl.Float64},
+            ),
+        }
+    )
 
 
 def _cell(value) -> str | None:
@@ -139,7 +182,16 @@ def deck_pptx(headline: Headline, overview: pl.DataFrame, briefs: list[Brief], *
     blank = deck.slide_layouts[6]
     c = headline.concentration
     slide = deck.slides.add_slide(blank)
-    _text(slide, f"Top {c.n} accounts: {c.top_share:.0%} of revenue", Inches(0.5), Inches(0.3), Inches(12.3), Inches(0.8), 32, bold=True)
+    _text(
+        slide,
+        f"Top {c.n} accounts: {c.top_share:.0%} of revenue",
+        Inches(0.5),
+        Inches(0.3),
+        Inches(12.3),
+        Inches(0.8),
+        32,
+        bold=True,
+    )
     figures = [
         f"Revenue, last 12 months: {money(headline.revenue.value, currency)} ({percent(headline.growth.value, 1)} growth)",
         f"Profit margin: {percent(headline.margin.value, 1)}",
@@ -156,12 +208,30 @@ def deck_pptx(headline: Headline, overview: pl.DataFrame, briefs: list[Brief], *
     for brief in briefs:
         a = brief.account
         slide = deck.slides.add_slide(blank)
-        _text(slide, f"{a['rank']}. {a['account_name']}", Inches(0.5), Inches(0.3), Inches(12.3), Inches(0.7), 28, bold=True)
+        _text(
+            slide,
+            f"{a['rank']}. {a['account_name']}",
+            Inches(0.5),
+            Inches(0.3),
+            Inches(12.3),
+            Inches(0.7),
+            28,
+            bold=True,
+        )
         lines = _brief_lines(brief, currency)
-        left = [f"{k}: {' '.join(v[:1])}" for k, v in lines.items() if k in ("Revenue", "Health", "Sponsor touchpoints", "Loyalty")]
-        right = (["Key stakeholders:"] + [f"  {p}" for p in lines["Key stakeholders"][:5]]
-                 + ["Open actions:"] + [f"  {x}" for x in lines["Open actions"][:3]]
-                 + ["Top opportunities:"] + [f"  {o}" for o in lines["Top opportunities"][:3]])
+        left = [
+            f"{k}: {' '.join(v[:1])}"
+            for k, v in lines.items()
+            if k in ("Revenue", "Health", "Sponsor touchpoints", "Loyalty")
+        ]
+        right = (
+            ["Key stakeholders:"]
+            + [f"  {p}" for p in lines["Key stakeholders"][:5]]
+            + ["Open actions:"]
+            + [f"  {x}" for x in lines["Open actions"][:3]]
+            + ["Top opportunities:"]
+            + [f"  {o}" for o in lines["Top opportunities"][:3]]
+        )
         _text(slide, "\n".join(left), Inches(0.5), Inches(1.1), Inches(6.0), Inches(3.0), 13)
         _text(slide, "\n".join(right), Inches(6.8), Inches(1.1), Inches(6.1), Inches(6.0), 11)
         png = io.BytesIO(chart_png(health_parts_chart(brief.health_parts, height=180).properties(width=420)))
@@ -171,7 +241,9 @@ def deck_pptx(headline: Headline, overview: pl.DataFrame, briefs: list[Brief], *
     return out.getvalue()
 
 
-def _text(slide, text: str, left: Emu, top: Emu, width: Emu, height: Emu, size: int, *, bold: bool = False) -> None:
+def _text(
+    slide, text: str, left: Emu, top: Emu, width: Emu, height: Emu, size: int, *, bold: bool = False
+) -> None:
     frame = slide.shapes.add_textbox(left, top, width, height).text_frame
     frame.word_wrap = True
     for i, line in enumerate(text.split("\n")):

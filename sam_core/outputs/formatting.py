@@ -1,4 +1,5 @@
 """How figures are written for people: money in compact form, percentages, dates."""
+
 from __future__ import annotations
 
 import re

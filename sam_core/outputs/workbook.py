@@ -5,6 +5,7 @@ starts like a formula (`=`, `+`, `-`, `@`, tab, carriage return) is prefixed wit
 apostrophe, so a value such as `=HYPERLINK(...)` from an upload cannot run even when a
 user edits the cell. Numbers stay numbers.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,18 +19,31 @@ import xlsxwriter
 from sam_core.ingest import contract as c
 
 _KIND_LABELS = {
-    c.TEXT: "text", c.ID: "identifier (text)", c.NUMBER: "number", c.INTEGER: "whole number",
-    c.DATE: "date", c.PERIOD: "period (date, 2025-Q3 or 2025-07)", c.YES_NO: "yes / no",
-    c.CHOICE: "one of the allowed values", c.CHOICES: "any of the allowed values, separated by ;",
+    c.TEXT: "text",
+    c.ID: "identifier (text)",
+    c.NUMBER: "number",
+    c.INTEGER: "whole number",
+    c.DATE: "date",
+    c.PERIOD: "period (date, 2025-Q3 or 2025-07)",
+    c.YES_NO: "yes / no",
+    c.CHOICE: "one of the allowed values",
+    c.CHOICES: "any of the allowed values, separated by ;",
 }
 
 
-def write_workbook(sheets: dict[str, pl.DataFrame], target: str | Path | BinaryIO, *,
-                   readme: pl.DataFrame | None = None, choices: bool = False) -> None:
+def write_workbook(
+    sheets: dict[str, pl.DataFrame],
+    target: str | Path | BinaryIO,
+    *,
+    readme: pl.DataFrame | None = None,
+    choices: bool = False,
+) -> None:
     """Write frames as sheets (header row bold, frozen, filtered). With `choices`, contract
     sheets get drop-down lists for their allowed values."""
-    book = xlsxwriter.Workbook(target if not isinstance(target, Path) else str(target),
-                               {"constant_memory": True, "in_memory": not isinstance(target, (str, Path))})
+    book = xlsxwriter.Workbook(
+        target if not isinstance(target, Path) else str(target),
+        {"constant_memory": True, "in_memory": not isinstance(target, (str, Path))},
+    )
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     if readme is not None:
@@ -43,8 +57,13 @@ def write_workbook(sheets: dict[str, pl.DataFrame], target: str | Path | BinaryI
                 column = sheet.column(header) if header in sheet.column_names else None
                 # Excel caps a typed-in list at 255 characters; longer lists are in README.
                 if column is not None and column.kind == c.CHOICE and len(",".join(column.allowed)) <= 255:
-                    ws.data_validation(1, j, 100_000, j, {"validate": "list", "source": list(column.allowed),
-                                                          "error_type": "warning"})
+                    ws.data_validation(
+                        1,
+                        j,
+                        100_000,
+                        j,
+                        {"validate": "list", "source": list(column.allowed), "error_type": "warning"},
+                    )
     book.close()
 
 
@@ -89,23 +108,27 @@ def contract_readme() -> pl.DataFrame:
     rows = []
     for sheet in c.SHEETS:
         for col in sheet.columns:
-            rows.append({
-                "sheet": sheet.name,
-                "column": col.name,
-                "required": "yes" if col.required else "",
-                "key": "yes" if col.name in sheet.key else "",
-                "type": _KIND_LABELS[col.kind],
-                "allowed values": ", ".join(col.allowed),
-                "description": col.description,
-                "also accepted as header": ", ".join(col.aliases),
-            })
+            rows.append(
+                {
+                    "sheet": sheet.name,
+                    "column": col.name,
+                    "required": "yes" if col.required else "",
+                    "key": "yes" if col.name in sheet.key else "",
+                    "type": _KIND_LABELS[col.kind],
+                    "allowed values": ", ".join(col.allowed),
+                    "description": col.description,
+                    "also accepted as header": ", ".join(col.aliases),
+                }
+            )
     return pl.DataFrame(rows)
 
 
 def template_bytes() -> bytes:
     """The empty upload template: a README sheet and one sheet per contract sheet."""
     buffer = io.BytesIO()
-    sheets = {s.name: pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in s.column_names}) for s in c.SHEETS}
+    sheets = {
+        s.name: pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in s.column_names}) for s in c.SHEETS
+    }
     write_workbook(sheets, buffer, readme=contract_readme(), choices=True)
     return buffer.getvalue()
 
@@ -113,7 +136,11 @@ def template_bytes() -> bytes:
 def export_bytes(sheets: dict[str, pl.DataFrame]) -> bytes:
     """Frames as an .xlsx for download: list columns are dropped, text stays text."""
     buffer = io.BytesIO()
-    clean = {name: frame.select([c for c, t in frame.schema.items() if not isinstance(t, (pl.List, pl.Array, pl.Struct))])
-             for name, frame in sheets.items()}
+    clean = {
+        name: frame.select(
+            [c for c, t in frame.schema.items() if not isinstance(t, (pl.List, pl.Array, pl.Struct))]
+        )
+        for name, frame in sheets.items()
+    }
     write_workbook(clean, buffer)
     return buffer.getvalue()

@@ -1,4 +1,5 @@
 """AppTest fixtures: a demo database built once per test session, and logged-in apps."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,12 @@ from sam_core.demo import load_demo
 from sam_core.store import connect
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
-DEMO_USERS = {"executive": "Helena Brandt", "manager": "Maria Keller", "coach": "Carla Jensen", "admin": "Alex Morgan"}
+DEMO_USERS = {
+    "executive": "Helena Brandt",
+    "manager": "Maria Keller",
+    "coach": "Carla Jensen",
+    "admin": "Alex Morgan",
+}
 
 
 @pytest.fixture(scope="session")

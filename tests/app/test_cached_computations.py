@@ -1,5 +1,6 @@
 """Cached aggregates are computed once per key under striped locks; a computation must never
 wait on another one, or two keys that share a stripe deadlock the page."""
+
 from __future__ import annotations
 
 import threading

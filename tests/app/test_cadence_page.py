@@ -1,4 +1,5 @@
 """The Sponsor cadence page on the demo data."""
+
 from __future__ import annotations
 
 from sam_core.metrics.cadence import RULES

@@ -1,4 +1,5 @@
 """The Loyalty page on the demo data."""
+
 from __future__ import annotations
 
 
@@ -6,7 +7,13 @@ def test_program_figures_and_every_tab_draw(app_as):
     at = app_as("executive", "pages/loyalty.py")
     assert not at.exception
     labels = [m.label for m in at.metric]
-    assert labels[:5] == ["Loyalty index", "NPS", "Respondents", "Key stakeholders who answered", "Detractors"]
+    assert labels[:5] == [
+        "Loyalty index",
+        "NPS",
+        "Respondents",
+        "Key stakeholders who answered",
+        "Detractors",
+    ]
     assert [t.label for t in at.tabs] == ["Program", "Accounts", "Drill-down", "Comments", "Closed loop"]
 
 
@@ -14,7 +21,11 @@ def test_drill_down_to_an_account_shows_its_questions_and_respondents(app_as):
     at = app_as("executive", "pages/loyalty.py")
     at.selectbox(key="loyalty_account").set_value("ACC-0002").run()
     questions = at.dataframe[2].value
-    assert questions["question"].to_list()[:3] == ["Likelihood to recommend", "Satisfaction", "Likelihood to continue buying"]
+    assert questions["question"].to_list()[:3] == [
+        "Likelihood to recommend",
+        "Satisfaction",
+        "Likelihood to continue buying",
+    ]
     assert "Ease of doing business" in questions["question"].to_list()
 
 

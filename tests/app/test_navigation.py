@@ -1,4 +1,5 @@
 """Login and role checks: each role sees exactly its pages; forbidden pages are refused."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """The Portfolio page shows the figures of SPEC.md section 4 as worked out by hand
 (tests/integration/portfolio_fixture.py: T12M revenue 1200, 600, 300 and 60)."""
+
 from __future__ import annotations
 
 from pathlib import Path

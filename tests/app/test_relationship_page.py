@@ -1,4 +1,5 @@
 """The Relationship map page on the demo data."""
+
 from __future__ import annotations
 
 

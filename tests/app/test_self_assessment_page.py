@@ -1,4 +1,5 @@
 """The Self-assessment page: drafts kept across sessions, results, roles."""
+
 from __future__ import annotations
 
 

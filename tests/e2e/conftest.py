@@ -1,5 +1,6 @@
 """End-to-end harness: `streamlit run app.py` on a free port against a demo database,
 and a real Chromium (the system one) driven by Playwright."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,15 @@ from playwright.sync_api import Page, expect, sync_playwright
 ROOT = Path(__file__).resolve().parents[2]
 # Two servers and two browsers share two cores in CI: give assertions room before failing.
 expect.set_options(timeout=15_000)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 
 
 def chromium_path() -> str:
@@ -27,7 +35,9 @@ def chromium_path() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise RuntimeError("Chromium is not installed: `apt-get install -y chromium` (the browser tests need it).")
+    raise RuntimeError(
+        "Chromium is not installed: `apt-get install -y chromium` (the browser tests need it)."
+    )
 
 
 def free_port() -> int:
@@ -43,9 +53,25 @@ def _start(tmp: Path):
     env = {**os.environ, "SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

@@ -1,4 +1,5 @@
 """Real browser: an executive filters the cadence page by one sponsor."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Real browser: log in, see the right pages, be refused a typed forbidden URL."""
+
 from __future__ import annotations
 
 import time
@@ -23,7 +24,9 @@ def test_executive_logs_in_and_sees_the_portfolio(page, log_in):
     expect(sidebar.get_by_text("Helena Brandt")).to_be_visible()
     expect(sidebar.get_by_text("Demo data")).to_be_visible()
     nav = page.get_by_test_id("stSidebarNav")
-    expect(nav.get_by_role("link")).to_contain_text(["Portfolio", "Relationship map", "Sponsor cadence", "Loyalty", "Self-assessment"])
+    expect(nav.get_by_role("link")).to_contain_text(
+        ["Portfolio", "Relationship map", "Sponsor cadence", "Loyalty", "Self-assessment"]
+    )
 
 
 def test_sidebar_keeps_the_user_when_moving_between_pages(page, log_in, settle, go_to):

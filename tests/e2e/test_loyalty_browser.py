@@ -1,4 +1,5 @@
 """Real browser: drill from an account down to its comments."""
+
 from __future__ import annotations
 
 import pytest

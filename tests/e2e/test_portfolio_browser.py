@@ -1,4 +1,5 @@
 """Real browser: the Portfolio page answers a change of N, and presentation mode works."""
+
 from __future__ import annotations
 
 import re

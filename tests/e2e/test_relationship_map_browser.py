@@ -1,4 +1,5 @@
 """Real browser: an account manager opens a known demo account's relationship map."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Real browser: a coach completes an assessment and sees the radar."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,9 @@ def test_coach_fills_an_assessment_and_sees_the_radar(own_server, page, log_in, 
     go_to("Self-assessment")
     page.get_by_role("button", name="Copy into the draft").click()
     settle(page)
-    expect(page.get_by_text("49 of 49 answered", exact=False)).to_be_visible()  # 42 practices and 7 principles
+    expect(
+        page.get_by_text("49 of 49 answered", exact=False)
+    ).to_be_visible()  # 42 practices and 7 principles
     principle = page.get_by_role("radiogroup").first
     principle.get_by_text("no", exact=True).click()
     settle(page)

@@ -1,5 +1,6 @@
 """Several sessions at once: executives with the Portfolio open while an account manager
 commits an upload in Chromium; each of them sees the new figure on their next run."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,20 +27,25 @@ class Sessions:
 
     def each(self, step) -> list:
         """`step(session)` for every session at once; their results."""
+
         async def all_of_them():
             return await asyncio.gather(*(step(session) for session in self.sessions))
+
         return asyncio.run_coroutine_threadsafe(all_of_them(), self.loop).result(timeout=120)
 
     def log_in(self) -> list[str]:
         """Each logs in as the executive; the revenue each lands on."""
+
         async def log_in(session: Session) -> str:
             await session.__aenter__()
             return (await session.log_in("executive", "demo")).metric(REVENUE)
+
         return self.each(log_in)
 
     def revenue_on_next_run(self) -> list[str]:
         async def rerun(session: Session) -> str:
             return (await session.run(page="Portfolio")).metric(REVENUE)
+
         return self.each(rerun)
 
     def close(self) -> None:

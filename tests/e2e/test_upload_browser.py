@@ -1,5 +1,6 @@
 """Real browser: an account manager uploads a CRM-shaped export, maps a column, reads the
 report, commits, and sees the new figure on the Portfolio page."""
+
 from __future__ import annotations
 
 import re
@@ -19,10 +20,24 @@ def crm_export(tmp_path) -> str:
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
         months.append(f"{m}/1/{str(y)[2:]}")
     path = tmp_path / "crm.xlsx"
-    path.write_bytes(workbook_bytes({
-        "Account export": [{"Acct ID": "NEW-1", "Company Title": "Neptune Shipping", "Account Owner": "Maria Keller", "Region": "Nordics"}],
-        "Revenue by month": [{"Acct ID": "NEW-1", "Month": month, "Net Sales": 1e9} for month in months],
-    }, title_rows={"Account export": ["Export from CRM, all accounts"]}))
+    path.write_bytes(
+        workbook_bytes(
+            {
+                "Account export": [
+                    {
+                        "Acct ID": "NEW-1",
+                        "Company Title": "Neptune Shipping",
+                        "Account Owner": "Maria Keller",
+                        "Region": "Nordics",
+                    }
+                ],
+                "Revenue by month": [
+                    {"Acct ID": "NEW-1", "Month": month, "Net Sales": 1e9} for month in months
+                ],
+            },
+            title_rows={"Account export": ["Export from CRM, all accounts"]},
+        )
+    )
     return str(path)
 
 
@@ -31,7 +46,9 @@ def revenue_metric(page):
     return metric.get_by_test_id("stMetricValue").inner_text()
 
 
-def test_upload_map_check_commit_and_see_it_on_the_portfolio(own_server, page, log_in, settle, tmp_path, go_to, upload_page):
+def test_upload_map_check_commit_and_see_it_on_the_portfolio(
+    own_server, page, log_in, settle, tmp_path, go_to, upload_page
+):
     log_in("manager")
     before = revenue_metric(page)
     page.goto(own_server + "/data_upload")

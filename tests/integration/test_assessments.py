@@ -1,4 +1,5 @@
 """Stored self-assessments: drafts, submission, roles, and evidence from the data."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -7,14 +8,29 @@ import pytest
 from portfolio_fixture import AS_OF, SHEETS
 
 from sam_core.errors import PermissionDenied, ValidationFailed
-from sam_core.metrics.maturity import (ALL_PRACTICES, WHOLE_PROGRAM, Assessment, assessments, data_evidence, evidence_beside_scores,
-                               load_assessment, load_draft, save_assessment, save_draft)
+from sam_core.metrics.maturity import (
+    ALL_PRACTICES,
+    WHOLE_PROGRAM,
+    Assessment,
+    assessments,
+    data_evidence,
+    evidence_beside_scores,
+    load_assessment,
+    load_draft,
+    save_assessment,
+    save_draft,
+)
 from sam_core.access.permissions import User
 from sam_core.ingest.uploads import load_files
 
 COACH = User("coach", "Carla Jensen", "coach")
-COMPLETE = Assessment("North", date(2026, 6, 1), {n: "yes" for n in range(1, 8)}, {k: 3 for k in ALL_PRACTICES},
-                      evidence={ALL_PRACTICES[0]: "Segmented in 2025"})
+COMPLETE = Assessment(
+    "North",
+    date(2026, 6, 1),
+    {n: "yes" for n in range(1, 8)},
+    {k: 3 for k in ALL_PRACTICES},
+    evidence={ALL_PRACTICES[0]: "Segmented in 2025"},
+)
 
 
 def test_a_draft_survives_and_a_submission_discards_it(db):
@@ -24,7 +40,9 @@ def test_a_draft_survives_and_a_submission_discards_it(db):
     assessment_id = save_assessment(db, COMPLETE, user=COACH)
     assert load_draft(db, user=COACH) is None
     assert load_assessment(db, assessment_id) == COMPLETE
-    assert assessments(db).select("scope", "coach", "overall", "level").rows() == [("North", "Carla Jensen", 75.0, "Established")]
+    assert assessments(db).select("scope", "coach", "overall", "level").rows() == [
+        ("North", "Carla Jensen", 75.0, "Established")
+    ]
 
 
 def test_an_incomplete_assessment_cannot_be_submitted(db):
@@ -43,7 +61,10 @@ def test_only_coaches_and_admins_assess(db, role):
 
 def test_evidence_from_the_data_for_the_program(db, make_workbook):
     load_files(db, [("p.xlsx", make_workbook(SHEETS))], user=User("admin", "Admin", "admin"))
-    rows = {(r["area"], r["practice"]): (r["share"], r["suggests"]) for r in data_evidence(db, as_of=AS_OF, scope=WHOLE_PROGRAM).iter_rows(named=True)}
+    rows = {
+        (r["area"], r["practice"]): (r["share"], r["suggests"])
+        for r in data_evidence(db, as_of=AS_OF, scope=WHOLE_PROGRAM).iter_rows(named=True)
+    }
     # one strategic account, A1: sponsor yes; internal review due soon (not overdue); QBR due soon; 2 of 6 planning roles;
     # no 90-day review planned; it answered the latest wave, as did A2: (1200 + 600) / 2160 of revenue.
     assert rows[("Infrastructure", "Executive sponsorship")] == (1.0, 4)
@@ -57,7 +78,10 @@ def test_evidence_from_the_data_for_the_program(db, make_workbook):
 def test_the_coachs_score_stands_beside_the_evidence_and_big_differences_are_flagged(db, make_workbook):
     load_files(db, [("p.xlsx", make_workbook(SHEETS))], user=User("admin", "Admin", "admin"))
     scored = Assessment(WHOLE_PROGRAM, AS_OF, {}, {k: 3 for k in ALL_PRACTICES})
-    rows = {(r["area"], r["practice"]): (r["suggests"], r["coach"], r["check"]) for r in evidence_beside_scores(db, scored).iter_rows(named=True)}
+    rows = {
+        (r["area"], r["practice"]): (r["suggests"], r["coach"], r["check"])
+        for r in evidence_beside_scores(db, scored).iter_rows(named=True)
+    }
     assert rows[("Infrastructure", "Executive sponsorship")] == (4, 3, False)
     assert rows[("Infrastructure", "Defined team roles")] == (0, 3, True)
 

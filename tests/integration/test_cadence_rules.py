@@ -1,4 +1,5 @@
 """Cadence rules (SPEC.md section 5) on hand-built engagement histories around their edges."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -13,7 +14,13 @@ from sam_core.metrics.sponsors import cadence_matrix, review_schedule, schedule_
 from sam_core.ingest.uploads import load_files
 
 ADMIN = User("admin", "Admin", "admin")
-ACCOUNT = {"account_id": "A", "account_name": "Alpha", "account_manager": "Ann", "executive_sponsor": "Sam", "strategic": "yes"}
+ACCOUNT = {
+    "account_id": "A",
+    "account_name": "Alpha",
+    "account_manager": "Ann",
+    "executive_sponsor": "Sam",
+    "strategic": "yes",
+}
 
 
 @pytest.fixture
@@ -21,9 +28,22 @@ def history(db, make_workbook):
     """`history([(date, type, status, sponsor_attended), ...])` loads them for account A."""
 
     def load(engagements):
-        rows = [{"engagement_id": f"E{i}", "account_id": "A", "date": d, "type": t, "status": s, "sponsor_attended": "yes" if sp else "no"}
-                for i, (d, t, s, sp) in enumerate(engagements)]
-        load_files(db, [("h.xlsx", make_workbook({"Accounts": [ACCOUNT], **({"Engagements": rows} if rows else {})}))], user=ADMIN)
+        rows = [
+            {
+                "engagement_id": f"E{i}",
+                "account_id": "A",
+                "date": d,
+                "type": t,
+                "status": s,
+                "sponsor_attended": "yes" if sp else "no",
+            }
+            for i, (d, t, s, sp) in enumerate(engagements)
+        ]
+        load_files(
+            db,
+            [("h.xlsx", make_workbook({"Accounts": [ACCOUNT], **({"Engagements": rows} if rows else {})}))],
+            user=ADMIN,
+        )
         return db
 
     return load
@@ -41,7 +61,9 @@ def planned_ahead(start: date, n: int = 4):
     return [(start + timedelta(days=85 * k), "ninety_day_review", "planned", True) for k in range(1, n + 1)]
 
 
-@pytest.mark.parametrize("days_ago,expected", [(30, "compliant"), (60, "due soon"), (90, "due soon"), (91, "overdue")])
+@pytest.mark.parametrize(
+    "days_ago,expected", [(30, "compliant"), (60, "due soon"), (90, "due soon"), (91, "overdue")]
+)
 def test_ninety_day_review_gap(history, days_ago, expected):
     last = AS_OF - timedelta(days=days_ago)
     con = history([(last, "ninety_day_review", "held", True)] + planned_ahead(AS_OF, 4))
@@ -54,40 +76,62 @@ def test_fewer_than_four_reviews_planned_is_at_best_due_soon(history):
 
 
 def test_a_planned_review_in_the_past_never_marked_held_does_not_count(history):
-    con = history([(AS_OF - timedelta(days=100), "ninety_day_review", "held", True),
-                   (AS_OF - timedelta(days=10), "ninety_day_review", "planned", True)] + planned_ahead(AS_OF, 4))
+    con = history(
+        [
+            (AS_OF - timedelta(days=100), "ninety_day_review", "held", True),
+            (AS_OF - timedelta(days=10), "ninety_day_review", "planned", True),
+        ]
+        + planned_ahead(AS_OF, 4)
+    )
     assert rule(con, "90-day reviews", AS_OF) == "overdue"
     matrix = cadence_matrix(con, as_of=AS_OF, account_ids=["A"])
     assert matrix.filter(matrix["month"] == date(2026, 6, 1))["label"].to_list() == ["!9"]
 
 
 def test_visits_without_the_sponsor_do_not_count(history):
-    con = history([(date(2026, 1, 10), "executive_visit", "held", True), (date(2026, 3, 10), "site_visit", "held", False)])
+    con = history(
+        [
+            (date(2026, 1, 10), "executive_visit", "held", True),
+            (date(2026, 3, 10), "site_visit", "held", False),
+        ]
+    )
     assert rule(con, "Executive visits", AS_OF) == "overdue"
 
 
-@pytest.mark.parametrize("older,expected", [(date(2025, 9, 1), "compliant"), (date(2025, 7, 10), "due soon"), (date(2025, 6, 15), "overdue")])
+@pytest.mark.parametrize(
+    "older,expected",
+    [(date(2025, 9, 1), "compliant"), (date(2025, 7, 10), "due soon"), (date(2025, 6, 15), "overdue")],
+)
 def test_two_visits_in_any_rolling_twelve_months(history, older, expected):
     con = history([(older, "executive_visit", "held", True), (date(2026, 3, 10), "site_visit", "held", True)])
     assert rule(con, "Executive visits", AS_OF) == expected
 
 
-@pytest.mark.parametrize("as_of,review,expected", [
-    (date(2026, 7, 1), date(2026, 6, 30), "due soon"),   # last month's review: due by 31 July
-    (date(2026, 7, 1), date(2026, 5, 31), "overdue"),    # June had none
-    (date(2026, 7, 1), date(2026, 7, 1), "compliant"),   # this month's is held
-])
+@pytest.mark.parametrize(
+    "as_of,review,expected",
+    [
+        (date(2026, 7, 1), date(2026, 6, 30), "due soon"),  # last month's review: due by 31 July
+        (date(2026, 7, 1), date(2026, 5, 31), "overdue"),  # June had none
+        (date(2026, 7, 1), date(2026, 7, 1), "compliant"),  # this month's is held
+    ],
+)
 def test_internal_review_each_calendar_month(history, as_of, review, expected):
     con = history([(review, "internal_review", "held", False)])
     assert rule(con, "Internal reviews", as_of) == expected
 
 
-@pytest.mark.parametrize("engagements,expected", [
-    ([(date(2026, 3, 31), "qbr", "held", True)], "compliant"),      # Q1 held, Q2 deadline 30 June is 90 days away
-    ([(date(2025, 12, 31), "qbr", "held", True)], "overdue"),       # Q1 had none
-    ([(date(2026, 3, 20), "qbr", "cancelled", True)], "overdue"),   # a cancelled QBR does not count
-    ([(date(2026, 3, 20), "qbr", "held", False)], "overdue"),       # the sponsor must attend
-])
+@pytest.mark.parametrize(
+    "engagements,expected",
+    [
+        (
+            [(date(2026, 3, 31), "qbr", "held", True)],
+            "compliant",
+        ),  # Q1 held, Q2 deadline 30 June is 90 days away
+        ([(date(2025, 12, 31), "qbr", "held", True)], "overdue"),  # Q1 had none
+        ([(date(2026, 3, 20), "qbr", "cancelled", True)], "overdue"),  # a cancelled QBR does not count
+        ([(date(2026, 3, 20), "qbr", "held", False)], "overdue"),  # the sponsor must attend
+    ],
+)
 def test_qbr_each_quarter_with_the_sponsor(history, engagements, expected):
     con = history(engagements)
     assert rule(con, "QBRs", date(2026, 4, 1)) == expected
@@ -100,11 +144,17 @@ def test_qbr_due_soon_near_the_quarter_end(history):
 
 def test_leap_year_edges(history):
     leap = date(2028, 2, 29)
-    con = history([(date(2027, 12, 1), "ninety_day_review", "held", True), (date(2027, 3, 1), "executive_visit", "held", True),
-                   (date(2028, 2, 1), "executive_visit", "held", True)] + planned_ahead(leap, 4))
-    assert rule(con, "90-day reviews", leap) == "due soon"      # exactly 90 days: due today
+    con = history(
+        [
+            (date(2027, 12, 1), "ninety_day_review", "held", True),
+            (date(2027, 3, 1), "executive_visit", "held", True),
+            (date(2028, 2, 1), "executive_visit", "held", True),
+        ]
+        + planned_ahead(leap, 4)
+    )
+    assert rule(con, "90-day reviews", leap) == "due soon"  # exactly 90 days: due today
     assert rule(con, "90-day reviews", leap + timedelta(days=1)) == "overdue"
-    assert rule(con, "Executive visits", leap) == "due soon"    # 1 March 2027 leaves the window on 1 March 2028
+    assert rule(con, "Executive visits", leap) == "due soon"  # 1 March 2027 leaves the window on 1 March 2028
 
 
 def test_an_explanation_names_the_last_engagement(history):
@@ -115,24 +165,34 @@ def test_an_explanation_names_the_last_engagement(history):
 
 
 def test_schedule_suggests_reviews_every_gap_and_the_calendar_holds_them(history):
-    con = history([(date(2026, 5, 1), "ninety_day_review", "held", True), (date(2026, 7, 30), "ninety_day_review", "planned", True)])
+    con = history(
+        [
+            (date(2026, 5, 1), "ninety_day_review", "held", True),
+            (date(2026, 7, 30), "ninety_day_review", "planned", True),
+        ]
+    )
     schedule = review_schedule(con, as_of=AS_OF)
     assert schedule["suggested"].to_list() == [date(2026, 10, 28), date(2027, 1, 26), date(2027, 4, 26)]
     ics = schedule_ics(schedule).decode()
     assert ics.startswith("BEGIN:VCALENDAR\r\n") and ics.endswith("END:VCALENDAR\r\n")
     events = [block for block in ics.split("BEGIN:VEVENT\r\n")[1:]]
-    assert [line.split(":")[1] for block in events for line in block.split("\r\n") if line.startswith("DTSTART")] == [
-        "20261028", "20270126", "20270426"]
+    assert [
+        line.split(":")[1] for block in events for line in block.split("\r\n") if line.startswith("DTSTART")
+    ] == ["20261028", "20270126", "20270426"]
     assert all("SUMMARY:90-day account review: Alpha" in block for block in events)
 
 
 def test_admin_changes_the_policy_and_the_change_is_recorded(history):
-    con = history([(AS_OF - timedelta(days=100), "ninety_day_review", "held", True)] + planned_ahead(AS_OF, 4))
+    con = history(
+        [(AS_OF - timedelta(days=100), "ninety_day_review", "held", True)] + planned_ahead(AS_OF, 4)
+    )
     assert rule(con, "90-day reviews", AS_OF, cadence_policy(con)) == "overdue"
     save_cadence_policy(con, CadencePolicy(review_gap_days=120), user=ADMIN)
     assert cadence_policy(con) == CadencePolicy(review_gap_days=120)
     assert rule(con, "90-day reviews", AS_OF, cadence_policy(con)) == "due soon"
-    assert policy_history(con).select("name", "value", "changed_by").rows() == [("review_gap_days", 120.0, "admin")]
+    assert policy_history(con).select("name", "value", "changed_by").rows() == [
+        ("review_gap_days", 120.0, "admin")
+    ]
 
 
 @pytest.mark.parametrize("role", ["executive", "account_manager", "coach"])

@@ -1,4 +1,5 @@
 """The command line: same code paths as the app, clear exit codes."""
+
 from __future__ import annotations
 
 import subprocess
@@ -26,7 +27,9 @@ def files(tmp_path, make_workbook):
 
 @pytest.mark.parametrize("command", ["init-demo", "template", "validate", "load", "hash-password"])
 def test_every_command_has_help(command):
-    done = subprocess.run([sys.executable, "-m", "sam_core", command, "--help"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "sam_core", command, "--help"], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0
     assert f"python -m sam_core {command}" in done.stdout
 
@@ -49,13 +52,26 @@ def test_template_writes_every_sheet_and_a_readme(tmp_path, capsys):
     out = tmp_path / "template.xlsx"
     assert main(["template", str(out)]) == 0
     assert fastexcel.read_excel(out.read_bytes()).sheet_names == [
-        "README", "Accounts", "Financials", "Opportunities", "Stakeholders", "Team", "Relationships",
-        "Engagements", "Evidence", "Surveys", "Actions"]
+        "README",
+        "Accounts",
+        "Financials",
+        "Opportunities",
+        "Stakeholders",
+        "Team",
+        "Relationships",
+        "Engagements",
+        "Evidence",
+        "Surveys",
+        "Actions",
+    ]
 
 
 def test_load_as_a_manager_of_someone_elses_account_changes_nothing(files, tmp_path, capsys):
     db = tmp_path / "sam.duckdb"
-    theirs = files("theirs.xlsx", {"Accounts": [{"account_id": "B1", "account_name": "Beta", "account_manager": "Jonas Weber"}]})
+    theirs = files(
+        "theirs.xlsx",
+        {"Accounts": [{"account_id": "B1", "account_name": "Beta", "account_manager": "Jonas Weber"}]},
+    )
     assert main(["load", theirs, "--db", str(db), "--as", "manager"]) == 1
     assert "Not permitted: account B1 belongs to Jonas Weber" in capsys.readouterr().out
     con = connect(db)

@@ -1,4 +1,5 @@
 """The demo generator keeps the promises the README and issue make about its shape."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -76,7 +77,9 @@ def test_sponsor_cadence_has_compliant_and_overdue_accounts(demo):
 
 def test_two_years_of_engagements_two_survey_waves_with_comments(demo):
     con, _ = demo
-    first, last = con.execute("SELECT min(date), max(date) FROM engagements WHERE status = 'held'").fetchall()[0]
+    first, last = con.execute(
+        "SELECT min(date), max(date) FROM engagements WHERE status = 'held'"
+    ).fetchall()[0]
     assert (last - first).days >= 600
     assert count(con, "SELECT count(DISTINCT wave) FROM surveys") == 2
     assert count(con, "SELECT count(*) FROM surveys WHERE comment IS NOT NULL") >= 50
@@ -86,7 +89,13 @@ def test_two_years_of_engagements_two_survey_waves_with_comments(demo):
 def test_evidence_and_actions_some_of_them_overdue(demo):
     con, _ = demo
     assert count(con, "SELECT count(*) FROM evidence") >= 100
-    assert count(con, f"SELECT count(*) FROM actions WHERE status IN ('open', 'in_progress') AND due < DATE '{TODAY}'") >= 5  # sql-ok: test
+    assert (
+        count(
+            con,
+            f"SELECT count(*) FROM actions WHERE status IN ('open', 'in_progress') AND due < DATE '{TODAY}'",
+        )
+        >= 5
+    )  # sql-ok: test
 
 
 def test_self_assessments_of_two_business_units(demo):

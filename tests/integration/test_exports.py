@@ -1,4 +1,5 @@
 """The one-page brief (PDF, Excel), the meeting deck and table exports, on the hand-worked program."""
+
 from __future__ import annotations
 
 import io
@@ -51,31 +52,48 @@ def test_brief_pdf_is_one_page_with_the_accounts_figures(program):
 def test_brief_pdf_stays_on_one_page_when_the_lists_are_long(program):
     con, overview = program
     brief = account_brief(con, overview, "A1", as_of=AS_OF)
-    long = brief.__class__(**{**brief.__dict__, "revenue_trend": brief.revenue_trend,
-                              "actions": brief.actions.sample(200, with_replacement=True, seed=1)})
+    long = brief.__class__(
+        **{
+            **brief.__dict__,
+            "revenue_trend": brief.revenue_trend,
+            "actions": brief.actions.sample(200, with_replacement=True, seed=1),
+        }
+    )
     assert pdf_text(brief_pdf(long, currency="EUR"))[0] == 1
 
 
 def test_brief_xlsx_has_a_sheet_per_section(program):
     con, overview = program
     book = openpyxl.load_workbook(io.BytesIO(brief_xlsx(account_brief(con, overview, "A1", as_of=AS_OF))))
-    assert book.sheetnames == ["Summary", "Health", "Stakeholders", "Comments", "Open actions", "Opportunities", "Revenue trend"]
+    assert book.sheetnames == [
+        "Summary",
+        "Health",
+        "Stakeholders",
+        "Comments",
+        "Open actions",
+        "Opportunities",
+        "Revenue trend",
+    ]
     assert [c.value for c in book["Revenue trend"]["B"]][1:] == [100.0] * 12
 
 
 def test_deck_has_a_summary_slide_and_one_slide_per_top_account(program):
     con, overview = program
     briefs = [account_brief(con, overview, a, as_of=AS_OF) for a in ("A1", "A2")]
-    deck = Presentation(io.BytesIO(deck_pptx(headline(con, overview, as_of=AS_OF, n=2), overview, briefs, currency="EUR")))
+    deck = Presentation(
+        io.BytesIO(deck_pptx(headline(con, overview, as_of=AS_OF, n=2), overview, briefs, currency="EUR"))
+    )
     titles = [slide.shapes[0].text_frame.text for slide in deck.slides]
     assert titles == ["Top 2 accounts: 83% of revenue", "1. Alpha", "2. Beta"]
     assert any(shape.shape_type == 13 for shape in deck.slides[0].shapes)  # the Pareto chart picture
 
 
-@pytest.mark.parametrize("dangerous", ["=1+2", "+SUM(A1:A2)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")"])
+@pytest.mark.parametrize("dangerous", ["=1+2", "+SUM(A1:A2)", "-2+3", "@cmd", '=HYPERLINK("http://x")'])
 def test_exported_text_that_looks_like_a_formula_stays_text(db, make_workbook, dangerous):
-    sheets = {"Accounts": [{"account_id": "A1", "account_name": dangerous, "account_manager": "Ann"}],
-              "Financials": [{"account_id": "A1", "period": "2026-06", "revenue": 10}]}
+    sheets = {
+        "Accounts": [{"account_id": "A1", "account_name": dangerous, "account_manager": "Ann"}],
+        "Financials": [{"account_id": "A1", "period": "2026-06", "revenue": 10}],
+    }
     load_files(db, [("x.xlsx", make_workbook(sheets))], user=ADMIN)
     book = openpyxl.load_workbook(io.BytesIO(export_bytes({"Top": account_overview(db, as_of=AS_OF)})))
     header = [c.value for c in book["Top"][1]]
@@ -97,13 +115,29 @@ def test_every_excel_export_neutralises_formula_text(db, make_workbook):
     from sam_core.ingest.reader import read_file
     from sam_core.ingest.validation import validate
 
-    sheets = {"Accounts": [{"account_id": "A1", "account_name": "=cmd|' /C calc'!A0", "account_manager": "@Ann", "strategic": "maybe"}],
-              "Financials": [{"account_id": "A1", "period": "2026-06", "revenue": 10}]}
+    sheets = {
+        "Accounts": [
+            {
+                "account_id": "A1",
+                "account_name": "=cmd|' /C calc'!A0",
+                "account_manager": "@Ann",
+                "strategic": "maybe",
+            }
+        ],
+        "Financials": [{"account_id": "A1", "period": "2026-06", "revenue": 10}],
+    }
     report = validate(read_file("x.xlsx", make_workbook(sheets))).report
-    assessment = Assessment("North", AS_OF, {n: "yes" for n in range(1, 8)}, {k: 2 for k in ALL_PRACTICES},
-                            evidence={ALL_PRACTICES[0]: "+1 from the board"})
+    assessment = Assessment(
+        "North",
+        AS_OF,
+        {n: "yes" for n in range(1, 8)},
+        {k: 2 for k in ALL_PRACTICES},
+        evidence={ALL_PRACTICES[0]: "+1 from the board"},
+    )
     for content in (export_bytes({"Report": report}), export_bytes(assessment_frames(assessment))):
         book = openpyxl.load_workbook(io.BytesIO(content))
-        texts = [c.value for ws in book for row in ws.iter_rows() for c in row if c.data_type == "s" and c.value]
+        texts = [
+            c.value for ws in book for row in ws.iter_rows() for c in row if c.data_type == "s" and c.value
+        ]
         assert all(not t.startswith(("=", "+", "-", "@", "\t", "\r")) for t in texts)
         assert not [c for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]

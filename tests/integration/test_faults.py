@@ -1,5 +1,6 @@
 """Faults: a loader killed mid-commit, a second process on the same file, a full disk, and
 hostile workbooks; each leaves the last committed state and a clear message."""
+
 from __future__ import annotations
 
 import io
@@ -30,7 +31,9 @@ ACCOUNTS = {"Accounts": [{"account_id": "A1", "account_name": "Alpha", "account_
 def counts(path: Path) -> tuple:
     con = connect(path)
     try:
-        return con.execute("SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM financials), (SELECT count(*) FROM uploads)").fetchall()[0]
+        return con.execute(
+            "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM financials), (SELECT count(*) FROM uploads)"
+        ).fetchall()[0]
     finally:
         con.close()
 
@@ -41,8 +44,18 @@ def test_a_loader_killed_in_the_middle_of_a_commit_leaves_the_last_committed_sta
     load_files(con, [("a.xlsx", make_workbook(ACCOUNTS))], user=ADMIN)
     con.close()
     book = tmp_path / "big.xlsx"
-    book.write_bytes(make_workbook({**ACCOUNTS, "Financials": [{"account_id": "A1", "period": f"20{y:02d}-{m:02d}", "revenue": 1}
-                                                                for y in range(10, 30) for m in range(1, 13)]}))
+    book.write_bytes(
+        make_workbook(
+            {
+                **ACCOUNTS,
+                "Financials": [
+                    {"account_id": "A1", "period": f"20{y:02d}-{m:02d}", "revenue": 1}
+                    for y in range(10, 30)
+                    for m in range(1, 13)
+                ],
+            }
+        )
+    )
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
@@ -60,7 +73,9 @@ def test_a_loader_killed_in_the_middle_of_a_commit_leaves_the_last_committed_sta
         uploads.load_files(con, [("big.xlsx", open({str(book)!r}, "rb").read())], user=User("admin", "Admin", "admin"))
     """)
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as loader:
-        assert loader.stdout.readline().strip() == "IN_COMMIT"  # the first sheet is written, the transaction is open
+        assert (
+            loader.stdout.readline().strip() == "IN_COMMIT"
+        )  # the first sheet is written, the transaction is open
         loader.send_signal(signal.SIGKILL)
         loader.wait()
     assert counts(db) == (1, 0, 1)
@@ -107,15 +122,18 @@ def test_formulas_give_their_values_and_their_text_is_never_kept():
         ws.write_formula(2, 1, '=HYPERLINK("http://evil.example","click")', None, "click")
         ws.write_row(2, 0, ["A2"])
         ws.write(2, 2, "Ann")
+
     rows = validate(read_file("f.xlsx", workbook(write))).sheets["Accounts"].rows
     assert rows.select("account_name", "wallet_estimate").rows() == [("Alpha", 3000.0), ("click", None)]
 
 
 def test_very_long_strings_and_control_characters_are_kept_as_text():
     long = "x" * 32_767  # Excel's longest cell
+
     def write(ws):
         ws.write_row(0, 0, ["account_id", "account_name", "account_manager"])
         ws.write_row(1, 0, ["A1", long, "Ann\x07\x1b[31m"])
+
     rows = validate(read_file("l.xlsx", workbook(write))).sheets["Accounts"].rows
     assert rows["account_name"].to_list() == [long]
     assert rows["account_manager"].str.contains("Ann").to_list() == [True]
@@ -123,20 +141,34 @@ def test_very_long_strings_and_control_characters_are_kept_as_text():
 
 def test_a_sheet_with_16384_columns_is_read_and_its_extra_columns_reported():
     def write(ws):
-        ws.write_row(0, 0, ["account_id", "account_name", "account_manager"] + [f"x{i}" for i in range(16_384 - 3)])
+        ws.write_row(
+            0, 0, ["account_id", "account_name", "account_manager"] + [f"x{i}" for i in range(16_384 - 3)]
+        )
         ws.write_row(1, 0, ["A1", "Alpha", "Ann"] + ["v"] * (16_384 - 3))
+
     checked = validate(read_file("wide.xlsx", workbook(write)))
     assert checked.ok
     assert checked.report.filter(pl.col("severity") == "warning").height == 16_384 - 3
 
 
 def test_an_xml_entity_bomb_is_not_expanded():
-    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' +
-            "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">' for i in range(1, 10)) +
-            ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'
+            for i in range(1, 10)
+        )
+        + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+    )
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(workbook(lambda ws: ws.write_row(0, 0, ["account_id", "account_name", "account_manager"])))) as src, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+    with (
+        zipfile.ZipFile(
+            io.BytesIO(
+                workbook(lambda ws: ws.write_row(0, 0, ["account_id", "account_name", "account_manager"]))
+            )
+        ) as src,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
         for item in src.infolist():
             out.writestr(item, bomb if item.filename == "xl/sharedStrings.xml" else src.read(item.filename))
     try:
@@ -157,13 +189,17 @@ def test_a_million_empty_formatted_rows_below_the_data_are_ignored(tmp_path):
     sheet.write_row(1, 0, ["A1", "Alpha", "Ann"])
     sheet.write_blank(2, 0, None, styled.add_format({"bg_color": "#ffff00"}))  # style 1: a filled cell
     styled.close()
-    empty_rows = "".join(f'<row r="{r}"><c r="A{r}" s="1"/><c r="C{r}" s="1"/></row>' for r in range(4, 1_000_004))
+    empty_rows = "".join(
+        f'<row r="{r}"><c r="A{r}" s="1"/><c r="C{r}" s="1"/></row>' for r in range(4, 1_000_004)
+    )
     bloated = io.BytesIO()
     with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(bloated, "w", zipfile.ZIP_DEFLATED) as out:
         for item in src.infolist():
             content = src.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                content = content.replace(b"A1:C3", b"A1:C1000003").replace(b"</sheetData>", empty_rows.encode() + b"</sheetData>")
+                content = content.replace(b"A1:C3", b"A1:C1000003").replace(
+                    b"</sheetData>", empty_rows.encode() + b"</sheetData>"
+                )
             out.writestr(item, content)
     con = connect(tmp_path / "sam.duckdb")
     result = load_files(con, [("bloated.xlsx", bloated.getvalue())], user=ADMIN)

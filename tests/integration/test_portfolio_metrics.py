@@ -1,4 +1,5 @@
 """Portfolio figures against values worked out by hand (tests/integration/portfolio_fixture.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,7 +30,11 @@ def by_account(frame):
 def test_trailing_twelve_months_growth_margin_and_wallet(program):
     rows = by_account(account_revenue(program, as_of=AS_OF))
     assert [(a, r["revenue"], r["revenue_previous"]) for a, r in rows.items()] == [
-        ("A1", 1200, 960), ("A2", 600, 600), ("A3", 300, 600), ("A4", 60, 60)]
+        ("A1", 1200, 960),
+        ("A2", 600, 600),
+        ("A3", 300, 600),
+        ("A4", 60, 60),
+    ]
     assert rows["A1"]["growth"] == pytest.approx(0.25)
     assert rows["A3"]["growth"] == pytest.approx(-0.5)
     assert rows["A1"]["margin"] == pytest.approx(360 / 1200)
@@ -74,12 +79,16 @@ def test_cadence_rules_of_a_strategic_account(program):
     status = cadence_status(program, as_of=AS_OF)
     assert {r["rule"]: r["status"] for r in status.iter_rows(named=True)} == {
         "Executive visits": "compliant",  # 2 in 12 months; the older leaves the window 2026-09-01
-        "Internal reviews": "due soon",   # May held, none in June yet: due 2026-06-30
-        "QBRs": "due soon",               # Q1 held with sponsor; Q2's without sponsor does not count
-        "90-day reviews": "overdue",      # last held 2026-02-01, 134 days ago
+        "Internal reviews": "due soon",  # May held, none in June yet: due 2026-06-30
+        "QBRs": "due soon",  # Q1 held with sponsor; Q2's without sponsor does not count
+        "90-day reviews": "overdue",  # last held 2026-02-01, 134 days ago
     }
     assert account_cadence(status).row(0, named=True) == {
-        "account_id": "A1", "cadence": "overdue", "cadence_compliance": 0.75, "rules_overdue": 1}
+        "account_id": "A1",
+        "cadence": "overdue",
+        "cadence_compliance": 0.75,
+        "rules_overdue": 1,
+    }
 
 
 def test_relationship_coverage_threads_and_alignment(program):
@@ -92,10 +101,16 @@ def test_health_blends_the_parts_with_the_policy_weights(program):
     rows = by_account(account_overview(program, as_of=AS_OF))
     a1 = rows["A1"]
     loyalty = (265 / 3 + 55 + 100) / 3
-    assert [a1[f"score: {p}"] for p in ("revenue trend", "cadence", "coverage", "momentum", "overdue actions")] == [
-        100, 75, 50, 60, 50]
-    assert a1["health"] == pytest.approx((25 * 100 + 20 * loyalty + 20 * 75 + 15 * 50 + 10 * 60 + 10 * 50) / 100)
+    assert [
+        a1[f"score: {p}"] for p in ("revenue trend", "cadence", "coverage", "momentum", "overdue actions")
+    ] == [100, 75, 50, 60, 50]
+    assert a1["health"] == pytest.approx(
+        (25 * 100 + 20 * loyalty + 20 * 75 + 15 * 50 + 10 * 60 + 10 * 50) / 100
+    )
     assert a1["health_band"] == "healthy"
-    assert sum(a1[f"points: {p}"] for p in ("revenue trend", "loyalty", "cadence", "coverage", "momentum", "overdue actions")) == pytest.approx(a1["health"])
+    assert sum(
+        a1[f"points: {p}"]
+        for p in ("revenue trend", "loyalty", "cadence", "coverage", "momentum", "overdue actions")
+    ) == pytest.approx(a1["health"])
     # A2 has only revenue trend (growth 0 -> 50) and loyalty (70): weights 25 and 20 rescaled
     assert rows["A2"]["health"] == pytest.approx((25 * 50 + 20 * 70) / 45)

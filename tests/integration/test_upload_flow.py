@@ -1,5 +1,6 @@
 """The Data upload flow in sam_core: mapping real exports, remembering it, previewing the
 changes, and committing safely (one transaction, one writer at a time)."""
+
 from __future__ import annotations
 
 import io
@@ -16,24 +17,54 @@ from sam_core.ingest.mapping import ALIAS, GUESS, KEEP, UNKNOWN, apply, propose,
 from sam_core.access.permissions import User
 from sam_core.ingest.reader import read_file
 from sam_core.store import connect
-from sam_core.ingest.uploads import changes_by_account, load_files, load_sheets, preview_changes, upload_history
+from sam_core.ingest.uploads import (
+    changes_by_account,
+    load_files,
+    load_sheets,
+    preview_changes,
+    upload_history,
+)
 from sam_core.ingest.validation import validate
 
 ADMIN = User("admin", "Admin", "admin")
 MARIA = User("manager", "Maria Keller", "account_manager")
-CRM = {"Opportunity export": [
-    {"Opp ID": "O1", "Account Number": "A1", "Topic": "Renewal", "Sales Stage": "Closed Won", "Close Value": "1,200",
-     "Est Close Date": "7/12/25", "Probabilty": "50", "Territory": "North"},
-    {"Opp ID": "O2", "Account Number": "A1", "Topic": "New site", "Sales Stage": "Develop", "Close Value": "300",
-     "Est Close Date": "7/30/25", "Probabilty": "20", "Territory": "North"},
-]}
-ACCOUNTS = {"Accounts": [{"account_id": "A1", "account_name": "Alpha", "account_manager": "Maria Keller"},
-                         {"account_id": "B1", "account_name": "Beta", "account_manager": "Jonas Weber"}]}
+CRM = {
+    "Opportunity export": [
+        {
+            "Opp ID": "O1",
+            "Account Number": "A1",
+            "Topic": "Renewal",
+            "Sales Stage": "Closed Won",
+            "Close Value": "1,200",
+            "Est Close Date": "7/12/25",
+            "Probabilty": "50",
+            "Territory": "North",
+        },
+        {
+            "Opp ID": "O2",
+            "Account Number": "A1",
+            "Topic": "New site",
+            "Sales Stage": "Develop",
+            "Close Value": "300",
+            "Est Close Date": "7/30/25",
+            "Probabilty": "20",
+            "Territory": "North",
+        },
+    ]
+}
+ACCOUNTS = {
+    "Accounts": [
+        {"account_id": "A1", "account_name": "Alpha", "account_manager": "Maria Keller"},
+        {"account_id": "B1", "account_name": "Beta", "account_manager": "Jonas Weber"},
+    ]
+}
 
 
 @pytest.fixture
 def crm(make_workbook):
-    return read_file("crm.xlsx", make_workbook(CRM, title_rows={"Opportunity export": ["CRM export, 1 Aug 2025", ""]}))[0]
+    return read_file(
+        "crm.xlsx", make_workbook(CRM, title_rows={"Opportunity export": ["CRM export, 1 Aug 2025", ""]})
+    )[0]
 
 
 @pytest.fixture
@@ -45,22 +76,44 @@ def loaded(db, make_workbook):
 def test_crm_export_is_recognised_below_its_title_rows(crm):
     mapping = propose(crm)
     assert (mapping.sheet, mapping.header_row) == ("Opportunities", 3)
-    assert mapping.columns == {"Opp ID": "opportunity_id", "Account Number": "account_id", "Topic": "name", "Sales Stage": "stage",
-                               "Close Value": "amount", "Est Close Date": "close_date", "Probabilty": "probability", "Territory": KEEP}
-    assert mapping.how["Close Value"] == ALIAS and mapping.how["Probabilty"] == GUESS and mapping.how["Territory"] == UNKNOWN
+    assert mapping.columns == {
+        "Opp ID": "opportunity_id",
+        "Account Number": "account_id",
+        "Topic": "name",
+        "Sales Stage": "stage",
+        "Close Value": "amount",
+        "Est Close Date": "close_date",
+        "Probabilty": "probability",
+        "Territory": KEEP,
+    }
+    assert (
+        mapping.how["Close Value"] == ALIAS
+        and mapping.how["Probabilty"] == GUESS
+        and mapping.how["Territory"] == UNKNOWN
+    )
 
 
 def test_mapped_export_validates_with_rows_numbered_as_in_excel(loaded, crm):
     mapping = propose(crm)
     report = validate([apply(crm, mapping)], con=loaded).report
-    assert report.filter(pl.col("severity") == "error").select("row", "column", "value", "problem").rows() == [
-        (5, "stage", "Develop", "'Develop' is not one of: prospecting, qualifying, proposal, negotiation, won, lost.")]
+    assert report.filter(pl.col("severity") == "error").select(
+        "row", "column", "value", "problem"
+    ).rows() == [
+        (
+            5,
+            "stage",
+            "Develop",
+            "'Develop' is not one of: prospecting, qualifying, proposal, negotiation, won, lost.",
+        )
+    ]
     mapping.values["stage"] = {"Develop": "qualifying"}
     checked = validate([apply(crm, mapping)], con=loaded)
     assert checked.ok
     rows = checked.sheets["Opportunities"].rows
     assert rows.select("stage", "amount", "close_date", "probability").rows() == [
-        ("won", 1200.0, date(2025, 7, 12), 0.5), ("qualifying", 300.0, date(2025, 7, 30), 0.2)]
+        ("won", 1200.0, date(2025, 7, 12), 0.5),
+        ("qualifying", 300.0, date(2025, 7, 30), 0.2),
+    ]
     assert rows["extras"].to_list() == ['{"Territory":"North"}'] * 2
 
 
@@ -90,23 +143,37 @@ def test_user_can_set_the_header_row_and_the_sheet(crm):
 
 
 def test_preview_counts_per_sheet_and_account(loaded, make_workbook):
-    sheets = {"Financials": [{"account_id": "A1", "period": "2025-07", "revenue": 1}, {"account_id": "A1", "period": "2025-08", "revenue": 2},
-                             {"account_id": "B1", "period": "2025-08", "revenue": 5}]}
+    sheets = {
+        "Financials": [
+            {"account_id": "A1", "period": "2025-07", "revenue": 1},
+            {"account_id": "A1", "period": "2025-08", "revenue": 2},
+            {"account_id": "B1", "period": "2025-08", "revenue": 5},
+        ]
+    }
     load_files(loaded, [("f.xlsx", make_workbook(sheets))], user=ADMIN)
     # A1: July unchanged, August changed (2 -> 3), September added; B1 untouched.
-    new = {"Financials": [{"account_id": "A1", "period": "2025-07", "revenue": 1}, {"account_id": "A1", "period": "2025-08", "revenue": 3},
-                          {"account_id": "A1", "period": "2025-09", "revenue": 4}]}
+    new = {
+        "Financials": [
+            {"account_id": "A1", "period": "2025-07", "revenue": 1},
+            {"account_id": "A1", "period": "2025-08", "revenue": 3},
+            {"account_id": "A1", "period": "2025-09", "revenue": 4},
+        ]
+    }
     validation = uploads.check_files(loaded, [("g.xlsx", make_workbook(new))], user=ADMIN)
     assert changes_by_account(loaded, validation).rows() == [("Financials", "A1", 1, 1, 0)]
     assert preview_changes(loaded, validation).rows() == [("Financials", 1, 3, 1, 1, 0)]
     # dropping July for A1 counts as removed
-    dropped = uploads.check_files(loaded, [("h.xlsx", make_workbook({"Financials": new["Financials"][1:]}))], user=ADMIN)
+    dropped = uploads.check_files(
+        loaded, [("h.xlsx", make_workbook({"Financials": new["Financials"][1:]}))], user=ADMIN
+    )
     assert changes_by_account(loaded, dropped).rows() == [("Financials", "A1", 1, 1, 1)]
 
 
 def snapshot(con) -> dict[str, list]:
-    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()  # sql-ok: test
-            for t in ("accounts", "financials", "uploads", "upload_sheets", "upload_scope", "financials__before")}
+    return {
+        t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()  # sql-ok: test
+        for t in ("accounts", "financials", "uploads", "upload_sheets", "upload_scope", "financials__before")
+    }
 
 
 def test_a_commit_that_fails_half_way_leaves_the_database_as_it_was(loaded, make_workbook, monkeypatch):
@@ -131,8 +198,12 @@ def test_a_commit_that_fails_half_way_leaves_the_database_as_it_was(loaded, make
 def test_two_users_committing_at_once_both_land_one_after_the_other(tmp_path, make_workbook):
     con = connect(tmp_path / "sam.duckdb")
     load_files(con, [("a.xlsx", make_workbook(ACCOUNTS))], user=ADMIN)
-    books = [make_workbook({"Financials": [{"account_id": a, "period": f"2025-{m:02d}", "revenue": m} for m in range(1, 13)]})
-             for a in ("A1", "B1")]
+    books = [
+        make_workbook(
+            {"Financials": [{"account_id": a, "period": f"2025-{m:02d}", "revenue": m} for m in range(1, 13)]}
+        )
+        for a in ("A1", "B1")
+    ]
     errors, barrier = [], threading.Barrier(2)
 
     def commit(content: bytes) -> None:
@@ -149,7 +220,10 @@ def test_two_users_committing_at_once_both_land_one_after_the_other(tmp_path, ma
     for t in threads:
         t.join()
     assert errors == []
-    assert con.execute("SELECT account_id, count(*) FROM financials GROUP BY 1 ORDER BY 1").fetchall() == [("A1", 12), ("B1", 12)]
+    assert con.execute("SELECT account_id, count(*) FROM financials GROUP BY 1 ORDER BY 1").fetchall() == [
+        ("A1", 12),
+        ("B1", 12),
+    ]
     assert upload_history(con)["upload_id"].to_list() == [3, 2, 1]
 
 
@@ -159,7 +233,8 @@ def test_a_managers_mapped_rows_for_someone_elses_account_are_refused(loaded, ma
     with pytest.raises(uploads.ValidationFailed) as failed:
         load_sheets(loaded, raw, user=MARIA, file_name="f.xlsx", sha256="x")
     assert failed.value.report.filter(pl.col("severity") == "error")["problem"].to_list() == [
-        "Not permitted: account B1 belongs to Jonas Weber; Maria Keller may only upload rows for accounts they own."]
+        "Not permitted: account B1 belongs to Jonas Weber; Maria Keller may only upload rows for accounts they own."
+    ]
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked():
@@ -185,4 +260,10 @@ def test_merged_header_cells_are_explained(db):
     book.close()
     report = validate(read_file("merged.xlsx", buffer.getvalue()), con=db).report
     assert report.select("severity", "row", "column", "problem").rows() == [
-        ("warning", 1, "(after 'account_name')", "A column with values has no header and was ignored; give it a header.")]
+        (
+            "warning",
+            1,
+            "(after 'account_name')",
+            "A column with values has no header and was ignored; give it a header.",
+        )
+    ]

@@ -10,6 +10,7 @@ Monthly revenue, constant within each 12-month block (2024-07..2025-06 previous,
 | A3 | 50 | 25 | 300 | |
 | A4 | 5 | 5 | 60 | subsidiary of A1 |
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,42 +24,152 @@ def _financials():
     for account, previous, current in (("A1", 80, 100), ("A2", 50, 50), ("A3", 50, 25), ("A4", 5, 5)):
         for i, month in enumerate(MONTHS):
             revenue = previous if i < 12 else current
-            rows.append({"account_id": account, "period": month, "revenue": revenue,
-                         "profit": 30 if account == "A1" and i >= 12 else None})
+            rows.append(
+                {
+                    "account_id": account,
+                    "period": month,
+                    "revenue": revenue,
+                    "profit": 30 if account == "A1" and i >= 12 else None,
+                }
+            )
     return rows
 
 
 SHEETS = {
     "Accounts": [
-        {"account_id": "A1", "account_name": "Alpha", "account_manager": "Ann AM", "executive_sponsor": "Sam Sponsor",
-         "strategic": "yes", "wallet_estimate": 2000, "business_unit": "North"},
-        {"account_id": "A2", "account_name": "Beta", "account_manager": "Bob AM", "strategic": "no", "business_unit": "South"},
-        {"account_id": "A3", "account_name": "Gamma", "account_manager": "Bob AM", "strategic": "no", "business_unit": "South"},
-        {"account_id": "A4", "account_name": "Alpha Nordic", "account_manager": "Ann AM", "parent_account": "A1",
-         "strategic": "no", "business_unit": "North"},
+        {
+            "account_id": "A1",
+            "account_name": "Alpha",
+            "account_manager": "Ann AM",
+            "executive_sponsor": "Sam Sponsor",
+            "strategic": "yes",
+            "wallet_estimate": 2000,
+            "business_unit": "North",
+        },
+        {
+            "account_id": "A2",
+            "account_name": "Beta",
+            "account_manager": "Bob AM",
+            "strategic": "no",
+            "business_unit": "South",
+        },
+        {
+            "account_id": "A3",
+            "account_name": "Gamma",
+            "account_manager": "Bob AM",
+            "strategic": "no",
+            "business_unit": "South",
+        },
+        {
+            "account_id": "A4",
+            "account_name": "Alpha Nordic",
+            "account_manager": "Ann AM",
+            "parent_account": "A1",
+            "strategic": "no",
+            "business_unit": "North",
+        },
     ],
     "Financials": _financials(),
     "Stakeholders": [
-        {"stakeholder_id": "S1", "account_id": "A1", "name": "Cara CEO", "level": "executive", "decision_maker": "yes", "influence": 5},
-        {"stakeholder_id": "S2", "account_id": "A1", "name": "Dan CFO", "level": "senior", "decision_maker": "no", "influence": 4},
-        {"stakeholder_id": "S3", "account_id": "A1", "name": "Eve Buyer", "level": "staff", "decision_maker": "no", "influence": 2},
+        {
+            "stakeholder_id": "S1",
+            "account_id": "A1",
+            "name": "Cara CEO",
+            "level": "executive",
+            "decision_maker": "yes",
+            "influence": 5,
+        },
+        {
+            "stakeholder_id": "S2",
+            "account_id": "A1",
+            "name": "Dan CFO",
+            "level": "senior",
+            "decision_maker": "no",
+            "influence": 4,
+        },
+        {
+            "stakeholder_id": "S3",
+            "account_id": "A1",
+            "name": "Eve Buyer",
+            "level": "staff",
+            "decision_maker": "no",
+            "influence": 2,
+        },
     ],
     "Team": [
         {"account_id": "A1", "member": "Ann AM", "wave": "core"},
         {"account_id": "A1", "member": "Sam Sponsor", "wave": "sponsor"},
     ],
     "Relationships": [
-        {"account_id": "A1", "member": "Sam Sponsor", "stakeholder_id": "S1", "strength": 4, "last_contact": date(2026, 6, 1)},
-        {"account_id": "A1", "member": "Ann AM", "stakeholder_id": "S2", "strength": 2, "last_contact": date(2026, 6, 1)},
-        {"account_id": "A1", "member": "Ann AM", "stakeholder_id": "S3", "strength": 5, "last_contact": date(2026, 6, 1)},
+        {
+            "account_id": "A1",
+            "member": "Sam Sponsor",
+            "stakeholder_id": "S1",
+            "strength": 4,
+            "last_contact": date(2026, 6, 1),
+        },
+        {
+            "account_id": "A1",
+            "member": "Ann AM",
+            "stakeholder_id": "S2",
+            "strength": 2,
+            "last_contact": date(2026, 6, 1),
+        },
+        {
+            "account_id": "A1",
+            "member": "Ann AM",
+            "stakeholder_id": "S3",
+            "strength": 5,
+            "last_contact": date(2026, 6, 1),
+        },
     ],
     "Engagements": [
-        {"engagement_id": "E1", "account_id": "A1", "date": date(2025, 9, 1), "type": "executive_visit", "status": "held", "sponsor_attended": "yes"},
-        {"engagement_id": "E2", "account_id": "A1", "date": date(2026, 3, 1), "type": "site_visit", "status": "held", "sponsor_attended": "yes"},
-        {"engagement_id": "E3", "account_id": "A1", "date": date(2026, 5, 10), "type": "internal_review", "status": "held"},
-        {"engagement_id": "E4", "account_id": "A1", "date": date(2026, 1, 20), "type": "qbr", "status": "held", "sponsor_attended": "yes"},
-        {"engagement_id": "E5", "account_id": "A1", "date": date(2026, 2, 1), "type": "ninety_day_review", "status": "held"},
-        {"engagement_id": "E6", "account_id": "A1", "date": date(2026, 4, 15), "type": "qbr", "status": "held", "sponsor_attended": "no"},
+        {
+            "engagement_id": "E1",
+            "account_id": "A1",
+            "date": date(2025, 9, 1),
+            "type": "executive_visit",
+            "status": "held",
+            "sponsor_attended": "yes",
+        },
+        {
+            "engagement_id": "E2",
+            "account_id": "A1",
+            "date": date(2026, 3, 1),
+            "type": "site_visit",
+            "status": "held",
+            "sponsor_attended": "yes",
+        },
+        {
+            "engagement_id": "E3",
+            "account_id": "A1",
+            "date": date(2026, 5, 10),
+            "type": "internal_review",
+            "status": "held",
+        },
+        {
+            "engagement_id": "E4",
+            "account_id": "A1",
+            "date": date(2026, 1, 20),
+            "type": "qbr",
+            "status": "held",
+            "sponsor_attended": "yes",
+        },
+        {
+            "engagement_id": "E5",
+            "account_id": "A1",
+            "date": date(2026, 2, 1),
+            "type": "ninety_day_review",
+            "status": "held",
+        },
+        {
+            "engagement_id": "E6",
+            "account_id": "A1",
+            "date": date(2026, 4, 15),
+            "type": "qbr",
+            "status": "held",
+            "sponsor_attended": "no",
+        },
     ],
     "Evidence": [
         {"account_id": "A1", "date": date(2026, 6, 1), "signal": "meeting_accepted"},
@@ -67,14 +178,66 @@ SHEETS = {
         {"account_id": "A1", "date": date(2026, 1, 1), "signal": "call_returned"},
     ],
     "Surveys": [
-        {"response_id": "R1", "account_id": "A1", "survey_date": date(2026, 5, 2), "wave": "2026 H1", "recommend_score": 9, "satisfaction": 5, "continue_score": 4},
-        {"response_id": "R2", "account_id": "A1", "survey_date": date(2026, 5, 3), "wave": "2026 H1", "recommend_score": 6, "satisfaction": 3},
-        {"response_id": "R3", "account_id": "A1", "survey_date": date(2026, 5, 4), "wave": "2026 H1", "recommend_score": 10},
-        {"response_id": "R4", "account_id": "A2", "survey_date": date(2026, 5, 5), "wave": "2026 H1", "recommend_score": 7},
+        {
+            "response_id": "R1",
+            "account_id": "A1",
+            "survey_date": date(2026, 5, 2),
+            "wave": "2026 H1",
+            "recommend_score": 9,
+            "satisfaction": 5,
+            "continue_score": 4,
+        },
+        {
+            "response_id": "R2",
+            "account_id": "A1",
+            "survey_date": date(2026, 5, 3),
+            "wave": "2026 H1",
+            "recommend_score": 6,
+            "satisfaction": 3,
+        },
+        {
+            "response_id": "R3",
+            "account_id": "A1",
+            "survey_date": date(2026, 5, 4),
+            "wave": "2026 H1",
+            "recommend_score": 10,
+        },
+        {
+            "response_id": "R4",
+            "account_id": "A2",
+            "survey_date": date(2026, 5, 5),
+            "wave": "2026 H1",
+            "recommend_score": 7,
+        },
     ],
     "Actions": [
-        {"action_id": "X1", "account_id": "A1", "description": "Call back", "owner": "Ann AM", "created": date(2026, 5, 1), "due": date(2026, 6, 1), "status": "open"},
-        {"action_id": "X2", "account_id": "A1", "description": "Proposal", "owner": "Ann AM", "created": date(2026, 5, 1), "due": date(2026, 7, 1), "status": "in_progress"},
-        {"action_id": "X3", "account_id": "A1", "description": "Fix invoice", "owner": "Ann AM", "created": date(2026, 4, 1), "due": date(2026, 5, 1), "status": "done", "closed": date(2026, 4, 20)},
+        {
+            "action_id": "X1",
+            "account_id": "A1",
+            "description": "Call back",
+            "owner": "Ann AM",
+            "created": date(2026, 5, 1),
+            "due": date(2026, 6, 1),
+            "status": "open",
+        },
+        {
+            "action_id": "X2",
+            "account_id": "A1",
+            "description": "Proposal",
+            "owner": "Ann AM",
+            "created": date(2026, 5, 1),
+            "due": date(2026, 7, 1),
+            "status": "in_progress",
+        },
+        {
+            "action_id": "X3",
+            "account_id": "A1",
+            "description": "Fix invoice",
+            "owner": "Ann AM",
+            "created": date(2026, 4, 1),
+            "due": date(2026, 5, 1),
+            "status": "done",
+            "closed": date(2026, 4, 20),
+        },
     ],
 }

@@ -5,6 +5,7 @@ widget change, a click in the navigation), then receives the run's elements unti
 server says the run finished. Used by the load benchmark (so that the server, not Chromium
 on the same two cores, is what gets measured) and by tests of several sessions at once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -58,8 +59,13 @@ class Session:
 
     async def __aenter__(self) -> "Session":
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
-        self._socket = await connect(ws_url, subprotocols=["streamlit"], additional_headers={"Origin": self.url},
-                                     max_size=None, open_timeout=self.timeout)
+        self._socket = await connect(
+            ws_url,
+            subprotocols=["streamlit"],
+            additional_headers={"Origin": self.url},
+            max_size=None,
+            open_timeout=self.timeout,
+        )
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -89,7 +95,10 @@ class Session:
                 elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                     element = forward.delta.new_element
                     elements.append((element.WhichOneof("type"), element))
-                elif kind == "script_finished" and forward.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                elif (
+                    kind == "script_finished"
+                    and forward.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
+                ):
                     elements = []  # the app reran itself (st.rerun): the run that follows is the answer
                 elif kind == "script_finished":
                     return Run(time.perf_counter() - started, forward.script_finished, elements)
@@ -99,9 +108,13 @@ class Session:
         form = await self.run()
         username, secret = form.widget("text_input", "Username"), form.widget("text_input", "Password")
         submit = form.widget("button", "Login")
-        answer = await self.run(widgets=[WidgetState(id=username.id, string_value=user),
-                                         WidgetState(id=secret.id, string_value=password),
-                                         WidgetState(id=submit.id, trigger_value=True)])
+        answer = await self.run(
+            widgets=[
+                WidgetState(id=username.id, string_value=user),
+                WidgetState(id=secret.id, string_value=password),
+                WidgetState(id=submit.id, trigger_value=True),
+            ]
+        )
         if not any(e.button.label == "Log out" for e in answer.of("button")):
             raise RuntimeError(f"the login as {user} was refused")
         return answer

@@ -1,4 +1,5 @@
 """Tiny workbooks made by code, for tests."""
+
 from __future__ import annotations
 
 import io
@@ -24,7 +25,9 @@ def workbook_bytes(sheets: dict[str, list], *, title_rows: dict[str, list[str]] 
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
                 if isinstance(value, (date, datetime)):
-                    ws.write_datetime(offset + i, j, datetime(value.year, value.month, value.day), date_format)
+                    ws.write_datetime(
+                        offset + i, j, datetime(value.year, value.month, value.day), date_format
+                    )
                 elif isinstance(value, str):
                     ws.write_string(offset + i, j, value)  # never a formula
                 elif value is not None:
@@ -33,14 +36,22 @@ def workbook_bytes(sheets: dict[str, list], *, title_rows: dict[str, list[str]] 
     return buffer.getvalue()
 
 
-def new_account_workbook(account_id: str, account_name: str, manager: str, monthly_revenue: float = 1e9) -> bytes:
+def new_account_workbook(
+    account_id: str, account_name: str, manager: str, monthly_revenue: float = 1e9
+) -> bytes:
     """A month-end upload: a new account of `manager` with `monthly_revenue` in each of the
     last 12 full months (so the Portfolio's trailing-12-month revenue grows by 12 x that)."""
     y, m, months = date.today().year, date.today().month, []
     for _ in range(12):
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
         months.append(date(y, m, 1))
-    return workbook_bytes({
-        "Accounts": [{"account_id": account_id, "account_name": account_name, "account_manager": manager}],
-        "Financials": [{"account_id": account_id, "period": p, "revenue": monthly_revenue} for p in months]})
-
+    return workbook_bytes(
+        {
+            "Accounts": [
+                {"account_id": account_id, "account_name": account_name, "account_manager": manager}
+            ],
+            "Financials": [
+                {"account_id": account_id, "period": p, "revenue": monthly_revenue} for p in months
+            ],
+        }
+    )

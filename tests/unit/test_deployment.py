@@ -1,24 +1,37 @@
 """Outside demo mode the app refuses demo credentials; settings are read as documented."""
+
 from __future__ import annotations
 
 import pytest
 
 from sam_core.settings import DEMO_COOKIE_KEY, load_settings
-from sam_core.access.users import DEMO_USERS_FILE, ConfigurationError, UsersFile, check_deployment, hash_password
+from sam_core.access.users import (
+    DEMO_USERS_FILE,
+    ConfigurationError,
+    UsersFile,
+    check_deployment,
+    hash_password,
+)
 
 STRONG_KEY = "k" * 40
 
 
 def users_file(tmp_path, password: str):
     path = tmp_path / "users.yaml"
-    path.write_text(f'users:\n  ceo:\n    name: Chief\n    role: executive\n    password: "{hash_password(password)}"\n')
+    path.write_text(
+        f'users:\n  ceo:\n    name: Chief\n    role: executive\n    password: "{hash_password(password)}"\n'
+    )
     path.chmod(0o600)
     return path
 
 
 def test_demo_mode_is_the_default_with_the_demo_users_and_key():
     settings = load_settings(env={})
-    assert (settings.mode, settings.cookie_key, settings.users_file) == ("demo", DEMO_COOKIE_KEY, DEMO_USERS_FILE)
+    assert (settings.mode, settings.cookie_key, settings.users_file) == (
+        "demo",
+        DEMO_COOKIE_KEY,
+        DEMO_USERS_FILE,
+    )
     check_deployment(settings, UsersFile.load(settings.users_file))
 
 
@@ -29,33 +42,56 @@ def test_secrets_take_precedence_over_the_environment():
 
 @pytest.mark.parametrize("key", ["", DEMO_COOKIE_KEY, "short-key"])
 def test_production_refuses_a_missing_demo_or_short_cookie_key(tmp_path, key):
-    settings = load_settings(env={"SAM_MODE": "production", "SAM_COOKIE_KEY": key, "SAM_USERS_FILE": str(users_file(tmp_path, "s3cret!"))})
+    settings = load_settings(
+        env={
+            "SAM_MODE": "production",
+            "SAM_COOKIE_KEY": key,
+            "SAM_USERS_FILE": str(users_file(tmp_path, "s3cret!")),
+        }
+    )
     with pytest.raises(ConfigurationError, match="cookie key"):
         check_deployment(settings, UsersFile.load(settings.users_file))
 
 
 def test_production_refuses_the_demo_users_file():
-    settings = load_settings(env={"SAM_MODE": "production", "SAM_COOKIE_KEY": STRONG_KEY, "SAM_USERS_FILE": str(DEMO_USERS_FILE)})
+    settings = load_settings(
+        env={"SAM_MODE": "production", "SAM_COOKIE_KEY": STRONG_KEY, "SAM_USERS_FILE": str(DEMO_USERS_FILE)}
+    )
     with pytest.raises(ConfigurationError, match="demo users file"):
         check_deployment(settings, UsersFile.load(settings.users_file))
 
 
 def test_production_refuses_the_demo_password(tmp_path):
-    settings = load_settings(env={"SAM_MODE": "production", "SAM_COOKIE_KEY": STRONG_KEY, "SAM_USERS_FILE": str(users_file(tmp_path, "demo"))})
+    settings = load_settings(
+        env={
+            "SAM_MODE": "production",
+            "SAM_COOKIE_KEY": STRONG_KEY,
+            "SAM_USERS_FILE": str(users_file(tmp_path, "demo")),
+        }
+    )
     with pytest.raises(ConfigurationError, match="demo password for: ceo"):
         check_deployment(settings, UsersFile.load(settings.users_file))
 
 
 def test_production_starts_with_its_own_key_users_and_passwords(tmp_path):
-    settings = load_settings(env={"SAM_MODE": "production", "SAM_COOKIE_KEY": STRONG_KEY, "SAM_USERS_FILE": str(users_file(tmp_path, "s3cret!"))})
+    settings = load_settings(
+        env={
+            "SAM_MODE": "production",
+            "SAM_COOKIE_KEY": STRONG_KEY,
+            "SAM_USERS_FILE": str(users_file(tmp_path, "s3cret!")),
+        }
+    )
     check_deployment(settings, UsersFile.load(settings.users_file))
 
 
-@pytest.mark.parametrize("content,message", [
-    ("users:\n  x:\n    role: king\n    password: '$2b$12$abc'\n", "role 'king'"),
-    ("users:\n  x:\n    role: admin\n    password: plain\n", "bcrypt"),
-    ("users: {}\n", "lists no users"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("users:\n  x:\n    role: king\n    password: '$2b$12$abc'\n", "role 'king'"),
+        ("users:\n  x:\n    role: admin\n    password: plain\n", "bcrypt"),
+        ("users: {}\n", "lists no users"),
+    ],
+)
 def test_a_broken_users_file_is_explained(tmp_path, content, message):
     path = tmp_path / "users.yaml"
     path.write_text(content)
@@ -67,16 +103,20 @@ def test_sam_core_never_imports_streamlit():
     import subprocess
     import sys
 
-    code = ("import sys, pkgutil, importlib, sam_core\n"
-            "for m in pkgutil.walk_packages(sam_core.__path__, 'sam_core.'):\n"
-            "    importlib.import_module(m.name)\n"
-            "print('streamlit' in sys.modules)")
+    code = (
+        "import sys, pkgutil, importlib, sam_core\n"
+        "for m in pkgutil.walk_packages(sam_core.__path__, 'sam_core.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print('streamlit' in sys.modules)"
+    )
     root = __import__("pathlib").Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert done.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("typed", ["**bold**", "<img src=x onerror=alert(1)>", ":red[alarm]", "[link](http://x)", "# heading"])
+@pytest.mark.parametrize(
+    "typed", ["**bold**", "<img src=x onerror=alert(1)>", ":red[alarm]", "[link](http://x)", "# heading"]
+)
 def test_text_from_workbooks_is_escaped_for_markdown(typed):
     from sam_core.outputs.formatting import plain
 
@@ -88,6 +128,8 @@ def test_text_from_workbooks_is_escaped_for_markdown(typed):
 def test_production_refuses_a_users_file_others_can_change(tmp_path):
     path = users_file(tmp_path, "s3cret!")
     path.chmod(0o666)
-    settings = load_settings(env={"SAM_MODE": "production", "SAM_COOKIE_KEY": STRONG_KEY, "SAM_USERS_FILE": str(path)})
+    settings = load_settings(
+        env={"SAM_MODE": "production", "SAM_COOKIE_KEY": STRONG_KEY, "SAM_USERS_FILE": str(path)}
+    )
     with pytest.raises(ConfigurationError, match="can be changed by other users"):
         check_deployment(settings, UsersFile.load(settings.users_file))

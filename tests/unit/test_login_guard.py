@@ -1,4 +1,5 @@
 """Failed logins are limited on the server, per user name and per client."""
+
 from __future__ import annotations
 
 from sam_core.access.login_guard import LOCK_SECONDS, LoginGuard, refusal
@@ -36,8 +37,8 @@ def test_then_the_delay_doubles_per_failure():
 
 def test_the_limit_holds_for_the_name_from_another_client_and_for_the_client_with_another_name():
     guard, _ = guard_with_failures(5)
-    assert guard.wait_seconds("CEO", "10.9.9.9") == 4       # the same user name, any client, any case
-    assert guard.wait_seconds("someone", "10.0.0.1") == 4   # the same client, any user name
+    assert guard.wait_seconds("CEO", "10.9.9.9") == 4  # the same user name, any client, any case
+    assert guard.wait_seconds("someone", "10.0.0.1") == 4  # the same client, any user name
     assert guard.wait_seconds("someone", "10.9.9.9") == 0
 
 

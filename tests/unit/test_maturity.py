@@ -1,4 +1,5 @@
 """The maturity model of SPEC.md section 6: scores, names, gaps, the Excel round trip."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,13 +7,23 @@ from datetime import date
 import pytest
 
 from sam_core.errors import ValidationFailed
-from sam_core.metrics.maturity import (ALL_PRACTICES, PROVEN_8, Assessment, assessment_frames, assessment_from_sheets, gaps_first,
-                               maturity_level, score)
+from sam_core.metrics.maturity import (
+    ALL_PRACTICES,
+    PROVEN_8,
+    Assessment,
+    assessment_frames,
+    assessment_from_sheets,
+    gaps_first,
+    maturity_level,
+    score,
+)
 from sam_core.ingest.reader import read_file
 from sam_core.outputs.workbook import export_bytes
 
 
-def assessment(scores: dict[str, int] | None = None, default: int = 2, principles: str = "partly") -> Assessment:
+def assessment(
+    scores: dict[str, int] | None = None, default: int = 2, principles: str = "partly"
+) -> Assessment:
     """Every practice at `default`, areas overridden by `scores`."""
     practices = {(area, p): (scores or {}).get(area, default) for area, p in ALL_PRACTICES}
     return Assessment("North", date(2026, 6, 1), {n: principles for n in range(1, 8)}, practices)
@@ -20,7 +31,11 @@ def assessment(scores: dict[str, int] | None = None, default: int = 2, principle
 
 def test_area_score_is_the_mean_practice_score_over_four_and_overall_the_mean_of_areas():
     result = score(assessment({"Infrastructure": 4, "Process": 0}))
-    assert result.areas["Infrastructure"] == 100 and result.areas["Process"] == 0 and result.areas["Skills"] == 50
+    assert (
+        result.areas["Infrastructure"] == 100
+        and result.areas["Process"] == 0
+        and result.areas["Skills"] == 50
+    )
     assert result.overall == pytest.approx((100 + 0 + 50 * 6) / 8)
     assert result.principles == {"no": 0, "partly": 7, "yes": 0}
 
@@ -32,8 +47,19 @@ def test_an_area_with_mixed_scores():
     assert result.areas["Methodology"] == pytest.approx(8 / 3 / 4 * 100)
 
 
-@pytest.mark.parametrize("percent,name", [(0, "Emerging"), (39.99, "Emerging"), (40, "Developing"), (64.99, "Developing"),
-                                          (65, "Established"), (84.99, "Established"), (85, "Best-in-class"), (100, "Best-in-class")])
+@pytest.mark.parametrize(
+    "percent,name",
+    [
+        (0, "Emerging"),
+        (39.99, "Emerging"),
+        (40, "Developing"),
+        (64.99, "Developing"),
+        (65, "Established"),
+        (84.99, "Established"),
+        (85, "Best-in-class"),
+        (100, "Best-in-class"),
+    ],
+)
 def test_maturity_names_at_the_thresholds(percent, name):
     assert maturity_level(percent) == name
 
@@ -74,11 +100,23 @@ def test_export_then_import_gives_the_same_assessment():
 
 
 def test_importing_a_foreign_workbook_says_what_is_missing(make_workbook):
-    with pytest.raises(ValidationFailed, match="not an assessment export: sheet\\(s\\) Principles, Practices missing"):
-        assessment_from_sheets(read_file("x.xlsx", make_workbook({"Assessment": [{"field": "scope", "value": "x"}]})))
+    with pytest.raises(
+        ValidationFailed, match="not an assessment export: sheet\\(s\\) Principles, Practices missing"
+    ):
+        assessment_from_sheets(
+            read_file("x.xlsx", make_workbook({"Assessment": [{"field": "scope", "value": "x"}]}))
+        )
 
 
 def test_the_model_has_eight_areas_and_all_practices_of_spec():
-    assert [area for area, _ in PROVEN_8] == ["Infrastructure", "Process", "Methodology", "Skills", "Planning", "Tools",
-                                               "Measurements and metrics", "Compensation"]
+    assert [area for area, _ in PROVEN_8] == [
+        "Infrastructure",
+        "Process",
+        "Methodology",
+        "Skills",
+        "Planning",
+        "Tools",
+        "Measurements and metrics",
+        "Compensation",
+    ]
     assert len(ALL_PRACTICES) == 8 + 7 + 3 + 4 + 4 + 6 + 7 + 3

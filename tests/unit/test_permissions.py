@@ -1,4 +1,5 @@
 """Who may do what: the whole role x action matrix, and ownership of accounts."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,9 +8,30 @@ from sam_core.errors import PermissionDenied
 from sam_core.access.permissions import PAGES, ROLES, RULES, User, can, ensure, pages_for
 
 ALLOWED = {
-    "executive": {"view:portfolio", "view:relationship_map", "view:sponsor_cadence", "view:loyalty", "view:self_assessment"},
-    "account_manager": {"view:portfolio", "view:relationship_map", "view:sponsor_cadence", "view:loyalty", "view:data_upload", "upload", "add_action"},
-    "coach": {"view:portfolio", "view:relationship_map", "view:sponsor_cadence", "view:loyalty", "view:self_assessment", "submit_assessment"},
+    "executive": {
+        "view:portfolio",
+        "view:relationship_map",
+        "view:sponsor_cadence",
+        "view:loyalty",
+        "view:self_assessment",
+    },
+    "account_manager": {
+        "view:portfolio",
+        "view:relationship_map",
+        "view:sponsor_cadence",
+        "view:loyalty",
+        "view:data_upload",
+        "upload",
+        "add_action",
+    },
+    "coach": {
+        "view:portfolio",
+        "view:relationship_map",
+        "view:sponsor_cadence",
+        "view:loyalty",
+        "view:self_assessment",
+        "submit_assessment",
+    },
     "admin": set(RULES),
 }
 
@@ -33,18 +55,32 @@ def test_nobody_logged_in_may_do_anything(action):
         ensure(None, action)
 
 
-@pytest.mark.parametrize("manager,granted,expected", [
-    ("Maria Keller", (), True), ("maria keller ", (), True), ("manager", (), True),
-    ("Jonas Weber", (), False), ("Jonas Weber", ("A1",), True), (None, (), False),
-])
+@pytest.mark.parametrize(
+    "manager,granted,expected",
+    [
+        ("Maria Keller", (), True),
+        ("maria keller ", (), True),
+        ("manager", (), True),
+        ("Jonas Weber", (), False),
+        ("Jonas Weber", ("A1",), True),
+        (None, (), False),
+    ],
+)
 def test_an_account_manager_owns_accounts_by_name_or_grant(manager, granted, expected):
     maria = User("manager", "Maria Keller", "account_manager", frozenset(granted))
     assert can(maria, "upload", account_id="A1", account_manager=manager) is expected
 
 
 def test_the_refusal_names_the_account_and_its_owner():
-    with pytest.raises(PermissionDenied, match="Maria Keller does not own account A1 \\(owned by Jonas Weber\\)"):
-        ensure(User("manager", "Maria Keller", "account_manager"), "upload", account_id="A1", account_manager="Jonas Weber")
+    with pytest.raises(
+        PermissionDenied, match="Maria Keller does not own account A1 \\(owned by Jonas Weber\\)"
+    ):
+        ensure(
+            User("manager", "Maria Keller", "account_manager"),
+            "upload",
+            account_id="A1",
+            account_manager="Jonas Weber",
+        )
 
 
 def test_admins_own_every_account():
@@ -53,4 +89,5 @@ def test_admins_own_every_account():
 
 def test_navigation_lists_exactly_the_pages_of_each_role():
     assert {role: [key for key, _ in pages_for(role)] for role in ROLES} == {
-        role: [key for key, _ in PAGES if f"view:{key}" in ALLOWED[role]] for role in ROLES}
+        role: [key for key, _ in PAGES if f"view:{key}" in ALLOWED[role]] for role in ROLES
+    }

@@ -1,4 +1,5 @@
 """Relationship gaps, coverage and penetration on hand-built accounts (no database)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,39 +7,113 @@ from datetime import date
 import polars as pl
 import pytest
 
-from sam_core.metrics.relationship_map import (AccountMap, account_gaps, penetration, planning_roles, relationship_dot,
-                                       reporting_loops, team_waves)
+from sam_core.metrics.relationship_map import (
+    AccountMap,
+    account_gaps,
+    penetration,
+    planning_roles,
+    relationship_dot,
+    reporting_loops,
+    team_waves,
+)
 
 AS_OF = date(2026, 6, 30)
-PEOPLE = {"stakeholder_id": pl.String, "account_id": pl.String, "name": pl.String, "title": pl.String, "department": pl.String,
-          "reports_to": pl.String, "level": pl.String, "buying_role": pl.String, "influence": pl.Int32, "attitude": pl.Int32,
-          "decision_maker": pl.Boolean, "email": pl.String}
-TEAM = {"account_id": pl.String, "member": pl.String, "title": pl.String, "wave": pl.String, "planning_roles": pl.String}
-LINKS = {"account_id": pl.String, "member": pl.String, "stakeholder_id": pl.String, "strength": pl.Int32, "last_contact": pl.Date}
+PEOPLE = {
+    "stakeholder_id": pl.String,
+    "account_id": pl.String,
+    "name": pl.String,
+    "title": pl.String,
+    "department": pl.String,
+    "reports_to": pl.String,
+    "level": pl.String,
+    "buying_role": pl.String,
+    "influence": pl.Int32,
+    "attitude": pl.Int32,
+    "decision_maker": pl.Boolean,
+    "email": pl.String,
+}
+TEAM = {
+    "account_id": pl.String,
+    "member": pl.String,
+    "title": pl.String,
+    "wave": pl.String,
+    "planning_roles": pl.String,
+}
+LINKS = {
+    "account_id": pl.String,
+    "member": pl.String,
+    "stakeholder_id": pl.String,
+    "strength": pl.Int32,
+    "last_contact": pl.Date,
+}
 
 
-def person(sid, name, level="staff", reports_to="S1", influence=2, attitude=0, decision_maker=False, department="IT"):
-    return {"stakeholder_id": sid, "account_id": "A", "name": name, "title": None, "department": department, "reports_to": reports_to,
-            "level": level, "buying_role": None, "influence": influence, "attitude": attitude, "decision_maker": decision_maker, "email": None}
+def person(
+    sid, name, level="staff", reports_to="S1", influence=2, attitude=0, decision_maker=False, department="IT"
+):
+    return {
+        "stakeholder_id": sid,
+        "account_id": "A",
+        "name": name,
+        "title": None,
+        "department": department,
+        "reports_to": reports_to,
+        "level": level,
+        "buying_role": None,
+        "influence": influence,
+        "attitude": attitude,
+        "decision_maker": decision_maker,
+        "email": None,
+    }
 
 
 def link(member, sid, strength, last_contact=date(2026, 6, 1)):
-    return {"account_id": "A", "member": member, "stakeholder_id": sid, "strength": strength, "last_contact": last_contact}
+    return {
+        "account_id": "A",
+        "member": member,
+        "stakeholder_id": sid,
+        "strength": strength,
+        "last_contact": last_contact,
+    }
 
 
-CEO = person("S1", "Cara", level="executive", reports_to=None, influence=5, decision_maker=True, department="Board")
-TEAM_ROWS = [{"account_id": "A", "member": "Ann", "title": None, "wave": "core", "planning_roles": "chief_of_relationships;business_driver"},
-             {"account_id": "A", "member": "Sam", "title": None, "wave": "sponsor", "planning_roles": None},
-             {"account_id": "A", "member": "Tom", "title": None, "wave": "core_team", "planning_roles": "technical_expert"}]
+CEO = person(
+    "S1", "Cara", level="executive", reports_to=None, influence=5, decision_maker=True, department="Board"
+)
+TEAM_ROWS = [
+    {
+        "account_id": "A",
+        "member": "Ann",
+        "title": None,
+        "wave": "core",
+        "planning_roles": "chief_of_relationships;business_driver",
+    },
+    {"account_id": "A", "member": "Sam", "title": None, "wave": "sponsor", "planning_roles": None},
+    {
+        "account_id": "A",
+        "member": "Tom",
+        "title": None,
+        "wave": "core_team",
+        "planning_roles": "technical_expert",
+    },
+]
 
 
 def make(people, links, sponsor="Sam") -> AccountMap:
-    return AccountMap("A", "Alpha", sponsor, pl.DataFrame(people, schema=PEOPLE), pl.DataFrame(TEAM_ROWS, schema=TEAM),
-                      pl.DataFrame(links, schema=LINKS))
+    return AccountMap(
+        "A",
+        "Alpha",
+        sponsor,
+        pl.DataFrame(people, schema=PEOPLE),
+        pl.DataFrame(TEAM_ROWS, schema=TEAM),
+        pl.DataFrame(links, schema=LINKS),
+    )
 
 
-HEALTHY = make([CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve")],
-               [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)])
+HEALTHY = make(
+    [CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve")],
+    [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)],
+)
 
 
 def kinds(m: AccountMap) -> list[tuple[str, str]]:
@@ -50,24 +125,43 @@ def test_a_well_covered_account_has_no_gaps():
 
 
 def test_an_uncovered_decision_maker_and_high_influence_person_are_gaps():
-    m = make([CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve", decision_maker=True)],
-             [link("Sam", "S1", 4), link("Ann", "S2", 2), link("Tom", "S3", 1), link("Ann", "S1", 3)])
+    m = make(
+        [CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve", decision_maker=True)],
+        [link("Sam", "S1", 4), link("Ann", "S2", 2), link("Tom", "S3", 1), link("Ann", "S1", 3)],
+    )
     found = account_gaps(m, as_of=AS_OF)
     assert found.filter(pl.col("gap") == "uncovered").select("who", "reason").rows() == [
         ("Dan", "influence 4 (no title) has no relationship of strength 3+."),
-        ("Eve", "decision maker (no title) has no relationship of strength 3+.")]
+        ("Eve", "decision maker (no title) has no relationship of strength 3+."),
+    ]
 
 
 def test_a_low_influence_person_without_relationships_is_not_a_gap():
-    m = make([CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve"), person("S4", "Fay", influence=3)],
-             [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)])
+    m = make(
+        [
+            CEO,
+            person("S2", "Dan", level="senior", influence=4),
+            person("S3", "Eve"),
+            person("S4", "Fay", influence=3),
+        ],
+        [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)],
+    )
     assert kinds(m) == []
 
 
-@pytest.mark.parametrize("links,why", [
-    ([link("Ann", "S1", 4), link("Ann", "S2", 3), link("Sam", "S1", 2)], "Ann holds all 2 strong relationships."),
-    ([link("Ann", "S1", 4), link("Sam", "S1", 3), link("Tom", "S2", 2)], "Only one stakeholder has a strong relationship with us."),
-])
+@pytest.mark.parametrize(
+    "links,why",
+    [
+        (
+            [link("Ann", "S1", 4), link("Ann", "S2", 3), link("Sam", "S1", 2)],
+            "Ann holds all 2 strong relationships.",
+        ),
+        (
+            [link("Ann", "S1", 4), link("Sam", "S1", 3), link("Tom", "S2", 2)],
+            "Only one stakeholder has a strong relationship with us.",
+        ),
+    ],
+)
 def test_single_threaded_when_one_member_or_one_stakeholder_holds_it_all(links, why):
     m = make([CEO, person("S2", "Dan", level="senior")], links)
     found = account_gaps(m, as_of=AS_OF).filter(pl.col("gap") == "single-threaded")
@@ -75,21 +169,33 @@ def test_single_threaded_when_one_member_or_one_stakeholder_holds_it_all(links, 
 
 
 def test_no_executive_pairing_when_the_sponsor_knows_no_customer_executive():
-    m = make([CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve")],
-             [link("Ann", "S1", 4), link("Sam", "S2", 3), link("Tom", "S3", 3)])
+    m = make(
+        [CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve")],
+        [link("Ann", "S1", 4), link("Sam", "S2", 3), link("Tom", "S3", 3)],
+    )
     assert kinds(m) == [("no executive pairing", "Sam")]
 
 
 def test_a_weak_sponsor_relationship_still_counts_as_pairing():
-    m = make([CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve")],
-             [link("Sam", "S1", 1), link("Ann", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)])
+    m = make(
+        [CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve")],
+        [link("Sam", "S1", 1), link("Ann", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)],
+    )
     assert kinds(m) == []
 
 
-@pytest.mark.parametrize("influence,attitude,expected", [(4, -1, True), (5, -2, True), (3, -2, False), (4, 0, False)])
+@pytest.mark.parametrize(
+    "influence,attitude,expected", [(4, -1, True), (5, -2, True), (3, -2, False), (4, 0, False)]
+)
 def test_detractor_gap_needs_high_influence_and_negative_attitude(influence, attitude, expected):
-    m = make([CEO, person("S2", "Dan", level="senior", influence=influence, attitude=attitude), person("S3", "Eve")],
-             [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)])
+    m = make(
+        [
+            CEO,
+            person("S2", "Dan", level="senior", influence=influence, attitude=attitude),
+            person("S3", "Eve"),
+        ],
+        [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)],
+    )
     assert (("detractor", "Dan") in kinds(m)) is expected
 
 
@@ -97,35 +203,60 @@ def test_detractor_gap_needs_high_influence_and_negative_attitude(influence, att
 def test_a_relationship_untouched_for_more_than_90_days_is_stale(days, expected):
     from datetime import timedelta
 
-    m = make([CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve")],
-             [link("Sam", "S1", 4), link("Ann", "S2", 3, AS_OF - timedelta(days=days)), link("Tom", "S3", 3)])
+    m = make(
+        [CEO, person("S2", "Dan", level="senior", influence=4), person("S3", "Eve")],
+        [link("Sam", "S1", 4), link("Ann", "S2", 3, AS_OF - timedelta(days=days)), link("Tom", "S3", 3)],
+    )
     assert (("stale", "Ann – Dan") in kinds(m)) is expected
 
 
 def test_a_stakeholder_below_executive_level_without_a_manager_is_a_gap():
-    m = make([CEO, person("S2", "Dan", level="senior", influence=4, reports_to=None), person("S3", "Eve")],
-             [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)])
+    m = make(
+        [CEO, person("S2", "Dan", level="senior", influence=4, reports_to=None), person("S3", "Eve")],
+        [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 3)],
+    )
     assert kinds(m) == [("no manager", "Dan")]
 
 
 def test_penetration_counts_departments_and_levels_reached_by_strong_relationships():
-    m = make([CEO, person("S2", "Dan", level="senior", department="Finance"), person("S3", "Eve", department="IT"),
-              person("S4", "Fay", level="manager", department="Operations")],
-             [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 2), link("Tom", "S4", 1)])
+    m = make(
+        [
+            CEO,
+            person("S2", "Dan", level="senior", department="Finance"),
+            person("S3", "Eve", department="IT"),
+            person("S4", "Fay", level="manager", department="Operations"),
+        ],
+        [link("Sam", "S1", 4), link("Ann", "S2", 3), link("Tom", "S3", 2), link("Tom", "S4", 1)],
+    )
     assert penetration(m) == {"departments_reached": 2, "departments": 4, "levels_reached": 2, "levels": 4}
 
 
 def test_reporting_loops_are_found():
-    m = make([CEO, person("S2", "Dan", reports_to="S3"), person("S3", "Eve", reports_to="S2"), person("S4", "Fay", reports_to="S2")], [])
+    m = make(
+        [
+            CEO,
+            person("S2", "Dan", reports_to="S3"),
+            person("S3", "Eve", reports_to="S2"),
+            person("S4", "Fay", reports_to="S2"),
+        ],
+        [],
+    )
     assert reporting_loops(m.stakeholders) == {"S2", "S3"}
     assert '"S3" -> "S2"' not in relationship_dot(m) and '"S2" -> "S4"' in relationship_dot(m)
 
 
 def test_waves_and_planning_roles():
     assert team_waves(HEALTHY).select("label", "members", "names").rows()[:3] == [
-        ("Account manager", 1, "Ann"), ("Core team", 1, "Tom"), ("Extended team", 0, "–")]
+        ("Account manager", 1, "Ann"),
+        ("Core team", 1, "Tom"),
+        ("Extended team", 0, "–"),
+    ]
     roles = planning_roles(HEALTHY)
-    assert roles.filter(pl.col("empty"))["role"].to_list() == ["forward_thinker", "project_manager", "devils_advocate"]
+    assert roles.filter(pl.col("empty"))["role"].to_list() == [
+        "forward_thinker",
+        "project_manager",
+        "devils_advocate",
+    ]
     assert roles.filter(pl.col("role") == "business_driver")["played_by"].to_list() == ["Ann"]
 
 
