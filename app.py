@@ -6,13 +6,13 @@ from datetime import date
 
 import streamlit as st
 
-import sam_core.outputs.charts  # noqa: F401 - the pages' charts (Altair), loaded before the freeze below
-from sam_core.demo import ensure_demo
-from sam_core.errors import SamError
+import sam_core.outputs.charts  # noqa: F401 - the pages' charts, loaded before the freeze below
 from sam_core.access.login_guard import refusal
 from sam_core.access.permissions import PAGES, ROLE_LABELS, can
+from sam_core.demo import ensure_demo
+from sam_core.errors import SamError
 from sam_core.store import is_empty
-from ui import data, downloads, run, session  # noqa: F401 - downloads: its libraries load before the freeze
+from ui import data, downloads, run, session  # noqa: F401 - downloads: loaded before the freeze
 
 # What the server imported so far lives as long as it does: kept out of garbage collections.
 run.freeze_import_heap()
@@ -93,7 +93,8 @@ def not_permitted(title: str):
     def page() -> None:
         st.title(title)
         st.error(
-            f"Not permitted: the {ROLE_LABELS[user.role]} role cannot open {title}. Choose a page from the menu."
+            f"Not permitted: the {ROLE_LABELS[user.role]} role cannot open {title}. Choose a page from the "
+            "menu."
         )
 
     page.__name__ = f"not_permitted_{title.lower().replace(' ', '_').replace('-', '_')}"

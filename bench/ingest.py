@@ -25,14 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import duckdb  # noqa: E402
-import fastexcel  # noqa: E402
-import polars as pl  # noqa: E402
+import duckdb
+import fastexcel
+import polars as pl
 
-from sam_core.access.permissions import User  # noqa: E402
-from sam_core.store import connect  # noqa: E402
-from sam_core.ingest.uploads import load_files  # noqa: E402
-from sam_core.outputs.workbook import write_workbook  # noqa: E402
+from sam_core.access.permissions import User
+from sam_core.ingest.uploads import load_files
+from sam_core.outputs.workbook import write_workbook
+from sam_core.store import connect
 
 SHARES = {
     "Financials": 0.40,
@@ -55,7 +55,10 @@ def generate(rows: int, seed: int = 7) -> dict[str, pl.DataFrame]:
     ids = [f"A{i:05d}" for i in range(accounts)]
     per_account = max(1, n["Financials"] // accounts)
     months = [date(2020 + (m // 12), m % 12 + 1, 1) for m in range(per_account)]
-    day = lambda k: date(2024, 1, 1) + timedelta(days=k % 1000)  # noqa: E731
+
+    def day(k):
+        return date(2024, 1, 1) + timedelta(days=k % 1000)
+
     people = n["Stakeholders"]
     members = [f"Member {k}" for k in range(max(1, n["Team"] // accounts))]
     sheets = {
@@ -260,8 +263,10 @@ def main() -> None:
     }
     print(json.dumps(figures, indent=2))
     print(
-        f"validated load at {share:.0f}% of the raw read throughput (goal >= 70%: {'PASS' if share >= 70 else 'MISS'}); "
-        f"{speedup:.1f}x faster than pandas/openpyxl (goal >= 8x: {'PASS' if speedup >= 8 else 'MISS'}); median load "
+        f"validated load at {share:.0f}% of the raw read throughput (goal >= 70%: "
+        f"{'PASS' if share >= 70 else 'MISS'}); "
+        f"{speedup:.1f}x faster than pandas/openpyxl (goal >= 8x: {'PASS' if speedup >= 8 else 'MISS'}); "
+        "median load "
         f"{statistics.median(loads):.2f} s"
     )
     (out / "ingest.json").write_text(json.dumps(figures, indent=2))

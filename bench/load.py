@@ -39,9 +39,9 @@ from playwright.async_api import async_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "support"))
-from program import program_db  # noqa: E402
-from streamlit_client import Session  # noqa: E402
-from workbooks import new_account_workbook  # noqa: E402
+from program import program_db
+from streamlit_client import Session
+from workbooks import new_account_workbook
 
 PAGES = ["Portfolio", "Relationship map", "Sponsor cadence", "Loyalty"]
 REVENUE = "Revenue, last 12 months"
@@ -126,7 +126,7 @@ async def visitor(
                     await asyncio.sleep(think)
             await uploaded.wait()
             seen.append((await session.run(page="Portfolio")).metric(REVENUE))
-    except Exception as exc:  # noqa: BLE001 - a benchmark counts every failure
+    except Exception as exc:
         errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}")
 
 
@@ -160,7 +160,7 @@ async def manager_upload(browser, url: str, path: Path, *, delay: float, errors:
         await page.get_by_role("button", name="Commit the upload").click()
         await page.get_by_text("rows added").wait_for(timeout=120_000)
         return time.perf_counter() - started
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         errors.append(f"upload: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
         await page.screenshot(path=str(ROOT / "bench" / "out" / "upload-failure.png"), full_page=True)
         return float("nan")
@@ -193,7 +193,7 @@ def summary(values: list[float]) -> dict:
     if not values:
         return {"n": 0}
     ordered = sorted(values)
-    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
     return {
         "median_s": round(statistics.median(ordered), 2),
         "p95_s": round(p95, 2),
@@ -280,8 +280,10 @@ def main() -> None:
     print(json.dumps(figures, indent=2))
     worst = max(v.get("p95_s", 0) for k, v in figures["pages"].items() if k != "Login")
     print(
-        f"{args.sessions} sessions on {args.data}: worst page p95 {worst:.2f} s (goal < 2 s: {'PASS' if worst < 2 else 'MISS'}); "
-        f"errors {len(figures['errors'])}; server peak {figures['server_peak_rss_mb']} MB; new revenue seen by "
+        f"{args.sessions} sessions on {args.data}: worst page p95 {worst:.2f} s (goal < 2 s: "
+        f"{'PASS' if worst < 2 else 'MISS'}); "
+        f"errors {len(figures['errors'])}; server peak {figures['server_peak_rss_mb']} MB; new revenue "
+        "seen by "
         f"{figures['sessions_seeing_new_revenue']} of {args.sessions} sessions"
     )
     out = ROOT / "bench" / "out"

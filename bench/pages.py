@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from apptiming import time_runs  # noqa: E402
-from program import program_db  # noqa: E402
+from apptiming import time_runs
+from program import program_db
 
 
 def main() -> None:

@@ -11,11 +11,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sam_core.store import connect  # noqa: E402
+from sam_core.store import connect
 
 SCHEMA_FILL = """
-INSERT INTO accounts (account_id, account_name, account_manager, executive_sponsor, business_unit, region, status, strategic, wallet_estimate)
-SELECT 'A' || i, 'Account ' || i, 'Manager ' || (i % 50), 'Sponsor ' || (i % 20), 'BU ' || (i % 4), 'Region ' || (i % 7),
+INSERT INTO accounts (account_id, account_name, account_manager, executive_sponsor, business_unit, region,
+    status, strategic, wallet_estimate)
+SELECT 'A' || i, 'Account ' || i, 'Manager ' || (i % 50), 'Sponsor ' || (i % 20), 'BU ' || (i % 4),
+    'Region ' || (i % 7),
        CASE WHEN i % 97 = 0 THEN 'at_risk' ELSE 'active' END, i <= $strategic, 1e7 / i + 5e4
 FROM range(1, $accounts + 1) t(i);
 INSERT INTO financials (account_id, period, revenue, profit, ebitda, plan_revenue)
@@ -28,7 +30,8 @@ SELECT 'E' || e, 'A' || (e % $strategic + 1), (DATE '2024-11-24' + INTERVAL (e %
        CASE WHEN e % 740 > 730 THEN 'planned' ELSE 'held' END, e % 3 = 0
 FROM range(1, $engagements + 1) t(e);
 INSERT INTO stakeholders (stakeholder_id, account_id, name, level, influence, decision_maker)
-SELECT 'S' || s, 'A' || (s % $strategic + 1), 'Person ' || s, ['executive', 'senior', 'manager', 'staff'][s % 4 + 1], s % 5 + 1, s % 5 = 0
+SELECT 'S' || s, 'A' || (s % $strategic + 1), 'Person ' || s, ['executive', 'senior', 'manager',
+    'staff'][s % 4 + 1], s % 5 + 1, s % 5 = 0
 FROM range(1, $strategic * 10 + 1) t(s);
 INSERT INTO relationships (account_id, member, stakeholder_id, strength, last_contact)
 SELECT 'A' || (s % $strategic + 1), 'Member ' || (s % 7), 'S' || s, s % 5 + 1, DATE '2026-10-01'
@@ -37,14 +40,18 @@ INSERT INTO evidence (account_id, date, signal)
 SELECT 'A' || (x % $strategic + 1), (DATE '2025-11-24' + INTERVAL (x % 365) DAY)::DATE,
        ['meeting_accepted', 'call_unreturned', 'advice_sought', 'scope_reduced'][x % 4 + 1]
 FROM range(1, 20001) t(x);
-INSERT INTO surveys (response_id, account_id, survey_date, wave, recommend_score, satisfaction, continue_score)
-SELECT 'R' || r, 'A' || (r % 2000 + 1), (DATE '2026-09-01' - INTERVAL (r % 2 * 180) DAY + INTERVAL (r % 20) DAY)::DATE,
+INSERT INTO surveys (response_id, account_id, survey_date, wave, recommend_score, satisfaction,
+    continue_score)
+SELECT 'R' || r, 'A' || (r % 2000 + 1),
+    (DATE '2026-09-01' - INTERVAL (r % 2 * 180) DAY + INTERVAL (r % 20) DAY)::DATE,
        CASE WHEN r % 2 = 0 THEN '2026 H2' ELSE '2026 H1' END, r % 11, r % 5 + 1, (r + 2) % 5 + 1
 FROM range(1, $responses + 1) t(r);
-UPDATE surveys SET comment = ['Great partnership and responsive team', 'Invoices are hard to reconcile', 'Delivery slipped again'][(hash(response_id) % 3)::INT + 1]
+UPDATE surveys SET comment = ['Great partnership and responsive team', 'Invoices are hard to reconcile',
+    'Delivery slipped again'][(hash(response_id) % 3)::INT + 1]
 WHERE hash(response_id) % 4 = 0;
 INSERT INTO actions (action_id, account_id, description, owner, created, due, status)
-SELECT 'X' || x, 'A' || (x % 2000 + 1), 'Do ' || x, 'Owner', DATE '2026-06-01', (DATE '2026-07-01' + INTERVAL (x % 200) DAY)::DATE,
+SELECT 'X' || x, 'A' || (x % 2000 + 1), 'Do ' || x, 'Owner', DATE '2026-06-01',
+    (DATE '2026-07-01' + INTERVAL (x % 200) DAY)::DATE,
        ['open', 'in_progress', 'done'][x % 3 + 1]
 FROM range(1, 5001) t(x);
 """

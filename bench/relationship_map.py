@@ -16,20 +16,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from apptiming import time_runs  # noqa: E402
-from sam_core.store import connect  # noqa: E402
+from apptiming import time_runs
+
+from sam_core.store import connect
 
 FILL = """
-INSERT INTO accounts (account_id, account_name, account_manager, executive_sponsor, strategic) VALUES ('BIG', 'Big Account', 'Maria Keller', 'Sponsor 0', true);
-INSERT INTO stakeholders (stakeholder_id, account_id, name, title, department, reports_to, level, buying_role, influence, attitude, decision_maker)
-SELECT 'S' || i, 'BIG', 'Person ' || i, 'Title ' || i, 'Dept ' || (i % 6), CASE WHEN i = 1 THEN NULL ELSE 'S' || (i // 4 + 1) END,
-       ['executive', 'senior', 'manager', 'staff'][least(4, 1 + i // 10)], 'user', 1 + i % 5, i % 5 - 2, i % 9 = 0
+INSERT INTO accounts (account_id, account_name, account_manager, executive_sponsor, strategic) VALUES ('BIG',
+    'Big Account', 'Maria Keller', 'Sponsor 0', true);
+INSERT INTO stakeholders (stakeholder_id, account_id, name, title, department, reports_to, level,
+    buying_role, influence, attitude, decision_maker)
+SELECT 'S' || i, 'BIG', 'Person ' || i, 'Title ' || i, 'Dept ' || (i % 6), CASE WHEN i = 1 THEN NULL
+    ELSE 'S' || (i // 4 + 1) END,
+       ['executive', 'senior', 'manager', 'staff'][least(4, 1 + i // 10)], 'user', 1 + i % 5, i % 5 - 2,
+           i % 9 = 0
 FROM range(1, $n + 1) t(i);
 INSERT INTO team (account_id, member, wave, planning_roles)
-SELECT 'BIG', CASE WHEN i = 0 THEN 'Sponsor 0' ELSE 'Member ' || i END, ['sponsor', 'core', 'core_team', 'extended', 'partner', 'corporate'][1 + least(i, 5)], NULL
+SELECT 'BIG', CASE WHEN i = 0 THEN 'Sponsor 0' ELSE 'Member ' || i END, ['sponsor', 'core', 'core_team',
+    'extended', 'partner', 'corporate'][1 + least(i, 5)], NULL
 FROM range(0, 12) t(i);
 INSERT INTO relationships (account_id, member, stakeholder_id, strength, last_contact)
-SELECT DISTINCT 'BIG', 'Member ' || (1 + (i * 7) % 11), 'S' || (1 + (i * 13) % $n), 1 + i % 5, DATE '2026-09-01'
+SELECT DISTINCT 'BIG', 'Member ' || (1 + (i * 7) % 11), 'S' || (1 + (i * 13) % $n), 1 + i % 5,
+    DATE '2026-09-01'
 FROM range(0, $n * 3) t(i);
 """
 

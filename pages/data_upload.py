@@ -1,15 +1,12 @@
-"""Data upload: template, mapping of real exports, validation report, change preview, commit, history and rollback."""
-
-from datetime import date
+"""Data upload: template, mapping of real exports, validation report, change preview, commit,
+history and rollback."""
 
 import polars as pl
 import streamlit as st
 
-from ui import data, downloads, run, session, widgets
-from ui import upload as views
+from sam_core.access.permissions import can
 from sam_core.errors import ConflictError, PermissionDenied, SamError, ValidationFailed, WorkbookError
 from sam_core.ingest.mapping import apply, remember, remembered_mappings
-from sam_core.access.permissions import can
 from sam_core.ingest.reader import SPREADSHEET_SUFFIXES, read_files
 from sam_core.ingest.uploads import (
     changed_values,
@@ -24,6 +21,8 @@ from sam_core.ingest.uploads import (
 )
 from sam_core.ingest.validation import validate
 from sam_core.outputs.workbook import template_bytes
+from ui import data, downloads, run, session, widgets
+from ui import upload as views
 
 widgets.header(
     "Data upload", "Download the template, upload workbooks, check the report and the changes, then commit."
@@ -68,7 +67,8 @@ def upload() -> None:
     size = sum(len(content) for _, content in files) / 2**20
     if size > settings.max_upload_mb:
         st.error(
-            f"The upload is {size:,.1f} MB, over the limit of {settings.max_upload_mb} MB (setting SAM_MAX_UPLOAD_MB). Nothing was read."
+            f"The upload is {size:,.1f} MB, over the limit of {settings.max_upload_mb} MB (setting "
+            "SAM_MAX_UPLOAD_MB). Nothing was read."
         )
         return
     try:
@@ -79,7 +79,7 @@ def upload() -> None:
     st.subheader("1. What each sheet holds")
     remembered = remembered_mappings(con)
     mappings = [views.mapping_editor(i, raw, remembered) for i, raw in enumerate(raws)]
-    sheets = [s for s in (apply(raw, m) for raw, m in zip(raws, mappings)) if s is not None]
+    sheets = [s for s in (apply(raw, m) for raw, m in zip(raws, mappings, strict=True)) if s is not None]
     validation = validate(sheets, con=con, user=user, date_order=settings.date_order)
 
     st.subheader("2. Validation report")

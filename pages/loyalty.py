@@ -5,10 +5,9 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from ui import data, downloads, session, widgets
-from sam_core.outputs import charts
-from sam_core.metrics.actions import add_action
+from sam_core.access.permissions import can
 from sam_core.errors import SamError
+from sam_core.metrics.actions import add_action
 from sam_core.metrics.loyalty import (
     account_loyalty,
     closed_loop,
@@ -20,11 +19,13 @@ from sam_core.metrics.loyalty import (
     wave_trend,
     waves,
 )
-from sam_core.access.permissions import can
+from sam_core.outputs import charts
+from ui import data, downloads, session, widgets
 
 widgets.header(
     "Loyalty",
-    "Loyalty index and NPS by wave and account, down to question, respondent and comment; and the closed loop.",
+    "Loyalty index and NPS by wave and account, down to question, respondent and comment; and the closed "
+    "loop.",
 )
 user = session.guard("loyalty")
 con, today = data.db(), date.today()
@@ -77,12 +78,13 @@ with program:
 with by_account:
     ranked = data.cached(account_loyalty, wave=wave)
     st.caption(
-        "Lowest loyalty first. Flags: loyalty fell since the last wave, fewer than half the key stakeholders answered, "
+        "Lowest loyalty first. Flags: loyalty fell since the last wave, fewer than half the key "
+        "stakeholders answered, "
         "thin (under 3 respondents)."
     )
     st.dataframe(ranked, hide_index=True, width="stretch", key="loyalty_accounts")
 with drill:
-    names = dict(zip(ranked["account_id"], ranked["account_name"]))
+    names = dict(zip(ranked["account_id"], ranked["account_name"], strict=True))
     wanted = st.session_state.get("sam_account")
     account = st.selectbox(
         "Account",
@@ -101,7 +103,8 @@ with drill:
         with st.container(border=True):
             st.text(row["comment"])
             st.text(
-                f"— {row['respondent']}, {row['title'] or ''} · recommend {row['recommend_score']} · {row['survey_date']}"
+                f"— {row['respondent']}, {row['title'] or ''} · recommend {row['recommend_score']} · "
+                f"{row['survey_date']}"
             )
     st.download_button(
         "Download the drill-down (Excel)",
@@ -161,9 +164,8 @@ with loop_tab:
         with st.form("loyalty_add_action", clear_on_submit=True):
             st.markdown("**Add an action for a response**")
             labels = {
-                r[
-                    "response_id"
-                ]: f"{r['response_id']} · {r['account_name']} · {r['respondent']} · score {r['recommend_score']}"
+                r["response_id"]: f"{r['response_id']} · {r['account_name']} · {r['respondent']} · score "
+                f"{r['recommend_score']}"
                 for r in open_loops.iter_rows(named=True)
             }
             response = st.selectbox(

@@ -5,10 +5,9 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from ui import data, downloads, session, widgets
-from ui import presentation
-from sam_core.outputs import charts
 from sam_core.metrics.health import health_parts
+from sam_core.outputs import charts
+from ui import data, downloads, presentation, session, widgets
 
 widgets.header("Portfolio")
 user = session.guard("portfolio")
@@ -24,7 +23,8 @@ present = right.toggle(
 overview = data.overview(as_of, rollup)
 if overview.is_empty():
     st.info(
-        "No financials are loaded yet. An account manager or admin can load a workbook on the Data upload page."
+        "No financials are loaded yet. An account manager or admin can load a workbook on the Data upload "
+        "page."
     )
     st.stop()
 top = overview.head(n)
@@ -74,7 +74,8 @@ cols[2].metric(
     "Feedback coverage",
     widgets.percent(h.feedback_coverage.value),
     None if h.feedback_coverage.change is None else f"{h.feedback_coverage.change * 100:+.0f} pts",
-    help="Feedback revenue coverage: share of revenue from accounts that answered the latest survey wave (aim: about 80%).",
+    help="Feedback revenue coverage: share of revenue from accounts that answered the latest survey wave "
+    "(aim: about 80%).",
 )
 cols[3].metric(
     "Cadence compliance",
@@ -87,13 +88,15 @@ cols[3].metric(
 cols[4].metric("Strategic accounts", h.strategic_accounts)
 others = c.accounts - min(n, c.accounts)
 st.markdown(
-    f"**Top {n} = {c.top_share:.0%} of revenue; the other {others:,} account{'s' if others != 1 else ''} = {c.rest_share:.0%}.**"
+    f"**Top {n} = {c.top_share:.0%} of revenue; the other {others:,} account{'s' if others != 1 else ''} = "
+    f"{c.rest_share:.0%}.**"
 )
 rules = ", ".join(
     f"{r['rule'].lower()} {r['compliance']:.0%}" for r in h.cadence_by_rule.iter_rows(named=True)
 )
 st.caption(
-    f"Sponsor cadence, share of strategic accounts not overdue: {rules}; {h.accounts_overdue} accounts overdue on some rule."
+    f"Sponsor cadence, share of strategic accounts not overdue: {rules}; {h.accounts_overdue} accounts "
+    "overdue on some rule."
 )
 if c.flags:
     st.warning(
@@ -178,7 +181,7 @@ right.download_button(
 )
 
 st.subheader("Account: health explained and one-page brief")
-names = dict(zip(table["account_id"], table["account_name"]))
+names = dict(zip(table["account_id"], table["account_name"], strict=True))
 chosen_rows = event.selection.rows if event else []
 default = table["account_id"][chosen_rows[0]] if chosen_rows else st.session_state.get("sam_account")
 account = (

@@ -5,8 +5,6 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from ui import data, downloads, session, widgets
-from sam_core.outputs import charts
 from sam_core.metrics.relationship_map import (
     account_gaps,
     account_map,
@@ -17,6 +15,8 @@ from sam_core.metrics.relationship_map import (
     stakeholder_coverage,
     team_waves,
 )
+from sam_core.outputs import charts
+from ui import data, downloads, session, widgets
 
 widgets.header(
     "Relationship map",
@@ -28,10 +28,11 @@ as_of = date.today()
 accounts = data.relationship_accounts(as_of)
 if accounts.is_empty():
     st.info(
-        "No stakeholders are loaded yet. Load a Stakeholders, Team and Relationships sheet on the Data upload page."
+        "No stakeholders are loaded yet. Load a Stakeholders, Team and Relationships sheet on the Data "
+        "upload page."
     )
     st.stop()
-names = dict(zip(accounts["account_id"], accounts["account_name"]))
+names = dict(zip(accounts["account_id"], accounts["account_name"], strict=True))
 with st.expander(f"All {len(names)} accounts with a relationship map, most gaps first"):
     event = st.dataframe(
         accounts,
@@ -53,7 +54,8 @@ if st.session_state.get("relationship_account") not in names:
     wanted = st.session_state.get("sam_account")
     if wanted and wanted not in names:
         st.info(
-            f"No stakeholders are recorded for account {widgets.plain(wanted)}: it has no relationship map yet. "
+            f"No stakeholders are recorded for account {widgets.plain(wanted)}: it has no relationship map "
+            "yet. "
             "Load its Stakeholders, Team and Relationships sheets on the Data upload page."
         )
     st.session_state["relationship_account"] = wanted if wanted in names else next(iter(names))
@@ -65,7 +67,8 @@ st.session_state["sam_account"] = account
 m = data.cached(account_map, account_id=account)
 if m.stakeholders.is_empty():
     st.info(
-        f"No stakeholders are recorded for {widgets.plain(m.account_name)}. Load its Stakeholders sheet to see the map."
+        f"No stakeholders are recorded for {widgets.plain(m.account_name)}. Load its Stakeholders sheet to "
+        "see the map."
     )
     st.stop()
 if loops := reporting_loops(m.stakeholders):
@@ -107,7 +110,7 @@ map_tab, gaps_tab, team_tab, grid_tab, people_tab = st.tabs(
 with map_tab:
     people = (
         {None: "Everyone"}
-        | dict(zip(m.stakeholders["stakeholder_id"], m.stakeholders["name"]))
+        | dict(zip(m.stakeholders["stakeholder_id"], m.stakeholders["name"], strict=True))
         | {t: t for t in m.team["member"]}
     )
     focus = st.selectbox("Focus on", list(people), format_func=people.__getitem__, key="relationship_focus")

@@ -5,10 +5,9 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from ui import data, downloads, session, widgets
-from ui import assessment as views
-from sam_core.outputs import charts
+from sam_core.access.permissions import can
 from sam_core.errors import SamError
+from sam_core.ingest.reader import read_file
 from sam_core.metrics.maturity import (
     ALL_PRACTICES,
     PRACTICE_LEVELS,
@@ -24,8 +23,9 @@ from sam_core.metrics.maturity import (
     save_assessment,
     score,
 )
-from sam_core.access.permissions import can
-from sam_core.ingest.reader import read_file
+from sam_core.outputs import charts
+from ui import assessment as views
+from ui import data, downloads, session, widgets
 
 widgets.header(
     "Self-assessment", "The program scored against best-in-class practice, per business unit, over time."
@@ -35,9 +35,10 @@ con = data.db()
 if done := st.session_state.pop("assess_done", None):
     st.success(done)
 may_edit = can(user, "submit_assessment")
-scopes = [WHOLE_PROGRAM] + sorted(
-    data.overview(date.today(), False)["business_unit"].drop_nulls().unique().to_list()
-)
+scopes = [
+    WHOLE_PROGRAM,
+    *sorted(data.overview(date.today(), False)["business_unit"].drop_nulls().unique().to_list()),
+]
 done_list = assessments(con)
 labels = {
     r["assessment_id"]: f"{r['scope']}, {r['assessed_on']} ({r['level']}, {r['overall']:.0f}%)"

@@ -6,11 +6,9 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from ui import data, downloads, session, widgets
-from sam_core.outputs import charts
-from sam_core.metrics.cadence import RULES, CadencePolicy
-from sam_core.errors import SamError
 from sam_core.access.permissions import can
+from sam_core.errors import SamError
+from sam_core.metrics.cadence import RULES, CadencePolicy
 from sam_core.metrics.policy import LABELS, cadence_policy, policy_history, save_cadence_policy
 from sam_core.metrics.sponsors import (
     cadence_matrix,
@@ -20,6 +18,8 @@ from sam_core.metrics.sponsors import (
     schedule_ics,
     sponsor_rollup,
 )
+from sam_core.outputs import charts
+from ui import data, downloads, session, widgets
 
 widgets.header(
     "Sponsor cadence",
@@ -60,7 +60,7 @@ status = status.join(names, on="account_id")
 
 per_rule = rule_compliance(status)
 cols = st.columns(len(RULES) + 1)
-for col, row in zip(cols, per_rule.iter_rows(named=True)):
+for col, row in zip(cols, per_rule.iter_rows(named=True), strict=False):  # the last column is the total
     col.metric(
         row["rule"],
         widgets.percent(row["compliance"]),
@@ -99,7 +99,8 @@ with tabs[0]:
     )
 with tabs[1]:
     st.caption(
-        "R internal review, Q QBR, V executive or site visit, 9 90-day review; (planned); !missed (planned, never held). "
+        "R internal review, Q QBR, V executive or site visit, 9 90-day review; (planned); !missed "
+        "(planned, never held). "
         "Colour: was an internal review held that month."
     )
     shown = names.sort("account_name").head(60)
@@ -127,7 +128,8 @@ with tabs[3]:
         names.select("account_id"), on="account_id"
     )
     st.markdown(
-        f"**{schedule['account_id'].n_unique()} accounts** lack planned 90-day reviews for the next 12 months; "
+        f"**{schedule['account_id'].n_unique()} accounts** lack planned 90-day reviews for the next 12 "
+        "months; "
         "suggested dates follow the policy's gap from the last held or planned review."
     )
     st.dataframe(schedule, hide_index=True, width="stretch")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import polars as pl
 
-from sam_core.errors import SamError, ValidationFailed
 from sam_core.access.permissions import ROLES, User
+from sam_core.access.users import UsersFile
+from sam_core.errors import SamError, ValidationFailed
 from sam_core.ingest.reader import read_files
+from sam_core.ingest.validation import validate
 from sam_core.settings import load_settings
 from sam_core.store import connect
-from sam_core.access.users import UsersFile
-from sam_core.ingest.validation import validate
 
 
 def _db(args) -> Path:
@@ -139,7 +139,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "template",
         help="write the empty upload template",
-        description="Write an empty workbook with every contract sheet and a README sheet explaining each column.",
+        description="Write an empty workbook with every contract sheet and a README sheet explaining each "
+        "column.",
     )
     s.add_argument("out", metavar="OUT.xlsx")
     s.set_defaults(run=template)
@@ -147,7 +148,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "validate",
         help="print the validation report of workbooks (exit 1 on errors)",
-        description="Validate workbooks (or CSV files, one per sheet) and print every problem. Exit 0 when clean, 1 with errors.",
+        description="Validate workbooks (or CSV files, one per sheet) and print every problem. Exit 0 when "
+        "clean, 1 with errors.",
     )
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--db", help="also check references against this database")

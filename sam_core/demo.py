@@ -10,24 +10,24 @@ alignment, overdue cadence, thin survey responses, overdue actions.
 
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-import io
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from sam_core.ingest import contract as c
-from sam_core.metrics.maturity import PROVEN_8, Assessment, save_assessment
 from sam_core.access.permissions import ADMIN, COACH, User
-from sam_core.store import WRITE_LOCK, is_empty
+from sam_core.ingest import contract as c
 from sam_core.ingest.uploads import DEMO, LoadResult, load_files
+from sam_core.metrics.maturity import PROVEN_8, Assessment, save_assessment
 from sam_core.outputs.workbook import write_workbook
+from sam_core.store import WRITE_LOCK, is_empty
 
 SEED = 20261124
+OPPORTUNITY_KINDS = ("Renewal", "Expansion", "New site", "Platform", "Service contract")
 ACCOUNT_COUNT = 440
 TOP_COUNT = 20
 TOP_SHARE = 0.93
@@ -279,7 +279,7 @@ class _Generator:
         stakeholders = self.stakeholders(strategic)
         team = self.team(strategic)
         relationships = self.relationships(strategic, profiles, stakeholders, team)
-        surveys, answers = self.surveys(accounts, strategic, profiles, stakeholders)
+        surveys, _answers = self.surveys(accounts, strategic, profiles, stakeholders)
         out = {
             "Accounts": accounts,
             "Financials": self.financials(accounts),
@@ -313,7 +313,10 @@ class _Generator:
         for i, revenue in enumerate(top_rev + tail_rev):
             name = f"{self.pick(NAME_A)} {self.pick(NAME_B)}"
             while name in names:
-                name = f"{self.pick(NAME_A)} {self.pick(NAME_B)} {self.pick(('Group', 'AG', 'AB', 'SA', 'Ltd', 'Holding'))}"
+                name = (
+                    f"{self.pick(NAME_A)} {self.pick(NAME_B)} "
+                    f"{self.pick(('Group', 'AG', 'AB', 'SA', 'Ltd', 'Holding'))}"
+                )
             names.add(name)
             is_top = i < TOP_COUNT
             strategic = is_top or TOP_COUNT <= i < TOP_COUNT + EXTRA_STRATEGIC
@@ -392,7 +395,7 @@ class _Generator:
                     {
                         "opportunity_id": f"OPP-{n:05d}",
                         "account_id": a["account_id"],
-                        "name": f"{self.pick(('Renewal', 'Expansion', 'New site', 'Platform', 'Service contract'))} {self.pick(NAME_B)}",
+                        "name": f"{self.pick(OPPORTUNITY_KINDS)} {self.pick(NAME_B)}",
                         "stage": stage,
                         "amount": round(a["_revenue"] * self.rnd.uniform(0.02, 0.25), -2),
                         "close_date": self.today + timedelta(days=offset),
@@ -451,7 +454,8 @@ class _Generator:
                         "influence": 5 if k == 0 else (4 if k <= 3 else self.rnd.randint(1, 3)),
                         "attitude": self.rnd.choice((0, 1, 1, 2)) if k <= 3 else self.rnd.randint(-1, 2),
                         "decision_maker": "yes" if k <= 1 else "no",
-                        "email": f"{name.lower().replace(' ', '.')}@{a['account_name'].split()[0].lower()}.example",
+                        "email": f"{name.lower().replace(' ', '.')}@"
+                        f"{a['account_name'].split()[0].lower()}.example",
                     }
                 )
                 ids.append(sid)
@@ -564,7 +568,7 @@ class _Generator:
             gap = {"compliant": 0, "due_soon": 0, "overdue": 100}[cadence]
             stop = self.today - timedelta(days=gap)
             # Internal reviews monthly; QBRs quarterly with the sponsor.
-            for m in self.periods + [month_start(self.today)]:
+            for m in [*self.periods, month_start(self.today)]:
                 day = m + timedelta(days=self.rnd.randint(3, 20))
                 if day < stop and day < self.today:
                     add(a, day, "internal_review", "held")
@@ -613,7 +617,7 @@ class _Generator:
         for s in stakeholders:
             people.setdefault(s["account_id"], []).append(s)
         surveyed_tail = [a for a in accounts if a["strategic"] == "no"][:60]
-        for wave_start, which in waves:
+        for wave_start, _ in waves:
             label = f"{wave_start.year} H{1 if wave_start.month <= 6 else 2}"
             for a in strategic + surveyed_tail:
                 p = profiles.get(a["account_id"])

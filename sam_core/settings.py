@@ -15,9 +15,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
 

@@ -9,14 +9,14 @@ can be rolled back and nothing is deleted without being recoverable.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
-from sam_core.ingest.contract import SHEETS, SURVEY_ANSWERS_COLUMNS
 from sam_core.errors import ConflictError, SamError
+from sam_core.ingest.contract import SHEETS, SURVEY_ANSWERS_COLUMNS
 
 # Writes in one process take turns: DuckDB would otherwise fail the second of two
 # concurrent commits on the same rows with a transaction conflict.
@@ -115,7 +115,8 @@ def _add_source_mappings_v3(con: duckdb.DuckDBPyConnection) -> None:
 def _add_policy_v4(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """CREATE TABLE policy_changes (
-            name VARCHAR NOT NULL, value DOUBLE NOT NULL, changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL
+            name VARCHAR NOT NULL, value DOUBLE NOT NULL, changed_by VARCHAR NOT NULL,
+                changed_at TIMESTAMP NOT NULL
         )"""
     )
 
@@ -123,7 +124,8 @@ def _add_policy_v4(con: duckdb.DuckDBPyConnection) -> None:
 def _add_assessment_drafts_v5(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE assessment_answers ADD COLUMN note VARCHAR")
     con.execute(
-        "CREATE TABLE assessment_drafts (user_name VARCHAR PRIMARY KEY, draft VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)"
+        "CREATE TABLE assessment_drafts (user_name VARCHAR PRIMARY KEY, draft VARCHAR NOT NULL, saved_at "
+        "TIMESTAMP NOT NULL)"
     )
 
 

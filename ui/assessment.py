@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from sam_core.access.permissions import User
 from sam_core.metrics.maturity import (
     ALL_PRACTICES,
     PRACTICE_LEVELS,
@@ -18,7 +19,6 @@ from sam_core.metrics.maturity import (
     load_draft,
     save_draft,
 )
-from sam_core.access.permissions import User
 
 SCOPE, DAY, NOTES = "assess_scope", "assess_date", "assess_notes"
 

@@ -19,7 +19,6 @@ from sam_core.metrics.relationship_map import strategic_relationships
 from sam_core.store import connect, data_version
 from ui.run import RUN_KEY, once_per_run, settings
 
-
 CURSOR_KEY = "sam_cursor"
 
 
@@ -56,7 +55,7 @@ _STRIPES = [threading.RLock() for _ in range(64)]
 
 
 def _once(cached_function, *args):
-    key = (cached_function.__name__,) + tuple(a for a in args if not isinstance(a, duckdb.DuckDBPyConnection))
+    key = (cached_function.__name__, *tuple(a for a in args if not isinstance(a, duckdb.DuckDBPyConnection)))
     with _STRIPES[hash(key) % len(_STRIPES)]:
         return cached_function(*args)
 

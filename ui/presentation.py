@@ -5,14 +5,15 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from ui import widgets
-from sam_core.outputs import charts
 from sam_core.metrics.headline import Headline
 from sam_core.metrics.health import health_parts
+from sam_core.outputs import charts
+from ui import widgets
 
 _STYLE = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+header[data-testid="stHeader"] {display: none;}
 .block-container {padding-top: 1.5rem; max-width: 1600px;}
 [data-testid="stMetricValue"] {font-size: 3rem;}
 [data-testid="stMetricLabel"] p {font-size: 1.3rem;}
@@ -49,7 +50,7 @@ def _summary(top: pl.DataFrame, h: Headline) -> None:
     cols[1].metric("Loyalty index", "–" if h.loyalty_index.value is None else f"{h.loyalty_index.value:.0f}")
     cols[2].metric("Cadence compliance", widgets.percent(h.cadence_compliance.value))
     cols[3].metric(f"At risk in the top {c.n}", h.at_risk)
-    st.altair_chart(charts.pareto_chart(top if c.n >= top.height else top, c.n, height=420), width="stretch")
+    st.altair_chart(charts.pareto_chart(top, c.n, height=420), width="stretch")
 
 
 def _account(row: dict) -> None:
@@ -69,7 +70,8 @@ def _account(row: dict) -> None:
     cols[3].metric("Cadence", row["cadence"])
     left, right = st.columns([1, 1])
     notes = [
-        f"Account manager: **{widgets.plain(row['account_manager'])}**; sponsor: **{widgets.plain(row['executive_sponsor'] or '–')}**",
+        f"Account manager: **{widgets.plain(row['account_manager'])}**; sponsor: "
+        f"**{widgets.plain(row['executive_sponsor'] or '–')}**",
         f"Relationship coverage: **{widgets.percent(row['coverage'])}**"
         + (" — single-threaded" if row["single_threaded"] else ""),
         f"Open actions: **{row['open_actions']}**, overdue: **{row['overdue_actions']}**",

@@ -11,7 +11,6 @@ import streamlit as st
 
 from sam_core.settings import Settings, load_settings
 
-
 # Streamlit's own full collection after every run (runner.postScriptGC, off in config.toml)
 # holds the GIL and stalls every session; this one runs at most every GC_SECONDS.
 GC_SECONDS = 10.0

@@ -18,7 +18,6 @@ from sam_core.errors import SamError
 from sam_core.settings import Settings
 from ui.run import settings
 
-
 LOGIN_COOKIE = "sam_login"
 
 

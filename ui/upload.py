@@ -6,9 +6,9 @@ import polars as pl
 import streamlit as st
 
 from sam_core.ingest import contract as c
-from sam_core.outputs.formatting import plain
 from sam_core.ingest.mapping import GUESS, IGNORE, KEEP, SheetMapping, propose, unknown_values
 from sam_core.ingest.reader import RawSheet
+from sam_core.outputs.formatting import plain
 
 LEAVE_OUT = "(leave out)"
 SHEET_IGNORED = "(ignore this sheet)"
@@ -50,7 +50,7 @@ def mapping_editor(i: int, raw: RawSheet, remembered: dict[str, SheetMapping]) -
         if not sheet:
             st.caption("Nothing from this sheet will be loaded.")
             return proposal
-        targets = [n for n in c.SHEETS_BY_NAME[sheet].column_names] + [KEEP, LEAVE_OUT]
+        targets = [*list(c.SHEETS_BY_NAME[sheet].column_names), KEEP, LEAVE_OUT]
         st.markdown("**Columns** (matched by exact name, alias, remembered mapping, or a *guess* to check)")
         grid = st.columns(3)
         for j, (header, target) in enumerate(list(proposal.columns.items())):
@@ -64,7 +64,7 @@ def mapping_editor(i: int, raw: RawSheet, remembered: dict[str, SheetMapping]) -
             )
             proposal.columns[header] = IGNORE if chosen_target == LEAVE_OUT else chosen_target
         for column, values in unknown_values(raw, proposal).items():
-            allowed = [""] + list(c.SHEETS_BY_NAME[sheet].column(column).allowed)
+            allowed = ["", *list(c.SHEETS_BY_NAME[sheet].column(column).allowed)]
             st.markdown(
                 f"**Values of {column}** that are not allowed values: map them, or leave them to be reported."
             )

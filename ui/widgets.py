@@ -137,4 +137,4 @@ def account_table_config() -> dict:
 
 def account_table(table: pl.DataFrame) -> pl.DataFrame:
     """The account table as the Portfolio shows it (health band and cadence as labels)."""
-    return status_labels(table.select(ACCOUNT_TABLE_COLUMNS + ["account_id"]), ["health_band", "cadence"])
+    return status_labels(table.select([*ACCOUNT_TABLE_COLUMNS, "account_id"]), ["health_band", "cadence"])

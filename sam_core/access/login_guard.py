@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 FREE_FAILURES = 3
 MAX_DELAY = 60.0
@@ -66,5 +66,8 @@ class LoginGuard:
 def refusal(seconds: float) -> str:
     """The message for a refused attempt."""
     if seconds >= 120:
-        return f"Too many failed logins: locked for {seconds / 60:.0f} more minutes. Ask an admin if you forgot your password."
+        return (
+            f"Too many failed logins: locked for {seconds / 60:.0f} more minutes. Ask an admin if you "
+            "forgot your password."
+        )
     return f"Too many failed logins: wait {max(1, round(seconds))} seconds before trying again."

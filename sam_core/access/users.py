@@ -18,8 +18,8 @@ from pathlib import Path
 import bcrypt
 import yaml
 
-from sam_core.errors import SamError
 from sam_core.access.permissions import ROLES, User
+from sam_core.errors import SamError
 from sam_core.settings import DEMO_COOKIE_KEY, ROOT, Settings
 
 DEMO_USERS_FILE = ROOT / "config" / "users.demo.yaml"
@@ -41,7 +41,7 @@ class UsersFile:
     accounts: dict[str, Account]
 
     @classmethod
-    def load(cls, path: Path) -> "UsersFile":
+    def load(cls, path: Path) -> UsersFile:
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except FileNotFoundError as exc:
@@ -108,5 +108,6 @@ def check_deployment(settings: Settings, users: UsersFile) -> None:
             )
         if path.exists() and what == "secrets file" and path.stat().st_mode & 0o004:
             raise ConfigurationError(
-                f"The {what} {path} holds the cookie key and can be read by anyone on this machine (chmod o-r)."
+                f"The {what} {path} holds the cookie key and can be read by anyone on this machine (chmod "
+                "o-r)."
             )

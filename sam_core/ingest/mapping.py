@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
@@ -104,7 +104,7 @@ def propose(
             file_name=raw.file_name,
             source_sheet=raw.name,
             header_row=row,
-            how={h: REMEMBERED for h in saved.columns},
+            how=dict.fromkeys(saved.columns, REMEMBERED),
         )
     target = (
         c.SHEETS_BY_NAME.get(sheet) if sheet else (c.match_sheet(raw.name) or _guess_sheet(raw.name, headers))
@@ -155,7 +155,7 @@ def apply(raw: RawSheet, mapping: SheetMapping) -> RawSheet | None:
         keep.append(f"c{i}")
         new_header.append(text if target == KEEP else target)
     body = cells.select(keep).slice(1)
-    renamed = {col: name for col, name in zip(keep, new_header)}
+    renamed = dict(zip(keep, new_header, strict=True))
     for col, name in renamed.items():
         replacements = mapping.values.get(name or "")
         if replacements:
@@ -232,6 +232,6 @@ def remember(con: duckdb.DuckDBPyConnection, mappings: list[SheetMapping], *, us
                     m.source_sheet,
                     text,
                     user_name,
-                    datetime.now(timezone.utc).replace(tzinfo=None),
+                    datetime.now(UTC).replace(tzinfo=None),
                 ],
             )

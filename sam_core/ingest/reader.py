@@ -12,10 +12,10 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import fastexcel
 import polars as pl
@@ -81,7 +81,8 @@ def open_file(file_name: str, content: bytes) -> list[PendingSheet]:
     if content.startswith(_OLE_MAGIC):
         if _ENCRYPTED_STREAM in content:
             raise WorkbookError(
-                f"{file_name}: the workbook is password-protected; save it without a password and upload again."
+                f"{file_name}: the workbook is password-protected; save it without a password and upload "
+                "again."
             )
         first_rows: dict[str, int] = {}
     elif content.startswith(_ZIP_MAGIC):
@@ -110,7 +111,8 @@ def _unreadable_as_error(file_name: str, read):
         raise
     except Exception as exc:  # fastexcel raises its own family of errors for broken files
         raise WorkbookError(
-            f"{file_name}: the workbook could not be read ({_short(exc)}). Open and save it in Excel, then upload again."
+            f"{file_name}: the workbook could not be read ({_short(exc)}). Open and save it in Excel, then "
+            "upload again."
         ) from exc
 
 
@@ -146,12 +148,14 @@ def _check_zip(file_name: str, content: bytes) -> dict[str, int]:
     total = sum(m.file_size for m in members)
     if total > MAX_UNPACKED_BYTES:
         raise WorkbookError(
-            f"{file_name}: the workbook would unpack to {total / 2**20:,.0f} MB, over the limit of {MAX_UNPACKED_BYTES / 2**20:,.0f} MB."
+            f"{file_name}: the workbook would unpack to {total / 2**20:,.0f} MB, over the limit of "
+            f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MB."
         )
     for m in members:
         if m.file_size > 10 * 2**20 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
             raise WorkbookError(
-                f"{file_name}: part {m.filename} expands {m.file_size // max(m.compress_size, 1):,} times when unpacked; refused as a possible zip bomb."
+                f"{file_name}: part {m.filename} expands {m.file_size // max(m.compress_size, 1):,} times "
+                "when unpacked; refused as a possible zip bomb."
             )
     names = {m.filename for m in members}
     if "EncryptionInfo" in names:
@@ -181,7 +185,7 @@ def _first_rows(archive: zipfile.ZipFile) -> dict[str, int]:
 
     book = archive.read("xl/workbook.xml")
     rels = archive.read("xl/_rels/workbook.xml.rels")
-    targets = {rid: target for rid, target in _REL_RE.findall(rels)}
+    targets = dict(_REL_RE.findall(rels))
     targets.update({rid: target for target, rid in _REL_RE_ALT.findall(rels)})
     sheets = dict(_SHEET_RE.findall(book))
     sheets.update({name: rid for rid, name in _SHEET_RE_ALT.findall(book)})

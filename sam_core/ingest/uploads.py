@@ -8,21 +8,21 @@ so any upload can be rolled back. One upload is one transaction.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
+from sam_core.access.permissions import User, ensure
+from sam_core.errors import ConflictError, NotFound, ValidationFailed
 from sam_core.ingest import contract as c
 from sam_core.ingest.dates import MONTH_FIRST
-from sam_core.errors import ConflictError, NotFound, ValidationFailed
-from sam_core.access.permissions import User, ensure
 from sam_core.ingest.reader import PendingSheet, RawSheet, open_files, read_files
-from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 from sam_core.ingest.validation import ROW, SheetData, Validation, validate
+from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 
 UPLOAD, ROLLBACK, DEMO = "upload", "rollback", "demo"
 
@@ -122,7 +122,8 @@ def load_sheets(
                     )
                 if not validation.sheets:
                     raise ValidationFailed(
-                        "The workbook holds no rows to load (no contract sheet with data); nothing was loaded.",
+                        "The workbook holds no rows to load (no contract sheet with data); nothing was "
+                        "loaded.",
                         validation.report,
                     )
                 bump_data_version(con)
@@ -187,7 +188,8 @@ def _diff(con, sheet: c.Sheet, incoming_count: int) -> dict[str, int]:
         f"""SELECT (SELECT count(*) FROM incoming_rows ANTI JOIN {old} o USING ({keys})),
                    (SELECT count(*) FROM {old} o ANTI JOIN incoming_rows USING ({keys})),
                    (SELECT count(*) FROM incoming_rows SEMI JOIN {old} o USING ({keys})),
-                   (SELECT count(*) FROM (SELECT {cols} FROM incoming_rows INTERSECT ALL SELECT * FROM {old}))"""  # sql-ok
+                   (SELECT count(*) FROM (SELECT {cols} FROM incoming_rows
+                                          INTERSECT ALL SELECT * FROM {old}))"""  # sql-ok
     ).fetchall()[0]
     return {"added": added, "changed": both - same, "removed": removed}
 
@@ -232,7 +234,7 @@ def _new_upload(
             upload_id,
             kind,
             user.username,
-            datetime.now(timezone.utc).replace(tzinfo=None),
+            datetime.now(UTC).replace(tzinfo=None),
             file_name,
             sha256,
             rollback_of,
@@ -323,15 +325,24 @@ def changes_by_account(con: duckdb.DuckDBPyConnection, validation: Validation) -
         cols = ", ".join(f'"{n}"' for n in sheet.column_names) + ", extras"
         keys = ", ".join(f'"{k}"' for k in sheet.key)
         with _registered(con, incoming_rows=incoming):
-            old = f"(SELECT {cols} FROM {sheet.table} WHERE account_id IN (SELECT account_id FROM incoming_rows))"  # sql-ok
+            old = (  # sql-ok: names from the contract
+                f"(SELECT {cols} FROM {sheet.table} "
+                "WHERE account_id IN (SELECT account_id FROM incoming_rows))"
+            )
             parts.append(
                 con.sql(
-                    f"""WITH added AS (SELECT account_id, count(*) AS n FROM incoming_rows ANTI JOIN {old} o USING ({keys}) GROUP BY 1),
-                         removed AS (SELECT account_id, count(*) AS n FROM {old} o ANTI JOIN incoming_rows USING ({keys}) GROUP BY 1),
-                         same AS (SELECT account_id, count(*) AS n FROM (SELECT {cols} FROM incoming_rows INTERSECT ALL SELECT * FROM {old}) GROUP BY 1),
-                         kept AS (SELECT account_id, count(*) AS n FROM incoming_rows SEMI JOIN {old} o USING ({keys}) GROUP BY 1),
+                    f"""WITH added AS (SELECT account_id, count(*) AS n
+                                   FROM incoming_rows ANTI JOIN {old} o USING ({keys}) GROUP BY 1),
+                         removed AS (SELECT account_id, count(*) AS n FROM {old} o ANTI
+                             JOIN incoming_rows USING ({keys}) GROUP BY 1),
+                         same AS (SELECT account_id, count(*) AS n
+                             FROM (SELECT {cols} FROM incoming_rows INTERSECT ALL SELECT * FROM {old})
+                                 GROUP BY 1),
+                         kept AS (SELECT account_id, count(*) AS n FROM incoming_rows SEMI
+                             JOIN {old} o USING ({keys}) GROUP BY 1),
                          touched AS (SELECT DISTINCT account_id FROM incoming_rows)
-                  SELECT ? AS sheet, t.account_id, coalesce(a.n, 0) AS added, coalesce(k.n, 0) - coalesce(s.n, 0) AS changed,
+                  SELECT ? AS sheet, t.account_id, coalesce(a.n, 0) AS added,
+                      coalesce(k.n, 0) - coalesce(s.n, 0) AS changed,
                          coalesce(r.n, 0) AS removed
                   FROM touched t LEFT JOIN added a USING (account_id) LEFT JOIN removed r USING (account_id)
                   LEFT JOIN same s USING (account_id) LEFT JOIN kept k USING (account_id)

@@ -8,16 +8,16 @@ under a second per column; nothing is ever silently turned into null.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import duckdb
 import polars as pl
 
+from sam_core.access.permissions import ADMIN, User
 from sam_core.ingest import contract as c
 from sam_core.ingest.dates import MONTH_FIRST, parse_dates, parse_periods
-from sam_core.access.permissions import ADMIN, User
 from sam_core.ingest.reader import HEADER_SEARCH_ROWS, PendingSheet, RawSheet, find_header_row
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -186,7 +186,8 @@ def validate(
             report.add(
                 ERROR,
                 sheet.name,
-                f"Sheet '{raw.name}' and sheet '{first.name}' in {first.file_name} both hold {sheet.name}; keep one.",
+                f"Sheet '{raw.name}' and sheet '{first.name}' in {first.file_name} both hold {sheet.name}; "
+                "keep one.",
             )
         else:
             tasks.append((raw, sheet))
@@ -206,7 +207,7 @@ def validate(
             clean = clean and not own.errors()
             if on_sheet is not None and clean and parsed is not None:
                 on_sheet(*parsed)
-    for i, (raw, sheet) in enumerate(tasks):
+    for i, (_, sheet) in enumerate(tasks):
         own, parsed = results[i]
         report.parts.extend(own.parts)
         if parsed is None:
@@ -287,7 +288,8 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
         report.add(
             ERROR,
             label,
-            f"No header row found: none of the top rows names a column of {sheet.name} (expected headers such as {expected}).",
+            f"No header row found: none of the top rows names a column of {sheet.name} (expected headers "
+            f"such as {expected}).",
             row=header_row,
         )
         return None
@@ -329,7 +331,8 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
         report.add(
             WARNING,
             label,
-            f"Column '{header}' is not part of the {sheet.name} contract; its values are kept aside with each row, not used.",
+            f"Column '{header}' is not part of the {sheet.name} contract; its values are kept aside with "
+            "each row, not used.",
             row=header_row,
             column=header,
         )
@@ -597,7 +600,7 @@ def _survey_answers(
                 sheet,
                 header,
                 body.filter(outside.fill_null(False)).select(ROW, pl.col(cell_col).alias("value")),
-                f"Out of range for a survey question: scores are 1-5 or 0-10.",
+                "Out of range for a survey question: scores are 1-5 or 0-10.",
             )
         parts.append(
             pl.DataFrame(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 
-from sam_core.errors import NotFound, ValidationFailed
 from sam_core.access.permissions import User, ensure
+from sam_core.errors import NotFound, ValidationFailed
 from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 
 
@@ -26,7 +26,8 @@ def add_action(
     Who added it and when is kept in the row's `extras`. Returns the new action_id. A later
     upload of the account's Actions sheet replaces it, like any row of that account."""
     found = con.execute(
-        "SELECT s.account_id, a.account_manager FROM surveys s JOIN accounts a USING (account_id) WHERE s.response_id = ?",
+        "SELECT s.account_id, a.account_manager FROM surveys s JOIN accounts a USING (account_id) WHERE "
+        "s.response_id = ?",
         [response_id],
     ).fetchall()
     if not found:
@@ -51,10 +52,11 @@ def add_action(
             n += 1
             action_id = f"WEB-{n:05d}"
         extras = json.dumps(
-            {"added_by": user.username, "added_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            {"added_by": user.username, "added_at": datetime.now(UTC).isoformat(timespec="seconds")}
         )
         con.execute(
-            """INSERT INTO actions (action_id, account_id, description, owner, source, created, due, status, closed, extras)
+            """INSERT INTO actions (action_id, account_id, description, owner, source, created, due,
+                                  status, closed, extras)
                VALUES (?, ?, ?, ?, ?, ?, ?, 'open', NULL, ?)""",
             [action_id, account_id, description.strip(), owner.strip(), response_id, today, due, extras],
         )

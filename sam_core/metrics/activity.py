@@ -24,8 +24,10 @@ def evidence_momentum(con: duckdb.DuckDBPyConnection, *, as_of: date) -> pl.Data
     """account_id, positive, negative, momentum (last 90 days), for accounts with evidence."""
     return con.sql(
         """SELECT account_id,
-                  count(*) FILTER (WHERE list_contains(?, signal) AND date > ?::DATE - INTERVAL (?) DAY AND date <= ?) AS positive,
-                  count(*) FILTER (WHERE list_contains(?, signal) AND date > ?::DATE - INTERVAL (?) DAY AND date <= ?) AS negative,
+                  count(*) FILTER (WHERE list_contains(?, signal) AND date > ?::DATE - INTERVAL (?) DAY
+                      AND date <= ?) AS positive,
+                  count(*) FILTER (WHERE list_contains(?, signal) AND date > ?::DATE - INTERVAL (?) DAY
+                      AND date <= ?) AS negative,
                   positive - negative AS momentum
            FROM evidence GROUP BY account_id ORDER BY account_id""",
         params=[
@@ -63,7 +65,8 @@ def data_freshness(con: duckdb.DuckDBPyConnection, *, as_of: date) -> pl.DataFra
            ),
            met AS (SELECT account_id, max(date) AS last_engagement FROM engagements
                    WHERE status = 'held' AND date <= ? GROUP BY account_id),
-           talked AS (SELECT account_id, max(last_contact) AS last_contact FROM relationships GROUP BY account_id),
+           talked AS (SELECT account_id, max(last_contact) AS last_contact FROM relationships
+               GROUP BY account_id),
            heard AS (SELECT account_id, max(survey_date) AS last_survey FROM surveys GROUP BY account_id)
            SELECT a.account_id, r.last_upload, m.last_engagement, t.last_contact, h.last_survey,
                   nullif(concat_ws('; ',
@@ -72,7 +75,8 @@ def data_freshness(con: duckdb.DuckDBPyConnection, *, as_of: date) -> pl.DataFra
                       CASE WHEN t.last_contact < ?::DATE - INTERVAL (?) DAY
                            THEN 'relationships ' || (?::DATE - t.last_contact) || ' days old' END,
                       CASE WHEN h.last_survey < ?::DATE - INTERVAL (?) MONTH
-                           THEN 'survey ' || date_diff('month', h.last_survey, ?::DATE) || ' months old' END), '') AS stale
+                           THEN 'survey ' || date_diff('month', h.last_survey,
+                               ?::DATE) || ' months old' END), '') AS stale
            FROM accounts a LEFT JOIN arrived r USING (account_id) LEFT JOIN met m USING (account_id)
            LEFT JOIN talked t USING (account_id) LEFT JOIN heard h USING (account_id)
            ORDER BY a.account_id""",

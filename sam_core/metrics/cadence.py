@@ -38,45 +38,55 @@ def cadence_status(
     """One row per strategic account and rule: account_id, rule, status, last (date of
     the last qualifying engagement), deadline, detail."""
     query = """
-    WITH e AS (SELECT * FROM engagements WHERE account_id IN (SELECT account_id FROM accounts WHERE strategic)),
+    WITH e AS (SELECT * FROM engagements
+        WHERE account_id IN (SELECT account_id FROM accounts WHERE strategic)),
     visits AS (
         SELECT account_id, count(*) AS n, max(date) AS last,
                list(date ORDER BY date DESC)[?] AS oldest_needed
-        FROM e WHERE type IN ('executive_visit', 'site_visit') AND status = 'held' AND coalesce(sponsor_attended, false)
+        FROM e WHERE type IN ('executive_visit', 'site_visit') AND status = 'held'
+            AND coalesce(sponsor_attended, false)
              AND date > ?::DATE - INTERVAL 12 MONTH AND date <= ?
         GROUP BY account_id
     ),
     reviews AS (
         SELECT account_id, max(date) AS last,
                bool_or(date_trunc('month', date) = date_trunc('month', ?::DATE)) AS this_period,
-               bool_or(date_trunc('month', date) = date_trunc('month', ?::DATE) - INTERVAL 1 MONTH) AS previous_period
+               bool_or(date_trunc('month', date) = date_trunc('month',
+                   ?::DATE) - INTERVAL 1 MONTH) AS previous_period
         FROM e WHERE type = 'internal_review' AND status = 'held' AND date <= ? GROUP BY account_id
     ),
     qbrs AS (
         SELECT account_id, max(date) AS last,
                bool_or(date_trunc('quarter', date) = date_trunc('quarter', ?::DATE)) AS this_period,
-               bool_or(date_trunc('quarter', date) = date_trunc('quarter', ?::DATE) - INTERVAL 3 MONTH) AS previous_period
+               bool_or(date_trunc('quarter', date) = date_trunc('quarter',
+                   ?::DATE) - INTERVAL 3 MONTH) AS previous_period
         FROM e WHERE type = 'qbr' AND status = 'held' AND coalesce(sponsor_attended, false) AND date <= ?
         GROUP BY account_id
     ),
     qbr_any AS (
-        SELECT account_id, max(date) AS any_last, arg_max(coalesce(sponsor_attended, false), date) AS any_sponsor
+        SELECT account_id, max(date) AS any_last,
+            arg_max(coalesce(sponsor_attended, false), date) AS any_sponsor
         FROM e WHERE type = 'qbr' AND status = 'held' AND date <= ? GROUP BY account_id
     ),
     ninety AS (
         SELECT account_id,
                max(date) FILTER (WHERE status = 'held' AND date <= ?) AS last,
-               count(*) FILTER (WHERE status = 'planned' AND date > ? AND date <= ?::DATE + INTERVAL 12 MONTH) AS planned
+               count(*) FILTER (WHERE status = 'planned' AND date > ?
+                   AND date <= ?::DATE + INTERVAL 12 MONTH) AS planned
         FROM e WHERE type = 'ninety_day_review' GROUP BY account_id
     )
     SELECT a.account_id,
            coalesce(v.n, 0) AS visits, v.last AS visit_last, v.oldest_needed,
-           r.last AS review_last, coalesce(r.this_period, false) AS review_this, coalesce(r.previous_period, false) AS review_previous,
-           q.last AS qbr_last, coalesce(q.this_period, false) AS qbr_this, coalesce(q.previous_period, false) AS qbr_previous,
-           n.last AS ninety_last, coalesce(n.planned, 0) AS planned, qa.any_last AS qbr_any_last, qa.any_sponsor AS qbr_any_sponsor
+           r.last AS review_last, coalesce(r.this_period, false) AS review_this,
+               coalesce(r.previous_period, false) AS review_previous,
+           q.last AS qbr_last, coalesce(q.this_period, false) AS qbr_this,
+               coalesce(q.previous_period, false) AS qbr_previous,
+           n.last AS ninety_last, coalesce(n.planned, 0) AS planned, qa.any_last AS qbr_any_last,
+               qa.any_sponsor AS qbr_any_sponsor
     FROM accounts a
     LEFT JOIN visits v USING (account_id) LEFT JOIN reviews r USING (account_id)
-    LEFT JOIN qbrs q USING (account_id) LEFT JOIN ninety n USING (account_id) LEFT JOIN qbr_any qa USING (account_id)
+    LEFT JOIN qbrs q USING (account_id) LEFT JOIN ninety n USING (account_id) LEFT
+        JOIN qbr_any qa USING (account_id)
     WHERE a.strategic ORDER BY a.account_id"""
     p = policy
     facts = con.sql(

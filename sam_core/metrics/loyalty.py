@@ -20,9 +20,12 @@ THIN_BELOW = 3
 
 _RESPONSES = """
     responses AS (
-        SELECT *, coalesce(wave, strftime(survey_date, '%Y') || ' H' || CASE WHEN month(survey_date) <= 6 THEN '1' ELSE '2' END) AS wave_label,
-               (coalesce(recommend_score * 10, 0) + coalesce((satisfaction - 1) * 25, 0) + coalesce((continue_score - 1) * 25, 0))
-               / nullif((recommend_score IS NOT NULL)::INT + (satisfaction IS NOT NULL)::INT + (continue_score IS NOT NULL)::INT, 0)
+        SELECT *, coalesce(wave, strftime(survey_date, '%Y') || ' H' || CASE WHEN month(survey_date) <= 6
+            THEN '1' ELSE '2' END) AS wave_label,
+               (coalesce(recommend_score * 10, 0) + coalesce((satisfaction - 1) * 25,
+                   0) + coalesce((continue_score - 1) * 25, 0))
+               / nullif((recommend_score IS NOT NULL)::INT + (satisfaction IS NOT NULL)::INT
+                        + (continue_score IS NOT NULL)::INT, 0)
                AS respondent_index
         FROM surveys
     )"""
@@ -42,7 +45,8 @@ def loyalty_by_account(con: duckdb.DuckDBPyConnection, *, wave: str | None = Non
     SELECT account_id, wave_label AS wave, max(survey_date) AS last_response,
            count(*) AS respondents,
            avg(respondent_index) AS loyalty_index,
-           100.0 * (count(*) FILTER (WHERE recommend_score >= 9) - count(*) FILTER (WHERE recommend_score <= 6))
+           100.0 * (count(*) FILTER (WHERE recommend_score >= 9)
+                    - count(*) FILTER (WHERE recommend_score <= 6))
                / nullif(count(recommend_score), 0) AS nps,
            count(*) < {THIN_BELOW} AS thin
     FROM responses WHERE ? IS NULL OR wave_label = ?
@@ -73,7 +77,8 @@ def program_loyalty(con: duckdb.DuckDBPyConnection, *, wave: str | None) -> dict
         return {"loyalty_index": None, "nps": None, "respondents": 0}
     query = f"""WITH {_RESPONSES}
     SELECT avg(respondent_index),
-           100.0 * (count(*) FILTER (WHERE recommend_score >= 9) - count(*) FILTER (WHERE recommend_score <= 6))
+           100.0 * (count(*) FILTER (WHERE recommend_score >= 9)
+                    - count(*) FILTER (WHERE recommend_score <= 6))
                / nullif(count(recommend_score), 0),
            count(*)
     FROM responses WHERE wave_label = ?"""  # sql-ok
@@ -97,9 +102,66 @@ LOW_SCORE = (
 )
 _KEY = "(coalesce(decision_maker, false) OR coalesce(influence, 0) >= 4)"
 STOP_WORDS = frozenset(
-    """a an and are as at be but by for from has have i in is it its of on or our so than that the their them
-they this to too us was we were what when which who will with you your not no very more much can could would should been
-had do does did""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "too",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "will",
+        "with",
+        "you",
+        "your",
+        "not",
+        "no",
+        "very",
+        "more",
+        "much",
+        "can",
+        "could",
+        "would",
+        "should",
+        "been",
+        "had",
+        "do",
+        "does",
+        "did",
+    ]
 )
 
 
@@ -111,11 +173,15 @@ def wave_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         per_wave AS (
             SELECT wave_label AS wave, max(survey_date) AS last_response, count(*) AS respondents,
                    avg(respondent_index) AS loyalty_index,
-                   100.0 * (count(*) FILTER (WHERE recommend_score >= 9) - count(*) FILTER (WHERE recommend_score <= 6))
+                   100.0 * (count(*) FILTER (WHERE recommend_score >= 9)
+                    - count(*) FILTER (WHERE recommend_score <= 6))
                        / nullif(count(recommend_score), 0) AS nps,
-                   count(*) FILTER (WHERE recommend_score >= 9) / nullif(count(recommend_score), 0) AS promoters,
-                   count(*) FILTER (WHERE recommend_score BETWEEN 7 AND 8.999) / nullif(count(recommend_score), 0) AS passives,
-                   count(*) FILTER (WHERE recommend_score <= 6) / nullif(count(recommend_score), 0) AS detractors,
+                   count(*) FILTER (WHERE recommend_score >= 9) / nullif(count(recommend_score),
+                       0) AS promoters,
+                   count(*) FILTER (WHERE recommend_score BETWEEN 7
+                       AND 8.999) / nullif(count(recommend_score), 0) AS passives,
+                   count(*) FILTER (WHERE recommend_score <= 6) / nullif(count(recommend_score),
+                       0) AS detractors,
                    list(DISTINCT stakeholder_id) FILTER (WHERE stakeholder_id IS NOT NULL) AS answered
             FROM responses GROUP BY 1
         ),
@@ -143,7 +209,8 @@ def account_loyalty(con: duckdb.DuckDBPyConnection, *, wave: str) -> pl.DataFram
     key = con.sql(
         f"""WITH {_RESPONSES}
         SELECT s.account_id, count(*) AS key_stakeholders,
-               count(*) FILTER (WHERE s.stakeholder_id IN (SELECT stakeholder_id FROM responses WHERE wave_label = ?)) AS key_answered
+               count(*) FILTER (WHERE s.stakeholder_id IN (SELECT stakeholder_id FROM responses
+                   WHERE wave_label = ?)) AS key_answered
         FROM stakeholders s WHERE {_KEY} GROUP BY 1""",
         params=[wave],
     ).pl()  # sql-ok: constants only
@@ -205,16 +272,20 @@ def question_scores(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: st
         f"""WITH {_RESPONSES},
         mine AS (SELECT * FROM responses WHERE account_id = ? AND wave_label = ?),
         standard AS (
-            SELECT 1 AS place, 'Likelihood to recommend' AS question, 10 AS scale_max, avg(recommend_score) AS mean, count(recommend_score) AS respondents FROM mine
+            SELECT 1 AS place, 'Likelihood to recommend' AS question, 10 AS scale_max,
+                avg(recommend_score) AS mean, count(recommend_score) AS respondents FROM mine
             UNION ALL SELECT 2, 'Satisfaction', 5, avg(satisfaction), count(satisfaction) FROM mine
-            UNION ALL SELECT 3, 'Likelihood to continue buying', 5, avg(continue_score), count(continue_score) FROM mine
+            UNION ALL SELECT 3, 'Likelihood to continue buying', 5, avg(continue_score),
+                count(continue_score) FROM mine
         ),
         extra AS (
-            SELECT 4 AS place, a.question, max(a.scale_max) AS scale_max, avg(a.score) AS mean, count(*) AS respondents
+            SELECT 4 AS place, a.question, max(a.scale_max) AS scale_max, avg(a.score) AS mean,
+                count(*) AS respondents
             FROM survey_answers a JOIN mine m USING (response_id) GROUP BY a.question
         )
         SELECT question, scale_max, mean, respondents, respondents < {THIN_BELOW} AS thin
-        FROM (SELECT * FROM standard UNION ALL SELECT * FROM extra) WHERE respondents > 0 ORDER BY place, question""",  # sql-ok: constants only
+        FROM (SELECT * FROM standard UNION ALL SELECT * FROM extra)
+        WHERE respondents > 0 ORDER BY place, question""",  # sql-ok: constants only
         params=[account_id, wave],
     ).pl()
 
@@ -241,7 +312,8 @@ def comments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every comment with its account, wave, score and band (promoter 9-10, passive 7-8,
     detractor 0-6 of recommend_score)."""
     return con.sql(f"""WITH {_RESPONSES}
-        SELECT r.account_id, a.account_name, r.wave_label AS wave, r.survey_date, r.respondent_name AS respondent,
+        SELECT r.account_id, a.account_name, r.wave_label AS wave, r.survey_date,
+            r.respondent_name AS respondent,
                r.recommend_score,
                CASE WHEN r.recommend_score >= 9 THEN 'promoter' WHEN r.recommend_score >= 7 THEN 'passive'
                     WHEN r.recommend_score IS NOT NULL THEN 'detractor' END AS band,
@@ -274,7 +346,8 @@ def closed_loop(con: duckdb.DuckDBPyConnection, *, as_of) -> pl.DataFrame:
                x.action_id, x.description, x.owner, x.due, x.status, x.closed,
                x.status IN ('open', 'in_progress') AND x.due < ? AS overdue,
                x.action_id IS NULL AS loop_open
-        FROM responses r LEFT JOIN accounts a USING (account_id) LEFT JOIN actions x ON x.source = r.response_id
+        FROM responses r LEFT JOIN accounts a USING (account_id) LEFT
+            JOIN actions x ON x.source = r.response_id
         WHERE {LOW_SCORE}
         ORDER BY loop_open DESC, r.survey_date DESC""",
         params=[as_of],

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 import polars as pl
 
-from sam_core.metrics.cadence import OVERDUE, cadence_status
-from sam_core.ingest.contract import PLANNING_ROLES
-from sam_core.errors import NotFound, ValidationFailed
-from sam_core.metrics.loyalty import feedback_revenue_coverage, loyalty_by_account, waves
 from sam_core.access.permissions import User, ensure
+from sam_core.errors import NotFound, ValidationFailed
+from sam_core.ingest.contract import PLANNING_ROLES
+from sam_core.metrics.cadence import OVERDUE, cadence_status
+from sam_core.metrics.loyalty import feedback_revenue_coverage, loyalty_by_account, waves
 from sam_core.metrics.policy import cadence_policy
 from sam_core.metrics.portfolio import account_revenue
 from sam_core.metrics.sponsors import review_schedule
@@ -26,11 +26,13 @@ from sam_core.outputs.workbook import FORMULA_STARTS
 from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 
 PRINCIPLES = (
-    "Best-in-class practices are embedded across all business units as regular practice of all account leaders.",
+    "Best-in-class practices are embedded across all business units as regular practice of all account "
+    "leaders.",
     "The practices are inspected and validated on a timely basis.",
     "Team leaders, supported by a process coach, drive and are accountable for the practices in their teams.",
     "Senior management is part of the process.",
-    "A sales information system with methodology and metrics validates the practices at team and program level.",
+    "A sales information system with methodology and metrics validates the practices at team and program "
+    "level.",
     "We are adopting practices that will keep our competitive position two years from now.",
     "Career and reward motivators keep cross-functional teams and team leaders staying and excelling.",
 )
@@ -228,19 +230,21 @@ def save_assessment(con: duckdb.DuckDBPyConnection, assessment: Assessment, *, u
                 assessment.scope.strip(),
                 assessment.assessed_on,
                 user.name,
-                datetime.now(timezone.utc).replace(tzinfo=None),
+                datetime.now(UTC).replace(tzinfo=None),
                 assessment.notes,
             ],
         )
         con.executemany(
-            "INSERT INTO assessment_answers (assessment_id, part, area, item, answer, score) VALUES (?, 'principle', NULL, ?, ?, NULL)",
+            "INSERT INTO assessment_answers (assessment_id, part, area, item, answer, score) VALUES (?, "
+            "'principle', NULL, ?, ?, NULL)",
             [
                 [assessment_id, PRINCIPLES[n - 1], answer]
                 for n, answer in sorted(assessment.principles.items())
             ],
         )
         con.executemany(
-            "INSERT INTO assessment_answers (assessment_id, part, area, item, answer, score, note) VALUES (?, 'practice', ?, ?, NULL, ?, ?)",
+            "INSERT INTO assessment_answers (assessment_id, part, area, item, answer, score, note) VALUES "
+            "(?, 'practice', ?, ?, NULL, ?, ?)",
             [
                 [assessment_id, area, practice, value, assessment.evidence.get((area, practice)) or None]
                 for (area, practice), value in assessment.practices.items()
@@ -329,7 +333,7 @@ def save_draft(con: duckdb.DuckDBPyConnection, draft: Assessment, *, user: User)
         con.execute("DELETE FROM assessment_drafts WHERE user_name = ?", [user.username])
         con.execute(
             "INSERT INTO assessment_drafts VALUES (?, ?, ?)",
-            [user.username, _to_json(draft), datetime.now(timezone.utc).replace(tzinfo=None)],
+            [user.username, _to_json(draft), datetime.now(UTC).replace(tzinfo=None)],
         )
 
 
@@ -369,7 +373,8 @@ def data_evidence(con: duckdb.DuckDBPyConnection, *, as_of: date, scope: str) ->
         return float((rows["status"] != OVERDUE).mean()) if rows.height else 0.0
 
     roles = con.sql(
-        "SELECT account_id, list(DISTINCT r) AS roles FROM team, unnest(string_split(coalesce(planning_roles, ''), ';')) t(r) "
+        "SELECT account_id, list(DISTINCT r) AS roles FROM team, "
+        "unnest(string_split(coalesce(planning_roles, ''), ';')) t(r) "
         "WHERE r <> '' GROUP BY 1"
     ).pl()
     complete = roles.filter(pl.col("roles").list.len() >= len(PLANNING_ROLES_REQUIRED))["account_id"]
@@ -510,7 +515,7 @@ def assessment_from_sheets(raw_sheets) -> Assessment:
     def table(name: str) -> list[dict]:
         cells = by_name[name]
         header = list(cells.row(0))
-        return [dict(zip(header, row)) for row in cells.slice(1).iter_rows()]
+        return [dict(zip(header, row, strict=True)) for row in cells.slice(1).iter_rows()]
 
     head = {r["field"]: r["value"] for r in table("Assessment")}
     try:

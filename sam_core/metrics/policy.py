@@ -7,14 +7,14 @@ each setting, or the default of SPEC.md when it was never changed.
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
-from sam_core.metrics.cadence import CadencePolicy
-from sam_core.errors import ValidationFailed
 from sam_core.access.permissions import User, ensure
+from sam_core.errors import ValidationFailed
+from sam_core.metrics.cadence import CadencePolicy
 from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 
 LIMITS = {
@@ -51,7 +51,7 @@ def save_cadence_policy(con: duckdb.DuckDBPyConnection, policy: CadencePolicy, *
         raise ValidationFailed(" ".join(problems))
     with WRITE_LOCK, transaction(con):
         current = asdict(cadence_policy(con))
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         changed = [
             [name, value, user.username, now]
             for name, value in asdict(policy).items()

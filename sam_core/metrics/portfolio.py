@@ -54,7 +54,8 @@ def account_revenue(con: duckdb.DuckDBPyConnection, *, as_of: date, rollup: bool
     money AS (
         SELECT o.owner_id AS account_id,
                sum(f.revenue) FILTER (WHERE f.period > m.last_period - INTERVAL 12 MONTH) AS revenue,
-               sum(f.revenue) FILTER (WHERE f.period <= m.last_period - INTERVAL 12 MONTH) AS revenue_previous,
+               sum(f.revenue) FILTER (WHERE f.period <= m.last_period - INTERVAL 12 MONTH)
+                   AS revenue_previous,
                sum(f.profit) FILTER (WHERE f.period > m.last_period - INTERVAL 12 MONTH) AS profit,
                sum(f.profit) FILTER (WHERE f.period <= m.last_period - INTERVAL 12 MONTH) AS profit_previous,
                sum(f.ebitda) FILTER (WHERE f.period > m.last_period - INTERVAL 12 MONTH) AS ebitda,
@@ -68,9 +69,11 @@ def account_revenue(con: duckdb.DuckDBPyConnection, *, as_of: date, rollup: bool
         FROM accounts a JOIN owner o USING (account_id) GROUP BY ALL
     ),
     ranked AS (
-        SELECT a.account_id, a.account_name, a.account_manager, a.executive_sponsor, a.business_unit, a.region,
+        SELECT a.account_id, a.account_name, a.account_manager, a.executive_sponsor, a.business_unit,
+            a.region,
                a.industry, a.status, coalesce(a.strategic, false) AS strategic, a.tier AS given_tier,
-               coalesce(m.revenue, 0) AS revenue, m.revenue_previous, m.profit, m.profit_previous, m.ebitda, m.plan_revenue,
+               coalesce(m.revenue, 0) AS revenue, m.revenue_previous, m.profit, m.profit_previous, m.ebitda,
+                   m.plan_revenue,
                w.wallet_estimate,
                coalesce(m.revenue, 0) / nullif(sum(coalesce(m.revenue, 0)) OVER (), 0) AS share
         FROM accounts a JOIN owner o ON o.account_id = a.account_id AND o.owner_id = a.account_id

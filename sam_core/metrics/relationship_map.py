@@ -67,7 +67,8 @@ def account_map(con: duckdb.DuckDBPyConnection, account_id: str) -> AccountMap:
             "SELECT * EXCLUDE (extras) FROM team WHERE account_id = ? ORDER BY member", params=[account_id]
         ).pl(),
         con.sql(
-            "SELECT * EXCLUDE (extras) FROM relationships WHERE account_id = ? ORDER BY member, stakeholder_id",
+            "SELECT * EXCLUDE (extras) FROM relationships WHERE account_id = ? ORDER BY member, "
+            "stakeholder_id",
             params=[account_id],
         ).pl(),
     )
@@ -75,7 +76,9 @@ def account_map(con: duckdb.DuckDBPyConnection, account_id: str) -> AccountMap:
 
 def reporting_loops(stakeholders: pl.DataFrame) -> set[str]:
     """Stakeholders whose chain of `reports_to` comes back to them."""
-    boss = dict(zip(stakeholders["stakeholder_id"].to_list(), stakeholders["reports_to"].to_list()))
+    boss = dict(
+        zip(stakeholders["stakeholder_id"].to_list(), stakeholders["reports_to"].to_list(), strict=True)
+    )
     looped = set()
     for start in boss:
         seen, current = [], start
@@ -320,7 +323,10 @@ def relationship_dot(m: AccountMap, *, focus: str | None = None) -> str:
     if focus:
         links = m.relationships.filter((pl.col("stakeholder_id") == focus) | (pl.col("member") == focus))
         touching = {focus} | set(links["stakeholder_id"].to_list()) | set(links["member"].to_list())
-    fade = lambda node: bool(focus) and node not in touching  # noqa: E731
+
+    def fade(node) -> bool:
+        return bool(focus) and node not in touching
+
     lines = [
         "digraph map {",
         "rankdir=TB; newrank=true; nodesep=0.3; ranksep=0.7;",
@@ -354,7 +360,8 @@ def relationship_dot(m: AccountMap, *, focus: str | None = None) -> str:
         )
     lines.append("}")
     lines.append(
-        'subgraph cluster_team { label="Our team"; labelloc=b; color="#1f5fa8"; fontname="Helvetica"; rank=same;'
+        'subgraph cluster_team { label="Our team"; labelloc=b; color="#1f5fa8"; fontname="Helvetica"; '
+        "rank=same;"
     )
     for t in m.team.iter_rows(named=True):
         attrs = {
@@ -376,7 +383,8 @@ def relationship_dot(m: AccountMap, *, focus: str | None = None) -> str:
         colour = "#e0e0e0" if faded else ("#1f5fa8" if r["strength"] >= STRONG else "#90a4ae")
         lines.append(
             f"{_quote(r['stakeholder_id'])} -> {_quote('member:' + r['member'])} "
-            f'[dir=none, penwidth={r["strength"] * 0.8:.1f}, color="{colour}", tooltip="strength {r["strength"]}"];'
+            f'[dir=none, penwidth={r["strength"] * 0.8:.1f}, color="{colour}", '
+            f'tooltip="strength {r["strength"]}"];'
         )
     lines.append("}")
     return "\n".join(lines)

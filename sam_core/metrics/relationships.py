@@ -44,7 +44,8 @@ def relationship_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     aligned AS (
         SELECT DISTINCT r.account_id
         FROM relationships r
-        JOIN accounts a ON a.account_id = r.account_id AND lower(trim(r.member)) = lower(trim(a.executive_sponsor))
+        JOIN accounts a ON a.account_id = r.account_id
+            AND lower(trim(r.member)) = lower(trim(a.executive_sponsor))
         JOIN stakeholders s ON s.stakeholder_id = r.stakeholder_id AND s.level = 'executive'
     ),
     contact AS (SELECT account_id, max(last_contact) AS last_contact FROM relationships GROUP BY account_id)

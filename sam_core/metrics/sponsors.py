@@ -3,7 +3,7 @@ roll-up, the 90-day review schedule (with an .ics calendar), and per-rule progra
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -29,8 +29,11 @@ def cadence_matrix(con: duckdb.DuckDBPyConnection, *, as_of: date, account_ids: 
     yet), `planned` or `empty` (a future month with or without plans)."""
     first = date(as_of.year - (as_of.month <= 11), (as_of.month - 12) % 12 + 1, 1)
     frame = con.sql(
-        """WITH months AS (SELECT unnest(generate_series(?::DATE, ?::DATE + INTERVAL 23 MONTH, INTERVAL 1 MONTH))::DATE AS month),
-                grid AS (SELECT a.account_id, a.account_name, m.month FROM accounts a, months m WHERE list_contains(?, a.account_id)),
+        """WITH months AS (
+            SELECT unnest(generate_series(?::DATE, ?::DATE + INTERVAL 23 MONTH, INTERVAL 1 MONTH))::DATE
+                AS month),
+                grid AS (SELECT a.account_id, a.account_name, m.month FROM accounts a, months m
+                    WHERE list_contains(?, a.account_id)),
                 e AS (SELECT account_id, date_trunc('month', date)::DATE AS month, type, status,
                              CASE WHEN status = 'planned' AND date < ? THEN 'missed' ELSE status END AS state
                       FROM engagements WHERE list_contains(?, account_id) AND status <> 'cancelled')
@@ -85,11 +88,13 @@ def sponsor_rollup(con: duckdb.DuckDBPyConnection, status: pl.DataFrame, *, as_o
     visits with them in the last 12 months, QBR attendance (held QBRs they attended / held
     QBRs, last 12 months), overdue items; worst first."""
     sponsors = con.sql(
-        "SELECT account_id, executive_sponsor AS sponsor FROM accounts WHERE strategic AND executive_sponsor IS NOT NULL"
+        "SELECT account_id, executive_sponsor AS sponsor FROM accounts WHERE strategic AND "
+        "executive_sponsor IS NOT NULL"
     ).pl()
     activity = con.sql(
         """SELECT a.executive_sponsor AS sponsor,
-                  count(*) FILTER (WHERE e.type IN ('executive_visit', 'site_visit') AND coalesce(e.sponsor_attended, false)) AS visits_12m,
+                  count(*) FILTER (WHERE e.type IN ('executive_visit', 'site_visit')
+                      AND coalesce(e.sponsor_attended, false)) AS visits_12m,
                   count(*) FILTER (WHERE e.type = 'qbr' AND coalesce(e.sponsor_attended, false))
                       / nullif(count(*) FILTER (WHERE e.type = 'qbr'), 0) AS qbr_attendance
            FROM engagements e JOIN accounts a USING (account_id)
@@ -129,17 +134,21 @@ def rule_compliance(status: pl.DataFrame) -> pl.DataFrame:
 
 
 def review_schedule(
-    con: duckdb.DuckDBPyConnection, *, as_of: date, policy: CadencePolicy = CadencePolicy()
+    con: duckdb.DuckDBPyConnection, *, as_of: date, policy: CadencePolicy | None = None
 ) -> pl.DataFrame:
     """For strategic accounts with fewer than the policy's 90-day reviews planned in the next
     12 months: the missing dates, suggested every `review_gap_days` from the last held or
     planned one (never earlier than a week from `as_of`)."""
+    policy = policy or CadencePolicy()
     facts = con.sql(
         """SELECT a.account_id, a.account_name, a.executive_sponsor,
                   max(e.date) FILTER (WHERE e.status = 'held' AND e.date <= ?) AS last_held,
-                  max(e.date) FILTER (WHERE e.status = 'planned' AND e.date > ? AND e.date <= ?::DATE + INTERVAL 12 MONTH) AS last_planned,
-                  count(*) FILTER (WHERE e.status = 'planned' AND e.date > ? AND e.date <= ?::DATE + INTERVAL 12 MONTH) AS planned
-           FROM accounts a LEFT JOIN engagements e ON e.account_id = a.account_id AND e.type = 'ninety_day_review'
+                  max(e.date) FILTER (WHERE e.status = 'planned' AND e.date > ?
+                      AND e.date <= ?::DATE + INTERVAL 12 MONTH) AS last_planned,
+                  count(*) FILTER (WHERE e.status = 'planned' AND e.date > ?
+                      AND e.date <= ?::DATE + INTERVAL 12 MONTH) AS planned
+           FROM accounts a LEFT JOIN engagements e ON e.account_id = a.account_id
+               AND e.type = 'ninety_day_review'
            WHERE a.strategic GROUP BY ALL ORDER BY a.account_name""",
         params=[as_of, as_of, as_of, as_of, as_of],
     ).pl()
@@ -148,7 +157,7 @@ def review_schedule(
     for f in facts.filter(pl.col("planned") < policy.reviews_planned_ahead).iter_rows(named=True):
         anchor = f["last_planned"] or f["last_held"]
         nxt = max(anchor + gap, earliest) if anchor else earliest
-        for k in range(policy.reviews_planned_ahead - f["planned"]):
+        for _ in range(policy.reviews_planned_ahead - f["planned"]):
             rows.append(
                 {
                     "account_id": f["account_id"],
@@ -173,7 +182,7 @@ def review_schedule(
 
 def schedule_ics(schedule: pl.DataFrame) -> bytes:
     """The suggested reviews as an iCalendar file (all-day events), for invitations."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

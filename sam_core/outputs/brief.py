@@ -50,9 +50,11 @@ def account_brief(
         """SELECT s.name, s.title, s.level, s.buying_role, s.influence, s.attitude, s.decision_maker,
                   string_agg(r.member || ' (' || r.strength || ')', ', ' ORDER BY r.strength DESC, r.member)
                       FILTER (WHERE r.strength >= ?) AS covered_by
-           FROM stakeholders s LEFT JOIN relationships r ON r.stakeholder_id = s.stakeholder_id AND r.account_id = s.account_id
+           FROM stakeholders s LEFT JOIN relationships r ON r.stakeholder_id = s.stakeholder_id
+               AND r.account_id = s.account_id
            WHERE s.account_id = ?
-           GROUP BY s.stakeholder_id, s.name, s.title, s.level, s.buying_role, s.influence, s.attitude, s.decision_maker
+           GROUP BY s.stakeholder_id, s.name, s.title, s.level, s.buying_role, s.influence, s.attitude,
+               s.decision_maker
            ORDER BY coalesce(s.decision_maker, false) DESC, coalesce(s.influence, 0) DESC, s.name
            LIMIT 8""",
         params=[STRONG, account_id],
@@ -67,7 +69,8 @@ def account_brief(
     held = touch.filter((pl.col("status") == "held") & (pl.col("date") <= as_of))
     planned = touch.filter((pl.col("status") == "planned") & (pl.col("date") >= as_of))
     comments = con.sql(
-        """SELECT survey_date, coalesce(respondent_name, '') || CASE WHEN respondent_title IS NULL THEN '' ELSE ', ' || respondent_title END
+        """SELECT survey_date, coalesce(respondent_name, '')
+                  || CASE WHEN respondent_title IS NULL THEN '' ELSE ', ' || respondent_title END
                       AS respondent, recommend_score, comment
            FROM surveys WHERE account_id = ? AND comment IS NOT NULL ORDER BY survey_date DESC LIMIT 3""",
         params=[account_id],

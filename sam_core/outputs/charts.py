@@ -316,7 +316,7 @@ def radar_chart(scores: pl.DataFrame, *, height: int = 380) -> alt.LayerChart:
         }
     )
     scale = alt.Scale(domain=[-1.35, 1.35])
-    axes = dict(axis=None, scale=scale)
+    axes = {"axis": None, "scale": scale}
     grid = (
         alt.Chart(rings)
         .mark_line(color="#e0e0e0")

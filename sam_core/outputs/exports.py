@@ -8,6 +8,7 @@ rendered to PNG by vl-convert, without a browser. Excel files hold text as text 
 from __future__ import annotations
 
 import io
+import itertools
 
 import altair as alt
 import polars as pl
@@ -17,10 +18,10 @@ from fpdf.enums import XPos, YPos
 from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
+from sam_core.metrics.headline import Headline
 from sam_core.outputs.brief import Brief
 from sam_core.outputs.charts import health_parts_chart, pareto_chart
 from sam_core.outputs.formatting import long_date, money, percent
-from sam_core.metrics.headline import Headline
 from sam_core.outputs.workbook import export_bytes
 
 PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 210, 279, 12  # mm: fits A4 and Letter
@@ -40,16 +41,23 @@ def _latin1(text) -> str:
 def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
     """The brief as short text lines per section (shared by PDF and slides)."""
     a = brief.account
-    m = lambda v: money(v, currency, symbol=False)  # noqa: E731 - one-line alias
+
+    def m(v):
+        return money(v, currency, symbol=False)
+
     health = "-" if a["health"] is None else f"{a['health']:.0f}/100 ({a['health_band']})"
     parts = brief.health_parts.filter(pl.col("score").is_not_null())
     why = ", ".join(f"{p['part']} {p['score']:.0f}" for p in parts.iter_rows(named=True))
     people = [
-        f"{s['name']} - {s['title'] or s['level'] or ''}{' (decision maker)' if s['decision_maker'] else ''}: "
+        f"{s['name']} - "
+        f"{s['title'] or s['level'] or ''}{' (decision maker)' if s['decision_maker'] else ''}: "
         + (f"covered by {s['covered_by']}" if s["covered_by"] else "NOT COVERED")
         for s in brief.stakeholders.iter_rows(named=True)
     ]
-    touch = lambda t: "none" if t is None else f"{long_date(t['date'])}, {t['type'].replace('_', ' ')}"  # noqa: E731
+
+    def touch(t) -> str:
+        return "none" if t is None else f"{long_date(t['date'])}, {t['type'].replace('_', ' ')}"
+
     loyalty = (
         "no response in the latest wave"
         if a["loyalty_index"] is None
@@ -60,13 +68,15 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
     )
     return {
         "Revenue": [
-            f"T12M revenue {m(a['revenue'])} ({percent(a['growth'], 1)} on the previous 12 months), margin {percent(a['margin'], 1)}, "
+            f"T12M revenue {m(a['revenue'])} ({percent(a['growth'], 1)} on the previous 12 months), margin "
+            f"{percent(a['margin'], 1)}, "
             f"share of wallet {percent(a['share_of_wallet'])}, tier {a['tier']}, rank {a['rank']}."
         ],
         "Health": [f"{health}. Parts: {why or 'no data'}."],
         "Key stakeholders": people or ["No stakeholders recorded."],
         "Sponsor touchpoints": [
-            f"Last: {touch(brief.last_touchpoint)}.  Next: {touch(brief.next_touchpoint)}.  Cadence: {a['cadence']}."
+            f"Last: {touch(brief.last_touchpoint)}.  Next: {touch(brief.next_touchpoint)}.  Cadence: "
+            f"{a['cadence']}."
         ],
         "Loyalty": [loyalty]
         + [
@@ -74,7 +84,8 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
             for c in brief.comments.iter_rows(named=True)
         ],
         "Open actions": [
-            f"{x['description']} - {x['owner']}, due {long_date(x['due'])}{' (OVERDUE)' if x['overdue'] else ''}"
+            f"{x['description']} - {x['owner']}, due "
+            f"{long_date(x['due'])}{' (OVERDUE)' if x['overdue'] else ''}"
             for x in brief.actions.iter_rows(named=True)
         ]
         or ["None open."],
@@ -135,7 +146,7 @@ def _sparkline(pdf: FPDF, values: list[float], *, x: float, y: float, w: float, 
     points = [(x + i * w / (len(values) - 1), y + h - (v - low) / span * h) for i, v in enumerate(values)]
     pdf.set_draw_color(31, 95, 168)
     pdf.set_line_width(0.5)
-    for (x1, y1), (x2, y2) in zip(points, points[1:]):
+    for (x1, y1), (x2, y2) in itertools.pairwise(points):
         pdf.line(x1, y1, x2, y2)
     pdf.set_font("Helvetica", "", 7)
     pdf.set_xy(x, y + h + 0.5)
@@ -193,15 +204,18 @@ def deck_pptx(headline: Headline, overview: pl.DataFrame, briefs: list[Brief], *
         bold=True,
     )
     figures = [
-        f"Revenue, last 12 months: {money(headline.revenue.value, currency)} ({percent(headline.growth.value, 1)} growth)",
+        f"Revenue, last 12 months: {money(headline.revenue.value, currency)} "
+        f"({percent(headline.growth.value, 1)} growth)",
         f"Profit margin: {percent(headline.margin.value, 1)}",
-        f"Loyalty index: {'-' if headline.loyalty_index.value is None else f'{headline.loyalty_index.value:.0f}'}; "
+        "Loyalty index: "
+        f"{'-' if headline.loyalty_index.value is None else f'{headline.loyalty_index.value:.0f}'}; "
         f"NPS: {'-' if headline.nps.value is None else f'{headline.nps.value:+.0f}'}",
         f"Feedback revenue coverage: {percent(headline.feedback_coverage.value)}",
         f"Sponsor cadence compliance: {percent(headline.cadence_compliance.value)}",
         f"At risk in the top {c.n}: {headline.at_risk}",
         f"Effective number of accounts: {c.effective_accounts:.1f}",
-    ] + list(c.flags)
+        *list(c.flags),
+    ]
     _text(slide, "\n".join(figures), Inches(0.5), Inches(1.3), Inches(4.6), Inches(5.8), 14)
     picture = io.BytesIO(chart_png(pareto_chart(overview, c.n, height=380).properties(width=620)))
     slide.shapes.add_picture(picture, Inches(5.3), Inches(1.3), width=Inches(7.6))

@@ -83,7 +83,7 @@ def test_navigation_does_not_register_forbidden_pages(app_as, username, page):
 @pytest.mark.parametrize("username,page", [(u, p) for u in VISIBLE for p in ALL if p not in VISIBLE[u]])
 def test_page_refuses_a_role_that_may_not_see_it(app_as, username, page):
     at = app_as(username, f"pages/{page}.py")
-    assert [e.value for e in at.error][0].startswith("Not permitted:")
+    assert next(e.value for e in at.error).startswith("Not permitted:")
     assert not at.info  # nothing of the page's content was drawn
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from portfolio_fixture import SHEETS
 from streamlit.testing.v1 import AppTest
+from workbooks import workbook_bytes
 
 from sam_core.access.permissions import User
-from sam_core.store import connect
 from sam_core.ingest.uploads import load_files
-from portfolio_fixture import SHEETS
-from workbooks import workbook_bytes
+from sam_core.store import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -51,7 +51,7 @@ def _start(tmp: Path):
     fresh machine); yields its base URL. The server log is shown if it fails to start."""
     port = free_port()
     env = {**os.environ, "SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}
-    log = open(tmp / "server.log", "w")
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 - open for the server's lifetime
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 from portfolio_fixture import AS_OF, SHEETS
 
+from sam_core.access.permissions import User
 from sam_core.errors import PermissionDenied, ValidationFailed
+from sam_core.ingest.uploads import load_files
 from sam_core.metrics.maturity import (
     ALL_PRACTICES,
     WHOLE_PROGRAM,
@@ -20,15 +22,13 @@ from sam_core.metrics.maturity import (
     save_assessment,
     save_draft,
 )
-from sam_core.access.permissions import User
-from sam_core.ingest.uploads import load_files
 
 COACH = User("coach", "Carla Jensen", "coach")
 COMPLETE = Assessment(
     "North",
     date(2026, 6, 1),
-    {n: "yes" for n in range(1, 8)},
-    {k: 3 for k in ALL_PRACTICES},
+    dict.fromkeys(range(1, 8), "yes"),
+    dict.fromkeys(ALL_PRACTICES, 3),
     evidence={ALL_PRACTICES[0]: "Segmented in 2025"},
 )
 
@@ -65,7 +65,8 @@ def test_evidence_from_the_data_for_the_program(db, make_workbook):
         (r["area"], r["practice"]): (r["share"], r["suggests"])
         for r in data_evidence(db, as_of=AS_OF, scope=WHOLE_PROGRAM).iter_rows(named=True)
     }
-    # one strategic account, A1: sponsor yes; internal review due soon (not overdue); QBR due soon; 2 of 6 planning roles;
+    # one strategic account, A1: sponsor yes; internal review due soon (not overdue); QBR due soon;
+    # 2 of 6 planning roles;
     # no 90-day review planned; it answered the latest wave, as did A2: (1200 + 600) / 2160 of revenue.
     assert rows[("Infrastructure", "Executive sponsorship")] == (1.0, 4)
     assert rows[("Process", "Internal business reviews")] == (1.0, 4)
@@ -77,7 +78,7 @@ def test_evidence_from_the_data_for_the_program(db, make_workbook):
 
 def test_the_coachs_score_stands_beside_the_evidence_and_big_differences_are_flagged(db, make_workbook):
     load_files(db, [("p.xlsx", make_workbook(SHEETS))], user=User("admin", "Admin", "admin"))
-    scored = Assessment(WHOLE_PROGRAM, AS_OF, {}, {k: 3 for k in ALL_PRACTICES})
+    scored = Assessment(WHOLE_PROGRAM, AS_OF, {}, dict.fromkeys(ALL_PRACTICES, 3))
     rows = {
         (r["area"], r["practice"]): (r["suggests"], r["coach"], r["check"])
         for r in evidence_beside_scores(db, scored).iter_rows(named=True)

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from sam_core.metrics.cadence import CadencePolicy, cadence_status
-from sam_core.errors import PermissionDenied, ValidationFailed
 from sam_core.access.permissions import User
+from sam_core.errors import PermissionDenied, ValidationFailed
+from sam_core.ingest.uploads import load_files
+from sam_core.metrics.cadence import CadencePolicy, cadence_status
 from sam_core.metrics.policy import cadence_policy, policy_history, save_cadence_policy
 from sam_core.metrics.sponsors import cadence_matrix, review_schedule, schedule_ics
-from sam_core.ingest.uploads import load_files
 
 ADMIN = User("admin", "Admin", "admin")
 ACCOUNT = {
@@ -49,8 +49,8 @@ def history(db, make_workbook):
     return load
 
 
-def rule(con, name: str, as_of: date, policy: CadencePolicy = CadencePolicy()) -> str:
-    status = cadence_status(con, as_of=as_of, policy=policy)
+def rule(con, name: str, as_of: date, policy: CadencePolicy | None = None) -> str:
+    status = cadence_status(con, as_of=as_of, policy=policy or CadencePolicy())
     return status.filter(status["rule"] == name).row(0, named=True)["status"]
 
 
@@ -66,12 +66,12 @@ def planned_ahead(start: date, n: int = 4):
 )
 def test_ninety_day_review_gap(history, days_ago, expected):
     last = AS_OF - timedelta(days=days_ago)
-    con = history([(last, "ninety_day_review", "held", True)] + planned_ahead(AS_OF, 4))
+    con = history([(last, "ninety_day_review", "held", True), *planned_ahead(AS_OF, 4)])
     assert rule(con, "90-day reviews", AS_OF) == expected
 
 
 def test_fewer_than_four_reviews_planned_is_at_best_due_soon(history):
-    con = history([(AS_OF - timedelta(days=10), "ninety_day_review", "held", True)] + planned_ahead(AS_OF, 3))
+    con = history([(AS_OF - timedelta(days=10), "ninety_day_review", "held", True), *planned_ahead(AS_OF, 3)])
     assert rule(con, "90-day reviews", AS_OF) == "due soon"
 
 
@@ -80,8 +80,8 @@ def test_a_planned_review_in_the_past_never_marked_held_does_not_count(history):
         [
             (AS_OF - timedelta(days=100), "ninety_day_review", "held", True),
             (AS_OF - timedelta(days=10), "ninety_day_review", "planned", True),
+            *planned_ahead(AS_OF, 4),
         ]
-        + planned_ahead(AS_OF, 4)
     )
     assert rule(con, "90-day reviews", AS_OF) == "overdue"
     matrix = cadence_matrix(con, as_of=AS_OF, account_ids=["A"])
@@ -149,8 +149,8 @@ def test_leap_year_edges(history):
             (date(2027, 12, 1), "ninety_day_review", "held", True),
             (date(2027, 3, 1), "executive_visit", "held", True),
             (date(2028, 2, 1), "executive_visit", "held", True),
+            *planned_ahead(leap, 4),
         ]
-        + planned_ahead(leap, 4)
     )
     assert rule(con, "90-day reviews", leap) == "due soon"  # exactly 90 days: due today
     assert rule(con, "90-day reviews", leap + timedelta(days=1)) == "overdue"
@@ -175,7 +175,7 @@ def test_schedule_suggests_reviews_every_gap_and_the_calendar_holds_them(history
     assert schedule["suggested"].to_list() == [date(2026, 10, 28), date(2027, 1, 26), date(2027, 4, 26)]
     ics = schedule_ics(schedule).decode()
     assert ics.startswith("BEGIN:VCALENDAR\r\n") and ics.endswith("END:VCALENDAR\r\n")
-    events = [block for block in ics.split("BEGIN:VEVENT\r\n")[1:]]
+    events = list(ics.split("BEGIN:VEVENT\r\n")[1:])
     assert [
         line.split(":")[1] for block in events for line in block.split("\r\n") if line.startswith("DTSTART")
     ] == ["20261028", "20270126", "20270426"]
@@ -184,7 +184,7 @@ def test_schedule_suggests_reviews_every_gap_and_the_calendar_holds_them(history
 
 def test_admin_changes_the_policy_and_the_change_is_recorded(history):
     con = history(
-        [(AS_OF - timedelta(days=100), "ninety_day_review", "held", True)] + planned_ahead(AS_OF, 4)
+        [(AS_OF - timedelta(days=100), "ninety_day_review", "held", True), *planned_ahead(AS_OF, 4)]
     )
     assert rule(con, "90-day reviews", AS_OF, cadence_policy(con)) == "overdue"
     save_cadence_policy(con, CadencePolicy(review_gap_days=120), user=ADMIN)

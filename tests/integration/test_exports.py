@@ -10,12 +10,12 @@ import pytest
 from portfolio_fixture import AS_OF, SHEETS
 from pptx import Presentation
 
-from sam_core.outputs.brief import account_brief
-from sam_core.outputs.exports import brief_pdf, brief_xlsx, deck_pptx
-from sam_core.metrics.headline import headline
-from sam_core.metrics.health import account_overview
 from sam_core.access.permissions import User
 from sam_core.ingest.uploads import load_files
+from sam_core.metrics.headline import headline
+from sam_core.metrics.health import account_overview
+from sam_core.outputs.brief import account_brief
+from sam_core.outputs.exports import brief_pdf, brief_xlsx, deck_pptx
 from sam_core.outputs.workbook import export_bytes
 
 ADMIN = User("admin", "Admin", "admin")
@@ -38,7 +38,8 @@ def test_brief_pdf_is_one_page_with_the_accounts_figures(program):
     assert pages == 1
     for expected in (
         "Alpha",
-        "T12M revenue EUR 1.2k (25.0% on the previous 12 months), margin 30.0%, share of wallet 60%, tier A, rank 1.",
+        "T12M revenue EUR 1.2k (25.0% on the previous 12 months), margin 30.0%, share of wallet 60%, tier "
+        "A, rank 1.",
         "75/100 (healthy)",
         "Cara CEO - executive (decision maker): covered by Sam Sponsor (4)",
         "Dan CFO - senior: NOT COVERED",
@@ -111,9 +112,9 @@ def test_numbers_stay_numbers_in_exports(program):
 
 def test_every_excel_export_neutralises_formula_text(db, make_workbook):
     """The validation report, the brief and the assessment export all go through one writer."""
-    from sam_core.metrics.maturity import ALL_PRACTICES, Assessment, assessment_frames
     from sam_core.ingest.reader import read_file
     from sam_core.ingest.validation import validate
+    from sam_core.metrics.maturity import ALL_PRACTICES, Assessment, assessment_frames
 
     sheets = {
         "Accounts": [
@@ -130,8 +131,8 @@ def test_every_excel_export_neutralises_formula_text(db, make_workbook):
     assessment = Assessment(
         "North",
         AS_OF,
-        {n: "yes" for n in range(1, 8)},
-        {k: 2 for k in ALL_PRACTICES},
+        dict.fromkeys(range(1, 8), "yes"),
+        dict.fromkeys(ALL_PRACTICES, 2),
         evidence={ALL_PRACTICES[0]: "+1 from the board"},
     )
     for content in (export_bytes({"Report": report}), export_bytes(assessment_frames(assessment))):

@@ -16,12 +16,12 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from sam_core.errors import SamError
 from sam_core.access.permissions import User
+from sam_core.errors import SamError
 from sam_core.ingest.reader import read_file
-from sam_core.store import connect
 from sam_core.ingest.uploads import load_files
 from sam_core.ingest.validation import validate
+from sam_core.store import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = User("admin", "Admin", "admin")
@@ -32,7 +32,8 @@ def counts(path: Path) -> tuple:
     con = connect(path)
     try:
         return con.execute(
-            "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM financials), (SELECT count(*) FROM uploads)"
+            "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM financials), (SELECT count(*) "
+            "FROM uploads)"
         ).fetchall()[0]
     finally:
         con.close()
@@ -70,7 +71,8 @@ def test_a_loader_killed_in_the_middle_of_a_commit_leaves_the_last_committed_sta
             return result
         uploads._replace = slow
         con = connect({str(db)!r})
-        uploads.load_files(con, [("big.xlsx", open({str(book)!r}, "rb").read())], user=User("admin", "Admin", "admin"))
+        uploads.load_files(con, [("big.xlsx", open({str(book)!r}, "rb").read())],
+            user=User("admin", "Admin", "admin"))
     """)
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as loader:
         assert (
@@ -84,7 +86,10 @@ def test_a_loader_killed_in_the_middle_of_a_commit_leaves_the_last_committed_sta
 def test_a_second_process_on_the_same_file_gets_a_clear_message(tmp_path):
     db = tmp_path / "sam.duckdb"
     holder = connect(db)
-    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from sam_core.store import connect; connect({str(db)!r})"
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); from sam_core.store import connect; "
+        f"connect({str(db)!r})"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     holder.close()
     assert done.returncode == 1
@@ -101,7 +106,9 @@ def test_a_full_disk_during_a_commit_changes_nothing_and_says_so(db, make_workbo
         raise duckdb.IOException("IO Error: No space left on device")
 
     monkeypatch.setattr(uploads, "_replace", disk_full)
-    with pytest.raises(SamError, match="could not be written .*No space left on device.*nothing was changed"):
+    with pytest.raises(
+        SamError, match=r"could not be written .*No space left on device.*nothing was changed"
+    ):
         load_files(db, [("b.xlsx", make_workbook(ACCOUNTS))], user=ADMIN)
     assert db.execute("SELECT count(*) FROM uploads").fetchall() == before
 
@@ -158,7 +165,8 @@ def test_an_xml_entity_bomb_is_not_expanded():
             f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'
             for i in range(1, 10)
         )
-        + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+        + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+        + 'uniqueCount="1"><si><t>&lol9;</t></si></sst>'
     )
     buffer = io.BytesIO()
     with (

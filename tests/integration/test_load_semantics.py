@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from sam_core.errors import ConflictError, PermissionDenied, ValidationFailed
 from sam_core.access.permissions import User
+from sam_core.errors import ConflictError, PermissionDenied, ValidationFailed
 from sam_core.ingest.uploads import load_files, rollback, upload_history
 
 ADMIN = User("admin", "Admin", "admin")
@@ -222,5 +222,6 @@ def test_a_manager_cannot_touch_someone_elses_account(loaded, make_workbook):
     with pytest.raises(ValidationFailed) as failed:
         load_files(loaded, [("theirs.xlsx", make_workbook({"Financials": fin("A2", (9, 9))}))], user=MARIA)
     assert failed.value.report.filter(failed.value.report["severity"] == "error")["problem"].to_list() == [
-        "Not permitted: account A2 belongs to Jonas Weber; Maria Keller may only upload rows for accounts they own."
+        "Not permitted: account A2 belongs to Jonas Weber; Maria Keller may only upload rows for accounts "
+        "they own."
     ]

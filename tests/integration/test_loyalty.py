@@ -7,20 +7,20 @@ from datetime import date
 import polars as pl
 import pytest
 
-from sam_core.metrics.actions import add_action
+from sam_core.access.permissions import User
 from sam_core.errors import PermissionDenied, ValidationFailed
+from sam_core.ingest.uploads import load_files
+from sam_core.metrics.actions import add_action
 from sam_core.metrics.loyalty import (
     account_loyalty,
     closed_loop,
+    comments,
     loop_figures,
     loyalty_by_account,
     question_scores,
     recurring_words,
-    comments,
     wave_trend,
 )
-from sam_core.access.permissions import User
-from sam_core.ingest.uploads import load_files
 
 ADMIN = User("admin", "Admin", "admin")
 MARIA = User("manager", "Maria Keller", "account_manager")
@@ -44,7 +44,8 @@ SHEETS = {
             "wave": "2025 H2",
             "recommend_score": 8,
         },
-        # 2026 H1: R1 all three answers, R2 skipped continue, R3 only recommend, plus a 0-10 and a 1-5 question column
+        # 2026 H1: R1 all three answers, R2 skipped continue, R3 only recommend,
+        # plus a 0-10 and a 1-5 question column
         {
             "response_id": "R1",
             "account_id": "A",
@@ -206,7 +207,7 @@ def test_read_only_roles_cannot_add_actions(surveyed, role):
 
 def test_an_action_needs_a_description_owner_and_a_future_due_date(surveyed):
     with pytest.raises(
-        ValidationFailed, match="Describe the action. Name its owner. The due date cannot be in the past."
+        ValidationFailed, match=r"Describe the action\. Name its owner\. The due date cannot be in the past\."
     ):
         add_action(
             surveyed,

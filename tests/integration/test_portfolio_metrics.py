@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from portfolio_fixture import AS_OF, SHEETS
 
+from sam_core.access.permissions import User
+from sam_core.ingest.uploads import load_files
 from sam_core.metrics.cadence import account_cadence, cadence_status
 from sam_core.metrics.health import account_overview
 from sam_core.metrics.loyalty import latest_loyalty
-from sam_core.access.permissions import User
 from sam_core.metrics.portfolio import account_revenue, concentration
 from sam_core.metrics.relationships import relationship_summary
-from sam_core.ingest.uploads import load_files
-
-from portfolio_fixture import AS_OF, SHEETS
 
 ADMIN = User("admin", "Admin", "admin")
 

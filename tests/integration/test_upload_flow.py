@@ -11,12 +11,11 @@ from datetime import date
 import polars as pl
 import pytest
 
-from sam_core.ingest import uploads
-from sam_core.errors import WorkbookError
-from sam_core.ingest.mapping import ALIAS, GUESS, KEEP, UNKNOWN, apply, propose, remember, remembered_mappings
 from sam_core.access.permissions import User
+from sam_core.errors import WorkbookError
+from sam_core.ingest import uploads
+from sam_core.ingest.mapping import ALIAS, GUESS, KEEP, UNKNOWN, apply, propose, remember, remembered_mappings
 from sam_core.ingest.reader import read_file
-from sam_core.store import connect
 from sam_core.ingest.uploads import (
     changes_by_account,
     load_files,
@@ -25,6 +24,7 @@ from sam_core.ingest.uploads import (
     upload_history,
 )
 from sam_core.ingest.validation import validate
+from sam_core.store import connect
 
 ADMIN = User("admin", "Admin", "admin")
 MARIA = User("manager", "Maria Keller", "account_manager")
@@ -211,7 +211,7 @@ def test_two_users_committing_at_once_both_land_one_after_the_other(tmp_path, ma
         barrier.wait()
         try:
             load_files(cursor, [("f.xlsx", content)], user=ADMIN)
-        except Exception as exc:  # noqa: BLE001 - the test reports whatever happened
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=commit, args=(book,)) for book in books]
@@ -233,7 +233,8 @@ def test_a_managers_mapped_rows_for_someone_elses_account_are_refused(loaded, ma
     with pytest.raises(uploads.ValidationFailed) as failed:
         load_sheets(loaded, raw, user=MARIA, file_name="f.xlsx", sha256="x")
     assert failed.value.report.filter(pl.col("severity") == "error")["problem"].to_list() == [
-        "Not permitted: account B1 belongs to Jonas Weber; Maria Keller may only upload rows for accounts they own."
+        "Not permitted: account B1 belongs to Jonas Weber; Maria Keller may only upload rows for accounts "
+        "they own."
     ]
 
 

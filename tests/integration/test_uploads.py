@@ -10,15 +10,18 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from sam_core.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
 from sam_core.access.permissions import User
+from sam_core.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
 from sam_core.ingest.uploads import load_files, rollback, upload_history
 
 ACCOUNTS = [
     {"account_id": "A1", "account_name": "Alpha", "account_manager": "Maria Manager"},
     {"account_id": "A2", "account_name": "Beta", "account_manager": "Jonas Weber"},
 ]
-NOT_PERMITTED_A2 = "Not permitted: account A2 belongs to Jonas Weber; Maria Manager may only upload rows for accounts they own."
+NOT_PERMITTED_A2 = (
+    "Not permitted: account A2 belongs to Jonas Weber; Maria Manager may only upload rows "
+    "for accounts they own."
+)
 
 
 def fin(account: str, *month_revenue: tuple[int, float]) -> list[dict]:
@@ -30,7 +33,8 @@ def tables(con) -> dict[str, list[tuple]]:
     names = [
         r[0]
         for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = "
+            "'BASE TABLE' ORDER BY 1"
         ).fetchall()
     ]
     return {

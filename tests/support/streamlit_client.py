@@ -57,7 +57,7 @@ class Session:
         self.pages: dict[str, str] = {}  # page title -> page script hash, from the navigation
         self.page_hash = ""
 
-    async def __aenter__(self) -> "Session":
+    async def __aenter__(self) -> Session:
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
         self._socket = await connect(
             ws_url,

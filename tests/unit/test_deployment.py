@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from sam_core.settings import DEMO_COOKIE_KEY, load_settings
 from sam_core.access.users import (
     DEMO_USERS_FILE,
     ConfigurationError,
@@ -12,6 +11,7 @@ from sam_core.access.users import (
     check_deployment,
     hash_password,
 )
+from sam_core.settings import DEMO_COOKIE_KEY, load_settings
 
 STRONG_KEY = "k" * 40
 

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from sam_core.errors import ValidationFailed
+from sam_core.ingest.reader import read_file
 from sam_core.metrics.maturity import (
     ALL_PRACTICES,
     PROVEN_8,
@@ -17,7 +18,6 @@ from sam_core.metrics.maturity import (
     maturity_level,
     score,
 )
-from sam_core.ingest.reader import read_file
 from sam_core.outputs.workbook import export_bytes
 
 
@@ -26,7 +26,7 @@ def assessment(
 ) -> Assessment:
     """Every practice at `default`, areas overridden by `scores`."""
     practices = {(area, p): (scores or {}).get(area, default) for area, p in ALL_PRACTICES}
-    return Assessment("North", date(2026, 6, 1), {n: principles for n in range(1, 8)}, practices)
+    return Assessment("North", date(2026, 6, 1), dict.fromkeys(range(1, 8), principles), practices)
 
 
 def test_area_score_is_the_mean_practice_score_over_four_and_overall_the_mean_of_areas():
@@ -41,9 +41,9 @@ def test_area_score_is_the_mean_practice_score_over_four_and_overall_the_mean_of
 
 
 def test_an_area_with_mixed_scores():
-    practices = {k: 2 for k in ALL_PRACTICES}
+    practices = dict.fromkeys(ALL_PRACTICES, 2)
     practices[("Methodology", "Economic value (ROI) calculations")] = 4  # Methodology: (2 + 4 + 2) / 3 / 4
-    result = score(Assessment("North", date(2026, 6, 1), {n: "yes" for n in range(1, 8)}, practices))
+    result = score(Assessment("North", date(2026, 6, 1), dict.fromkeys(range(1, 8), "yes"), practices))
     assert result.areas["Methodology"] == pytest.approx(8 / 3 / 4 * 100)
 
 
@@ -67,7 +67,7 @@ def test_maturity_names_at_the_thresholds(percent, name):
 def test_a_draft_with_a_missing_answer_is_not_scored():
     draft = assessment()
     draft.practices[("Skills", "Negotiation")] = None
-    with pytest.raises(ValidationFailed, match="1 practice\\(s\\) have no score, e.g. 'Negotiation'"):
+    with pytest.raises(ValidationFailed, match=r"1 practice\(s\) have no score, e\.g\. 'Negotiation'"):
         score(draft)
     draft = assessment()
     draft.principles[3] = None

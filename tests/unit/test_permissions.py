@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sam_core.errors import PermissionDenied
 from sam_core.access.permissions import PAGES, ROLES, RULES, User, can, ensure, pages_for
+from sam_core.errors import PermissionDenied
 
 ALLOWED = {
     "executive": {
@@ -44,7 +44,7 @@ def test_role_action_matrix(role, action):
     if action in ALLOWED[role]:
         ensure(user, action)
     else:
-        with pytest.raises(PermissionDenied, match="^Not permitted: "):
+        with pytest.raises(PermissionDenied, match=r"^Not permitted: "):
             ensure(user, action)
 
 

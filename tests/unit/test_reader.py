@@ -22,7 +22,8 @@ def fake_encrypted_workbook() -> bytes:
 def test_text_named_xlsx_is_not_a_spreadsheet():
     with pytest.raises(
         WorkbookError,
-        match=r"^x\.xlsx: this is not a spreadsheet\. Upload an Excel workbook \(\.xlsx, .*\) or a CSV file\.$",
+        match=r"^x\.xlsx: this is not a spreadsheet\. Upload an Excel workbook \(\.xlsx, .*\) "
+        r"or a CSV file\.$",
     ):
         read_file("x.xlsx", b"hello")
 
@@ -36,7 +37,8 @@ def test_empty_bytes_are_an_empty_file(name):
 def test_a_password_protected_workbook_is_refused_with_what_to_do():
     with pytest.raises(
         WorkbookError,
-        match=r"^secret\.xlsx: the workbook is password-protected; save it without a password and upload again\.$",
+        match=r"^secret\.xlsx: the workbook is password-protected; "
+        r"save it without a password and upload again\.$",
     ):
         read_file("secret.xlsx", fake_encrypted_workbook())
 
@@ -44,7 +46,8 @@ def test_a_password_protected_workbook_is_refused_with_what_to_do():
 def test_an_old_style_workbook_that_cannot_be_parsed_is_refused():
     with pytest.raises(
         WorkbookError,
-        match=r"^old\.xls: the workbook could not be read \(.*\)\. Open and save it in Excel, then upload again\.$",
+        match=r"^old\.xls: the workbook could not be read \(.*\)\. "
+        r"Open and save it in Excel, then upload again\.$",
     ):
         read_file("old.xls", OLE_MAGIC + b"\x00" * 600)
 

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
 from sam_core.access.permissions import User
+from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
 from sam_core.ingest.reader import read_file
 from sam_core.ingest.validation import validate
 
@@ -105,7 +105,8 @@ def test_a_number_that_is_not_whole_in_a_whole_number_column_is_an_error(make_wo
                 None,
                 "date",
                 None,
-                "Column 'date': text dates read as month/day/year: no single order fits every value; values that do not fit are reported.",
+                "Column 'date': text dates read as month/day/year: no single order fits every value; "
+                "values that do not fit are reported.",
             ),
         ),
         (
@@ -116,7 +117,8 @@ def test_a_number_that_is_not_whole_in_a_whole_number_column_is_an_error(make_wo
                 None,
                 "date",
                 None,
-                "Column 'date': text dates read as day/month/year: because a value has a day above 12 in the first place.",
+                "Column 'date': text dates read as day/month/year: because a value has a day above 12 in "
+                "the first place.",
             ),
         ),
         ("2025-02-30", None),
@@ -160,7 +162,8 @@ def test_ambiguous_local_dates_follow_the_date_order_setting_with_a_warning(
             None,
             "date",
             None,
-            f"Column 'date': text dates read as {shape}: the values fit both orders, so the date order setting decided; check them.",
+            f"Column 'date': text dates read as {shape}: the values fit both orders, so the date order "
+            "setting decided; check them.",
         )
     ]
     assert result.sheets["Evidence"].rows["date"].to_list() == dates
@@ -182,7 +185,8 @@ def test_a_day_above_12_in_first_place_reads_the_whole_column_day_first_with_a_n
             None,
             "date",
             None,
-            "Column 'date': text dates read as day/month/year: because a value has a day above 12 in the first place.",
+            "Column 'date': text dates read as day/month/year: because a value has a day above 12 in the "
+            "first place.",
         )
     ]
     assert result.sheets["Evidence"].rows["date"].to_list() == [date(2025, 12, 25), date(2025, 4, 3)]
@@ -197,7 +201,8 @@ def test_each_date_column_is_resolved_on_its_own(make_workbook):
             None,
             "created",
             None,
-            "Column 'created': text dates read as day/month/year: because a value has a day above 12 in the first place.",
+            "Column 'created': text dates read as day/month/year: because a value has a day above 12 in "
+            "the first place.",
         ),
         (
             "info",
@@ -205,7 +210,8 @@ def test_each_date_column_is_resolved_on_its_own(make_workbook):
             None,
             "due",
             None,
-            "Column 'due': text dates read as month/day/year: because a value has a day above 12 in the second place.",
+            "Column 'due': text dates read as month/day/year: because a value has a day above 12 in the "
+            "second place.",
         ),
     ]
     assert result.sheets["Actions"].rows.select("created", "due").rows() == [
@@ -253,7 +259,8 @@ def test_iso_dates_beside_local_text_dates_resolve_the_local_order(make_workbook
             None,
             "date",
             None,
-            "Column 'date': text dates read as day/month/year: because a value has a day above 12 in the first place.",
+            "Column 'date': text dates read as day/month/year: because a value has a day above 12 in the "
+            "first place.",
         ),
         (
             "error",
@@ -394,7 +401,8 @@ def test_a_missing_required_column_is_an_error_on_the_header_row(make_workbook):
             1,
             "account_manager",
             None,
-            "Required column 'account_manager' (or 'account owner', 'owner', 'key account manager') is missing.",
+            "Required column 'account_manager' (or 'account owner', 'owner', 'key account manager') is "
+            "missing.",
         )
     ]
 
@@ -483,7 +491,8 @@ def test_an_unknown_sheet_is_a_warning_and_ignored(make_workbook):
             None,
             None,
             None,
-            "Sheet 'Pivot' is not part of the contract and was ignored (known sheets: Accounts, Financials, Opportunities, "
+            "Sheet 'Pivot' is not part of the contract and was ignored (known sheets: Accounts, "
+            "Financials, Opportunities, "
             "Stakeholders, Team, Relationships, Engagements, Evidence, Surveys, Actions).",
         )
     ]
@@ -499,7 +508,8 @@ def test_an_unknown_column_is_kept_in_extras_with_a_warning(make_workbook):
             1,
             "Segment code",
             None,
-            "Column 'Segment code' is not part of the Accounts contract; its values are kept aside with each row, not used.",
+            "Column 'Segment code' is not part of the Accounts contract; its values are kept aside with "
+            "each row, not used.",
         ),
         (
             "warning",
@@ -507,7 +517,8 @@ def test_an_unknown_column_is_kept_in_extras_with_a_warning(make_workbook):
             1,
             "Old id",
             None,
-            "Column 'Old id' is not part of the Accounts contract; its values are kept aside with each row, not used.",
+            "Column 'Old id' is not part of the Accounts contract; its values are kept aside with each "
+            "row, not used.",
         ),
     ]
     assert result.sheets["Accounts"].rows["extras"].to_list() == ['{"Segment code":"X7","Old id":"42"}', None]
@@ -703,7 +714,8 @@ def test_further_numeric_survey_columns_become_answers_on_their_scale(make_workb
             1,
             "Free remark",
             None,
-            "Column 'Free remark' is not part of the Surveys contract; its values are kept aside with each row, not used.",
+            "Column 'Free remark' is not part of the Surveys contract; its values are kept aside with each "
+            "row, not used.",
         )
     ]
     assert_frame_equal(
@@ -783,7 +795,8 @@ def test_an_account_manager_may_not_upload_an_account_owned_by_someone_else(make
             3,
             "account_id",
             "A2",
-            "Not permitted: account A2 belongs to Bo; Maria Manager may only upload rows for accounts they own.",
+            "Not permitted: account A2 belongs to Bo; Maria Manager may only upload rows for accounts they "
+            "own.",
         ),
         (
             "error",
@@ -791,7 +804,8 @@ def test_an_account_manager_may_not_upload_an_account_owned_by_someone_else(make
             2,
             "account_id",
             "A2",
-            "Not permitted: account A2 belongs to Bo; Maria Manager may only upload rows for accounts they own.",
+            "Not permitted: account A2 belongs to Bo; Maria Manager may only upload rows for accounts they "
+            "own.",
         ),
     ]
 

@@ -196,7 +196,8 @@ def test_a_missing_required_column_and_a_missing_required_value(make_workbook):
             1,
             "account_manager",
             None,
-            "Required column 'account_manager' (or 'account owner', 'owner', 'key account manager') is missing.",
+            "Required column 'account_manager' (or 'account owner', 'owner', 'key account manager') is "
+            "missing.",
         )
     ]
     assert report(
@@ -247,7 +248,8 @@ def test_a_sheet_with_no_header_and_an_empty_sheet(make_workbook):
             1,
             None,
             None,
-            "No header row found: none of the top rows names a column of Accounts (expected headers such as account_id, account_name, account_manager, executive_sponsor).",
+            "No header row found: none of the top rows names a column of Accounts (expected headers such "
+            "as account_id, account_name, account_manager, executive_sponsor).",
         )
     ]
     assert report(make_workbook, {"Accounts": [ACCOUNT], "Team": []}) == [
