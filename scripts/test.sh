@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages and, where missing, Chromium) and run
-# the whole suite: unit, integration, page (AppTest) and real-browser (Playwright) tests.
+# Install everything the tests need into .venv (and Chromium where missing), check style with
+# ruff, then run the whole suite: unit, integration, page (AppTest) and real-browser
+# (Playwright) tests. Extra arguments go to pytest (e.g. tests/unit -k loyalty).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/venv.sh requirements-dev.txt
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq chromium
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq chromium
 fi
-python -m pip install -q -r requirements-dev.txt
-python -m pytest -n 2 "$@"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python -m pytest -n 2 "$@"

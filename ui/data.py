@@ -3,6 +3,7 @@ per data version (computed once when several sessions ask at the same moment).""
 
 from __future__ import annotations
 
+import atexit
 import threading
 from datetime import date
 
@@ -22,9 +23,15 @@ from ui.run import RUN_KEY, once_per_run, settings
 CURSOR_KEY = "sam_cursor"
 
 
-@st.cache_resource
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    con.close()
+
+
+@st.cache_resource(on_release=_close)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return connect(path)
+    con = connect(path)
+    atexit.register(con.close)  # a stopped server leaves the file checkpointed and closed
+    return con
 
 
 def connection() -> duckdb.DuckDBPyConnection:

@@ -3,6 +3,7 @@ kept off the sessions' path."""
 
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 import time
@@ -75,3 +76,6 @@ def freeze_import_heap() -> None:
     if not _frozen[0]:
         _frozen[0] = True
         gc.freeze()
+        # Frozen objects are never freed; give them back at exit, or DuckDB's bindings report
+        # every one of its type objects as leaked when the server stops.
+        atexit.register(gc.unfreeze)
