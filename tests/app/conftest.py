@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from portfolio_fixture import SHEETS
 from streamlit.testing.v1 import AppTest
+from workbooks import workbook_bytes
 
+from sam_core.access.permissions import User
 from sam_core.demo import load_demo
+from sam_core.ingest.uploads import load_files
 from sam_core.store import connect
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
@@ -59,3 +63,21 @@ def app_as(app_env):
         return at.run()
 
     return make
+
+
+@pytest.fixture(scope="session")
+def hand_worked_db(tmp_path_factory):
+    """The small program of tests/support/portfolio_fixture.py, whose figures were worked out
+    by hand (each page test says how)."""
+    path = tmp_path_factory.mktemp("hand") / "program.duckdb"
+    con = connect(path)
+    load_files(con, [("program.xlsx", workbook_bytes(SHEETS))], user=User("admin", "Admin", "admin"))
+    con.close()
+    return path
+
+
+@pytest.fixture
+def hand_worked(hand_worked_db, monkeypatch, app_as):
+    """`hand_worked("coach", "pages/loyalty.py")`: `app_as` on the hand-worked program."""
+    monkeypatch.setenv("SAM_DB_PATH", str(hand_worked_db))
+    return app_as

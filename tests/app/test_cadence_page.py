@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sam_core.metrics.cadence import RULES
 
 
@@ -20,3 +22,18 @@ def test_only_an_admin_can_edit_the_policy(app_as):
     assert executive.number_input(key="cadence_policy_review_gap_days").disabled
     admin = app_as("admin", "pages/sponsor_cadence.py")
     assert not admin.number_input(key="cadence_policy_review_gap_days").disabled
+
+
+def test_rule_compliance_of_a_hand_worked_account(hand_worked):
+    # Alpha on 2026-06-15: visits 2025-09-01 and 2026-03-01 with the sponsor (2 in 12 months);
+    # internal review in May, June not over; QBR with the sponsor in Q1, Q2 not over: all three
+    # not overdue. The last 90-day review was 2026-02-01, over 90 days ago: overdue.
+    at = hand_worked("executive", "pages/sponsor_cadence.py", cadence_as_of=date(2026, 6, 15))
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    assert shown == {
+        "Executive visits": ("100%", "0 overdue"),
+        "Internal reviews": ("100%", "0 overdue"),
+        "QBRs": ("100%", "0 overdue"),
+        "90-day reviews": ("0%", "1 overdue"),
+        "Accounts overdue": ("1", ""),
+    }

@@ -1,39 +1,14 @@
 """The Portfolio page shows the figures of SPEC.md section 4 as worked out by hand
-(tests/integration/portfolio_fixture.py: T12M revenue 1200, 600, 300 and 60)."""
+(tests/support/portfolio_fixture.py: T12M revenue 1200, 600, 300 and 60)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from portfolio_fixture import SHEETS
-from streamlit.testing.v1 import AppTest
-from workbooks import workbook_bytes
-
-from sam_core.access.permissions import User
-from sam_core.ingest.uploads import load_files
-from sam_core.store import connect
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def program_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("portfolio") / "program.duckdb"
-    con = connect(path)
-    load_files(con, [("program.xlsx", workbook_bytes(SHEETS))], user=User("admin", "Admin", "admin"))
-    con.close()
-    return path
 
 
 @pytest.fixture
-def portfolio(program_db, monkeypatch):
-    monkeypatch.setenv("SAM_DB_PATH", str(program_db))
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "executive"
-    return at.run()
+def portfolio(hand_worked):
+    return hand_worked("executive")
 
 
 def metrics(at) -> dict[str, str]:

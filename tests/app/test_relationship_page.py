@@ -34,3 +34,15 @@ def test_focus_on_one_person_redraws_the_map(app_as):
     before = at.get("graphviz_chart")[0].proto.spec
     at.selectbox(key="relationship_focus").set_value(at.selectbox(key="relationship_focus").options[1]).run()
     assert at.get("graphviz_chart")[0].proto.spec != before
+
+
+def test_coverage_of_a_hand_worked_account(hand_worked):
+    # Alpha: key stakeholders S1 (decision maker) and S2 (influence 4); S1 has Sam Sponsor at 4,
+    # S2 only Ann AM at 2: coverage 1 of 2. Strong ties to S1 (Sam) and S3 (Ann): not single-
+    # threaded. The sponsor knows S1, an executive: aligned.
+    at = hand_worked("executive", "pages/relationship_map.py", sam_account="A1")
+    shown = metrics(at)
+    assert shown["Relationship coverage"] == "50%"
+    assert shown["Single-threaded"] == "no"
+    assert shown["Executive alignment"] == "yes"
+    assert shown["Levels reached"] == "2 of 3"  # executive and staff of executive, senior, staff

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import date
+
+import pytest
+
+from sam_core.access.permissions import User
+from sam_core.metrics.maturity import ALL_PRACTICES, PROVEN_8, WHOLE_PROGRAM, Assessment, save_assessment
+from sam_core.store import connect
+
 
 def test_a_coachs_answers_are_restored_in_a_new_session(app_as):
     first = app_as("coach", "pages/self_assessment.py")
@@ -30,3 +39,33 @@ def test_executives_see_results_but_no_questionnaire(app_as):
     assert [t.label for t in at.tabs] == ["Results", "History and comparison"]
     assert {m.label for m in at.metric} >= {"Overall maturity", "Level"}
     assert not at.radio
+
+
+@pytest.fixture
+def assessed(hand_worked_db, tmp_path, monkeypatch, app_as):
+    """The hand-worked program with one assessment: Infrastructure all 4 (100%), Process all 2
+    (50%), the six other areas all 1 (25%); principles 1-3 yes, 4 partly, 5-7 no."""
+    path = tmp_path / "assessed.duckdb"
+    shutil.copy(hand_worked_db, path)
+    con = connect(path)
+    practices = {
+        key: 4 if key[0] == PROVEN_8[0][0] else 2 if key[0] == PROVEN_8[1][0] else 1 for key in ALL_PRACTICES
+    }
+    principles = {n: "yes" if n <= 3 else "partly" if n == 4 else "no" for n in range(1, 8)}
+    save_assessment(
+        con,
+        Assessment(WHOLE_PROGRAM, date(2026, 6, 1), principles, practices),
+        user=User("c", "Coach", "coach"),
+    )
+    con.close()
+    monkeypatch.setenv("SAM_DB_PATH", str(path))
+    return app_as
+
+
+def test_results_match_the_hand_worked_scores(assessed):
+    # overall = (100 + 50 + 6 x 25) / 8 = 37.5% -> Emerging (under 40%)
+    at = assessed("executive", "pages/self_assessment.py")
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    assert shown["Overall maturity"] == ("38%", "")
+    assert shown["Level"] == ("Emerging", "")
+    assert shown["Principles met"] == ("3 of 7", "1 partly")

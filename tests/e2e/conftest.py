@@ -15,6 +15,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from portfolio_fixture import SHEETS
+from workbooks import workbook_bytes
+
+from sam_core.access.permissions import User
+from sam_core.ingest.uploads import load_files
+from sam_core.store import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 # Two servers and two browsers share two cores in CI: give assertions room before failing.
@@ -47,8 +53,8 @@ def free_port() -> int:
 
 
 def _start(tmp: Path):
-    """Start the app with no database yet (so the first visit builds the demo data, as on a
-    fresh machine); yields its base URL. The server log is shown if it fails to start."""
+    """Start the app on `tmp/sam.duckdb`; without that file the first visit builds the demo
+    data, as on a fresh machine. Yields the base URL; the server log is shown if it fails."""
     port = free_port()
     env = {**os.environ, "SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - open for the server's lifetime
@@ -97,6 +103,17 @@ def server(tmp_path_factory):
     yield from _start(tmp_path_factory.mktemp("e2e"))
 
 
+@pytest.fixture(scope="session")
+def hand_worked_server(tmp_path_factory):
+    """The app on the small program of tests/support/portfolio_fixture.py, whose figures were
+    worked out by hand."""
+    tmp = tmp_path_factory.mktemp("e2e-hand")
+    con = connect(tmp / "sam.duckdb")
+    load_files(con, [("program.xlsx", workbook_bytes(SHEETS))], user=User("admin", "Admin", "admin"))
+    con.close()
+    yield from _start(tmp)
+
+
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory):
     """An app of the test module's own, for tests that change data."""
@@ -133,9 +150,10 @@ def settle():
 
 @pytest.fixture
 def log_in(page, request):
-    """`log_in("executive")`: open the app (the module's own server if it uses one) and
-    log in with the demo password."""
-    base = request.getfixturevalue("own_server" if "own_server" in request.fixturenames else "server")
+    """`log_in("executive")`: open the app (the test's own or hand-worked server if it asks
+    for one) and log in with the demo password."""
+    servers = ("own_server", "hand_worked_server")
+    base = request.getfixturevalue(next((s for s in servers if s in request.fixturenames), "server"))
 
     def go(username: str, password: str = "demo") -> Page:
         page.goto(base)

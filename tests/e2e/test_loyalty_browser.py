@@ -1,4 +1,4 @@
-"""Real browser: drill from an account down to its comments."""
+"""Real browser: the Loyalty page's figures, and a drill from an account down to its comment."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
-def test_drill_from_an_account_to_a_comment(page, server, log_in, settle, go_to, choose):
+def metric(page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label).first.get_by_test_id("stMetricValue")
+
+
+def test_hand_worked_figures_and_a_detractors_comment(page, hand_worked_server, log_in, go_to, choose):
+    # 2026 H1: respondents' indexes 88.3, 55, 100 and 70: loyalty index 78; NPS (2 - 1) / 4 = +25.
     log_in("executive")
     go_to("Loyalty")
+    expect(metric(page, "Loyalty index")).to_have_text("78")
+    expect(metric(page, "NPS")).to_have_text("+25")
+    expect(metric(page, "Respondents")).to_have_text("4")
     page.get_by_role("tab", name="Drill-down").click()
-    choose("Account", "ACC-0002")
-    comment = page.get_by_test_id("stText").filter(has_text="recommend").first
-    expect(comment).to_be_visible()
-    expect(page.get_by_test_id("stText").first).not_to_be_empty()
+    choose("Account", "Alpha")
+    comment = page.get_by_test_id("stText").filter(has_text="Delivery slipped twice this spring.")
+    expect(comment).to_have_count(1)
+    expect(page.get_by_test_id("stText").filter(has_text="recommend 6.0")).to_have_count(1)

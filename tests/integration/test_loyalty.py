@@ -218,3 +218,15 @@ def test_an_action_needs_a_description_owner_and_a_future_due_date(surveyed):
             due=date(2026, 1, 1),
             today=TODAY,
         )
+
+
+@pytest.mark.parametrize(("score", "nps"), [(0, -100), (6, -100), (7, 0), (8, 0), (9, 100), (10, 100)])
+def test_one_answer_counts_as_detractor_passive_or_promoter_at_the_band_edges(db, make_workbook, score, nps):
+    sheets = {
+        "Accounts": [{"account_id": "A", "account_name": "Alpha", "account_manager": "Maria Keller"}],
+        "Surveys": [
+            {"response_id": "R", "account_id": "A", "survey_date": date(2026, 5, 1), "recommend_score": score}
+        ],
+    }
+    load_files(db, [("s.xlsx", make_workbook(sheets))], user=ADMIN)
+    assert loyalty_by_account(db)["nps"].to_list() == [nps]

@@ -194,6 +194,7 @@ SHEETS = {
             "wave": "2026 H1",
             "recommend_score": 6,
             "satisfaction": 3,
+            "comment": "Delivery slipped twice this spring.",
         },
         {
             "response_id": "R3",
