@@ -85,7 +85,7 @@ with tabs[-2]:
             delta_color="off",
             delta_arrow="off",
         )
-        cols[3].metric("Scope", a.scope)
+        cols[3].metric("Scope", widgets.plain(a.scope))
         left, right = st.columns([1, 1])
         radar = pl.DataFrame(
             {"series": a.scope, "area": list(result.areas), "score": list(result.areas.values())}

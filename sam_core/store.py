@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -169,19 +169,26 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         yield con
         con.execute("COMMIT")
     except duckdb.TransactionException as exc:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         raise ConflictError(
             "Another change to the same data was saved at the same moment; try again."
         ) from exc
     except duckdb.IOException as exc:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         raise SamError(
             f"The database could not be written ({str(exc).splitlines()[0]}); nothing was changed. "
             "Free some disk space and try again."
         ) from exc
     except BaseException:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         raise
+
+
+def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back what is still open. A COMMIT that failed (a full disk) has ended the
+    transaction already; DuckDB's complaint about that must not hide the real reason."""
+    with suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -387,6 +387,21 @@ def _type_column(
     bad_message: str | pl.Expr = ""
     if col.kind in (c.TEXT, c.ID):
         out = cells.select(value.str.strip_chars().alias(col.name))
+        if col.kind == c.ID:  # an id ends up in file names, calendars and maps: one plain line
+            control = out[col.name].str.contains(r"[\x00-\x1f\x7f]").fill_null(False)  # inside, not around
+            _report_bad(
+                report,
+                sheet,
+                header,
+                cells.filter(control).with_columns(
+                    pl.col("value").str.replace_many(["\r", "\n", "\t"], ["\\r", "\\n", "\\t"])
+                ),
+                pl.format(
+                    "{} holds a line break or another control character; an identifier must be one "
+                    "line of text.",
+                    pl.lit(col.name),
+                ),
+            )
     elif col.kind in (c.NUMBER, c.INTEGER):
         plain = _plain_numbers(cells["value"])
         out = (

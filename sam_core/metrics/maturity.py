@@ -505,38 +505,56 @@ def assessment_frames(a: Assessment) -> dict[str, pl.DataFrame]:
     }
 
 
+_EXPORT_COLUMNS = {
+    "Assessment": ("field", "value"),
+    "Principles": ("number", "answer"),
+    "Practices": ("area", "practice", "score"),
+}
+
+
 def assessment_from_sheets(raw_sheets) -> Assessment:
-    """Read an assessment back from its export (reader.RawSheet list); ValidationFailed says what is wrong."""
+    """Read an assessment back from its export (reader.RawSheet list). Every problem - a
+    missing sheet or header, a principle number or score that is not a whole number in range
+    - is reported with its sheet and row in one ValidationFailed."""
     by_name = {s.name: s.cells for s in raw_sheets}
-    missing = [n for n in ("Assessment", "Principles", "Practices") if n not in by_name]
+    missing = [n for n in _EXPORT_COLUMNS if n not in by_name]
     if missing:
         raise ValidationFailed(f"This is not an assessment export: sheet(s) {', '.join(missing)} missing.")
-
-    def table(name: str) -> list[dict]:
+    tables, problems = {}, []
+    for name, needed in _EXPORT_COLUMNS.items():
         cells = by_name[name]
-        header = list(cells.row(0))
-        return [dict(zip(header, row, strict=True)) for row in cells.slice(1).iter_rows()]
+        header = [str(h).strip() if h is not None else "" for h in cells.row(0)] if cells.height else []
+        lacking = [c for c in needed if c not in header]
+        if lacking:
+            problems.append(f"{name} sheet: column(s) {', '.join(lacking)} missing from its first row.")
+            continue
+        tables[name] = [dict(zip(header, row, strict=True)) for row in cells.slice(1).iter_rows()]
+    if problems:
+        raise ValidationFailed("This is not an assessment export as the app writes it: " + " ".join(problems))
 
-    head = {r["field"]: r["value"] for r in table("Assessment")}
+    head = {r["field"]: r["value"] for r in tables["Assessment"]}
     try:
         assessed_on = date.fromisoformat(str(head.get("assessed_on", ""))[:10])
-    except ValueError as exc:
-        raise ValidationFailed(
+    except ValueError:
+        problems.append(
             f"Assessment sheet: assessed_on {head.get('assessed_on')!r} is not a date (YYYY-MM-DD)."
-        ) from exc
-    principles = {
-        int(float(r["number"])): (r["answer"] or None) for r in table("Principles") if r.get("number")
-    }
-    practices, evidence, problems = {}, {}, []
-    for i, r in enumerate(table("Practices"), start=2):
-        key = (r.get("area"), r.get("practice"))
+        )
+        assessed_on = None
+    principles = {}
+    for i, r in enumerate(tables["Principles"], start=2):
+        if r["number"] in (None, ""):
+            continue
+        number = _whole(r["number"], 1, 7, f"Principles row {i}: number", problems)
+        if number is not None:
+            principles[number] = r["answer"] or None
+    practices, evidence = {}, {}
+    for i, r in enumerate(tables["Practices"], start=2):
+        key = (r["area"], r["practice"])
         if key not in ALL_PRACTICES:
             problems.append(f"Practices row {i}: {key[1]!r} is not a practice of {key[0]!r}.")
             continue
-        try:
-            practices[key] = int(float(r["score"])) if r.get("score") not in (None, "") else None
-        except ValueError:
-            problems.append(f"Practices row {i}: score {r['score']!r} is not 0-4.")
+        if r["score"] not in (None, ""):
+            practices[key] = _whole(r["score"], 0, 4, f"Practices row {i}: score", problems)
         if r.get("evidence"):
             evidence[key] = _unneutralise(r["evidence"])
     if problems:
@@ -549,6 +567,18 @@ def assessment_from_sheets(raw_sheets) -> Assessment:
         _unneutralise(head.get("notes") or ""),
         evidence,
     )
+
+
+def _whole(text, low: int, high: int, where: str, problems: list[str]) -> int | None:
+    """`text` as a whole number from `low` to `high`, or None with a problem noted."""
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not number.is_integer() or not low <= number <= high:
+        problems.append(f"{where} {text!r} is not a whole number from {low} to {high}.")
+        return None
+    return int(number)
 
 
 def _unneutralise(text: str) -> str:

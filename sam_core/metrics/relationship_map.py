@@ -21,6 +21,8 @@ from datetime import date, timedelta
 
 import duckdb
 import polars as pl
+from graphviz import escape
+from graphviz.quoting import quote
 
 from sam_core.ingest.contract import PLANNING_ROLES
 from sam_core.metrics.relationships import KEY_INFLUENCE, STRONG, relationship_summary
@@ -307,11 +309,20 @@ def stakeholder_coverage(m: AccountMap) -> pl.DataFrame:
 
 
 def _quote(text) -> str:
-    return '"' + str(text if text is not None else "").replace('"', "'") + '"'
+    """A DOT string of text from a workbook, quoted by the graphviz package with backslashes
+    escaped, so that no text can end its string and write DOT of its own."""
+    quoted = quote(escape(str(text if text is not None else "")))
+    return quoted if quoted.startswith('"') else f'"{quoted}"'  # a plain id reads the same quoted
+
+
+def _label(*lines: str) -> str:
+    """A DOT label of several lines, each escaped on its own (the line breaks are ours)."""
+    return quote("\\n".join(escape(line) for line in lines))
 
 
 def _attrs(attrs: dict[str, str]) -> str:
-    return ", ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
+    """Attributes of a node or edge; a label is already quoted (`_label`)."""
+    return ", ".join(f"{k}={v if k == 'label' else _quote(v)}" for k, v in attrs.items())
 
 
 def relationship_dot(m: AccountMap, *, focus: str | None = None) -> str:
@@ -335,13 +346,11 @@ def relationship_dot(m: AccountMap, *, focus: str | None = None) -> str:
     ]
     for s in m.stakeholders.iter_rows(named=True):
         attitude = s["attitude"] if s["attitude"] is not None else 0
-        label = "\\n".join(
-            [
-                s["name"],
-                s["title"] or "",
-                f"{s['buying_role'] or '–'} · influence {s['influence'] or '–'}",
-                ATTITUDE_LABELS.get(attitude, "") + (" · DECISION MAKER" if s["decision_maker"] else ""),
-            ]
+        label = _label(
+            s["name"],
+            s["title"] or "",
+            f"{s['buying_role'] or '–'} · influence {s['influence'] or '–'}",
+            ATTITUDE_LABELS.get(attitude, "") + (" · DECISION MAKER" if s["decision_maker"] else ""),
         )
         attrs = {
             "label": label,
@@ -365,7 +374,7 @@ def relationship_dot(m: AccountMap, *, focus: str | None = None) -> str:
     )
     for t in m.team.iter_rows(named=True):
         attrs = {
-            "label": f"{t['member']}\\n{WAVE_LABELS.get(t['wave'], t['wave'])}",
+            "label": _label(t["member"], WAVE_LABELS.get(t["wave"], t["wave"])),
             "shape": "ellipse",
             "fillcolor": "#ffd54f" if t["wave"] == "sponsor" else "#bbdefb",
         }
@@ -376,7 +385,11 @@ def relationship_dot(m: AccountMap, *, focus: str | None = None) -> str:
     known_members = set(m.team["member"].to_list())
     for r in m.relationships.iter_rows(named=True):
         if r["member"] not in known_members:
-            attrs = {"label": f"{r['member']}\\n(not in Team)", "shape": "ellipse", "fillcolor": "#eeeeee"}
+            attrs = {
+                "label": _label(r["member"], "(not in Team)"),
+                "shape": "ellipse",
+                "fillcolor": "#eeeeee",
+            }
             lines.append(f"{_quote('member:' + r['member'])} [{_attrs(attrs)}];")
             known_members.add(r["member"])
         faded = bool(focus) and focus not in (r["member"], r["stakeholder_id"])

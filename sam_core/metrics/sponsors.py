@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
+import icalendar
 import polars as pl
 
 from sam_core.metrics.cadence import DUE_SOON, OVERDUE, RULES, CadencePolicy
@@ -180,34 +181,26 @@ def review_schedule(
     )
 
 
-def schedule_ics(schedule: pl.DataFrame) -> bytes:
-    """The suggested reviews as an iCalendar file (all-day events), for invitations."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Strategic accounts//Sponsor cadence//EN",
-        "CALSCALE:GREGORIAN",
-    ]
+def schedule_ics(schedule: pl.DataFrame, *, now: datetime | None = None) -> bytes:
+    """The suggested reviews as an iCalendar file (all-day events), for invitations. The
+    icalendar library escapes every text value and folds long lines (RFC 5545), so text from a
+    workbook can never start a property or an event of its own."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Strategic accounts//Sponsor cadence//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    stamp = now or datetime.now(UTC)
     for r in schedule.iter_rows(named=True):
         day = r["suggested"]
-        summary = _ics_text(f"90-day account review: {r['account_name']}")
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{r['account_id']}-{day:%Y%m%d}@sam",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{summary}",
-            f"DESCRIPTION:{_ics_text('Executive sponsor: ' + (r['sponsor'] or 'none'))}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def _ics_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+        event = icalendar.Event()
+        event.add("uid", f"{r['account_id']}-{day:%Y%m%d}@sam")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+        event.add("summary", f"90-day account review: {r['account_name']}")
+        event.add("description", f"Executive sponsor: {r['sponsor'] or 'none'}")
+        calendar.add_component(event)
+    return calendar.to_ical()
 
 
 def due_lists(status: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

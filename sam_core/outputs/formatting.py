@@ -30,10 +30,18 @@ def long_date(d: date | None) -> str:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+# Markdown turns a bare address into a link (www.x.com, https://..., me@x.com) and Streamlit
+# turns :material/name: into an icon, escaped or not: a word joiner (U+2060, invisible) after
+# "www", the scheme, before "@" and after every ":" keeps them text.
+WORD_JOINER = "\u2060"
+_LINK_START = re.compile(r"(?i)(www|https?|ftp|mailto|file|javascript)(?=\\[.:])")
 
 
 def plain(text) -> str:
     """Text from a workbook made safe to show where Streamlit renders Markdown: every
-    character Markdown (or Streamlit's :directives:) would interpret is escaped, so
-    `**bold**` or `<img ...>` shows exactly as typed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    character Markdown (or Streamlit's :directives:) would interpret is escaped, and bare
+    addresses and icon shortcodes are broken up invisibly, so `**bold**`, `<img ...>`,
+    `www.evil.example` or `:material/warning:` show exactly as typed."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    escaped = _LINK_START.sub(lambda m: m.group(1) + WORD_JOINER, escaped)
+    return escaped.replace("@", WORD_JOINER + "@").replace("\\:", "\\:" + WORD_JOINER)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import expect
 from workbooks import workbook_bytes
 
 pytestmark = pytest.mark.e2e
 SCRIPT = "<img src=x onerror=alert(1)>"
+ADDRESS_AND_ICON = "www.evil.example :material/warning: https://evil.example"
+
+
+def last_twelve_months() -> list[str]:
+    y, m, months = date.today().year, date.today().month, []
+    for _ in range(12):
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        months.append(f"{y}-{m:02d}")
+    return months
 
 
 def test_markup_in_an_account_name_is_shown_as_typed(
-    own_server, page, log_in, tmp_path, go_to, choose, upload_page
+    own_server, page, log_in, tmp_path, go_to, choose, upload_page, settle
 ):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -22,10 +33,13 @@ def test_markup_in_an_account_name_is_shown_as_typed(
                 "Accounts": [
                     {
                         "account_id": "X1",
-                        "account_name": "**bold** " + SCRIPT,
+                        "account_name": "**bold** " + SCRIPT + " " + ADDRESS_AND_ICON,
                         "account_manager": "Maria Keller",
                         "strategic": "yes",
                     }
+                ],
+                "Financials": [
+                    {"account_id": "X1", "period": month, "revenue": 5e9} for month in last_twelve_months()
                 ],
                 "Stakeholders": [
                     {
@@ -52,4 +66,13 @@ def test_markup_in_an_account_name_is_shown_as_typed(
     expect(page.get_by_test_id("stGraphVizChart").locator("svg text", has_text=SCRIPT).first).to_be_attached()
     assert page.locator("img[src=x]").count() == 0
     assert page.locator("strong", has_text="bold").count() == 0
+
+    go_to("Portfolio")  # the largest account now: its name is a slide's title
+    page.get_by_text("Presentation mode").click()
+    page.get_by_role("button", name="Next").click()
+    settle(page)
+    title = page.get_by_test_id("stHeading").filter(has_text="1. **bold**").first
+    expect(title).to_contain_text("evil")
+    assert title.locator("a:not([href^='#'])").count() == 0  # only the heading's own anchor
+    assert title.get_by_test_id("stIconMaterial").count() == 0
     assert dialogs == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import icalendar
+import polars as pl
 import pytest
 
 from sam_core.access.permissions import User
@@ -205,3 +207,23 @@ def test_an_impossible_policy_is_refused(db):
     with pytest.raises(ValidationFailed, match="between 7 and 366"):
         save_cadence_policy(db, CadencePolicy(review_gap_days=0), user=ADMIN)
     assert policy_history(db).height == 0
+
+
+def test_workbook_text_cannot_add_events_or_properties_to_the_calendar():
+    hostile = "A1\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Pay the invoice at evil.example"
+    schedule = pl.DataFrame(
+        {
+            "account_id": [hostile],
+            "account_name": ["Alpha; Beta, \\ Gamma\rDelta " + "x" * 200],
+            "sponsor": ["Sam\nSponsor"],
+            "suggested": [date(2026, 10, 28)],
+        }
+    )
+    ics = schedule_ics(schedule, now=datetime(2026, 6, 15, 12, tzinfo=UTC))
+    events = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    assert len(events) == 1
+    # line breaks (CR LF or a bare CR) stay text: escaped as \n, read back as one line break
+    assert str(events[0]["UID"]) == hostile.replace("\r\n", "\n") + "-20261028@sam"
+    assert str(events[0]["SUMMARY"]) == "90-day account review: Alpha; Beta, \\ Gamma\nDelta " + "x" * 200
+    assert all(len(line) <= 75 for line in ics.split(b"\r\n"))  # folded (RFC 5545)
+    assert ics.split(b"\r\n").count(b"BEGIN:VEVENT") == 1  # the text stays inside its property

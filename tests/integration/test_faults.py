@@ -21,7 +21,7 @@ from sam_core.errors import SamError
 from sam_core.ingest.reader import read_file
 from sam_core.ingest.uploads import load_files
 from sam_core.ingest.validation import validate
-from sam_core.store import connect
+from sam_core.store import connect, transaction
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = User("admin", "Admin", "admin")
@@ -214,3 +214,29 @@ def test_a_million_empty_formatted_rows_below_the_data_are_ignored(tmp_path):
     con.close()
     assert result.changes.select("sheet", "rows").rows() == [("Accounts", 1)]
     assert counts(tmp_path / "sam.duckdb") == (1, 0, 1)
+
+
+class CommitFails:
+    """A connection whose COMMIT fails as on a full disk: DuckDB ends the transaction and
+    raises an I/O error."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def execute(self, sql, *args):
+        if sql == "COMMIT":
+            self.con.execute("ROLLBACK")
+            raise duckdb.IOException("IO Error: No space left on device")
+        return self.con.execute(sql, *args)
+
+
+def test_a_commit_that_fails_on_a_full_disk_says_to_free_space_and_changes_nothing(db):
+    failing = CommitFails(db)
+    with (
+        pytest.raises(
+            SamError, match=r"No space left on device\); nothing was changed\. Free some disk space"
+        ),
+        transaction(failing),
+    ):
+        failing.execute("INSERT INTO meta VALUES ('written', 'yes')")
+    assert db.execute("SELECT count(*) FROM meta WHERE key = 'written'").fetchall() == [(0,)]

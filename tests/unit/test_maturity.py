@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import pytest
 
 from sam_core.errors import ValidationFailed
@@ -106,6 +107,57 @@ def test_importing_a_foreign_workbook_says_what_is_missing(make_workbook):
         assessment_from_sheets(
             read_file("x.xlsx", make_workbook({"Assessment": [{"field": "scope", "value": "x"}]}))
         )
+
+
+def exported(a: Assessment, change) -> bytes:
+    """The export of `a` with `change(frames)` applied, as a user editing it in Excel would."""
+    frames = assessment_frames(a)
+    change(frames)
+    return export_bytes(frames)
+
+
+def edit(sheet: str, column: str, row: int, value):
+    def change(frames):
+        frames[sheet] = frames[sheet].with_columns(
+            pl.when(pl.int_range(pl.len()) == row)
+            .then(pl.lit(value))
+            .otherwise(pl.col(column).cast(pl.String))
+            .alias(column)
+        )
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            edit("Principles", "number", 0, "9"),
+            "Principles row 2: number '9' is not a whole number from 1 to 7.",
+        ),
+        (
+            edit("Principles", "number", 1, "one"),
+            "Principles row 3: number 'one' is not a whole number from 1 to 7.",
+        ),
+        (
+            edit("Practices", "score", 0, "inf"),
+            "Practices row 2: score 'inf' is not a whole number from 0 to 4.",
+        ),
+        (
+            edit("Practices", "score", 2, "2.5"),
+            "Practices row 4: score '2.5' is not a whole number from 0 to 4.",
+        ),
+        (edit("Practices", "score", 3, "7"), "Practices row 5: score '7' is not a whole number from 0 to 4."),
+        (
+            lambda frames: frames.update(Practices=frames["Practices"].rename({"score": "points"})),
+            "Practices sheet: column(s) score missing from its first row.",
+        ),
+    ],
+)
+def test_importing_an_edited_export_reports_each_bad_cell_by_sheet_and_row(change, message):
+    with pytest.raises(ValidationFailed) as refused:
+        assessment_from_sheets(read_file("a.xlsx", exported(assessment(), change)))
+    assert message in str(refused.value)
 
 
 def test_the_model_has_eight_areas_and_all_practices_of_spec():

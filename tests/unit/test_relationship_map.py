@@ -264,3 +264,39 @@ def test_focus_fades_everyone_not_linked_to_the_person():
     dot = relationship_dot(HEALTHY, focus="S1")
     assert '"S1" -> "member:Sam"' in dot and 'color="#1f5fa8"' in dot
     assert dot.count('fontcolor="#bdbdbd"') == 4  # Dan, Eve, Ann and Tom are faded
+
+
+def dot_outside_strings(dot: str) -> tuple[str, list[str]]:
+    """(the DOT text with every quoted string cut out, the strings unescaped) - read as
+    Graphviz reads it: a backslash escapes the next character inside a string."""
+    outside, strings, i = [], [], 0
+    while i < len(dot):
+        if dot[i] != '"':
+            outside.append(dot[i])
+            i += 1
+            continue
+        j, text = i + 1, []
+        while dot[j] != '"':
+            text.append(dot[j + 1] if dot[j] == "\\" else dot[j])
+            j += 2 if dot[j] == "\\" else 1
+        strings.append("".join(text))
+        outside.append("S")
+        i = j + 1
+    return "".join(outside), strings
+
+
+@pytest.mark.parametrize(
+    ("sid", "name"),
+    [
+        ("S2\\", 'Click"] "x" [URL="https://evil.example" label="CLICK ME'),
+        ("S2", 'Eve\\"; evil [URL="https://evil.example"]; "'),
+        ('S2" -> "S1', "Eve"),
+    ],
+)
+def test_workbook_text_cannot_write_dot_of_its_own(sid, name):
+    m = make([CEO, person(sid, name)], [link("Ann", sid, 4)])
+    outside, strings = dot_outside_strings(relationship_dot(m))
+    assert sid in strings  # the stakeholder is one node, its id intact
+    assert "URL" not in outside and "href" not in outside
+    assert outside.count("->") == 2  # the reporting line and the one relationship
+    assert outside.count("[") == 1 + 2 + len(TEAM_ROWS) + 2  # node defaults, then one per node and edge

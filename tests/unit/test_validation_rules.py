@@ -377,3 +377,24 @@ def test_csv_with_bom_and_semicolons():
     content = "\ufeffaccount_id;account_name;account_manager\nA1;Alpha;Ann\n".encode("utf-8")
     checked = validate(read_file("Accounts.csv", content))
     assert checked.ok and checked.sheets["Accounts"].rows["account_name"].to_list() == ["Alpha"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"), [("A1\r\nBEGIN:VEVENT", "A1\\r\\nBEGIN:VEVENT"), ("A\x00B", "A\x00B")]
+)
+def test_an_identifier_with_a_line_break_or_control_character_is_refused(make_workbook, typed, shown):
+    assert report(make_workbook, {"Accounts": [{**ACCOUNT, "account_id": typed}]}) == [
+        (
+            "error",
+            "Accounts",
+            2,
+            "account_id",
+            shown,
+            "account_id holds a line break or another control character; an identifier must be one "
+            "line of text.",
+        )
+    ]
+
+
+def test_spaces_and_a_trailing_line_break_around_an_identifier_are_trimmed(make_workbook):
+    assert report(make_workbook, {"Accounts": [{**ACCOUNT, "account_id": " A1\n"}]}) == []
