@@ -24,6 +24,7 @@ from sam_core.ingest import contract as c
 from sam_core.ingest.uploads import DEMO, LoadResult, load_files
 from sam_core.metrics.maturity import PROVEN_8, Assessment, save_assessment
 from sam_core.outputs.workbook import write_workbook
+from sam_core.plans.demo import add_demo_plans
 from sam_core.store import WRITE_LOCK, is_empty
 
 SEED = 20261124
@@ -228,7 +229,8 @@ def load_demo(
     progress=lambda step, fraction: None,
 ) -> LoadResult:
     """Write the demo workbook and load it through the same path as any upload, then add
-    two self-assessments of different business units. `progress(step, fraction)` reports."""
+    self-assessments of different business units and the account plans of the strategic
+    accounts. `progress(step, fraction)` reports."""
     progress("Generating the demo workbook", 0.1)
     content = demo_workbook_bytes(today, seed)
     if save_to is not None:
@@ -255,6 +257,8 @@ def load_demo(
             Assessment(scope, add_months(today, -months_ago), principles, scores, "Demo assessment"),
             user=DEMO_COACH,
         )
+    progress("Adding account plans", 0.95)
+    add_demo_plans(con, today, seed=seed)
     progress("Done", 1.0)
     return result
 

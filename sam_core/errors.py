@@ -25,5 +25,14 @@ class ConflictError(SamError):
     """Another change got there first; try again."""
 
 
+class EditConflict(ConflictError):
+    """Somebody changed what the user was editing after they opened it; nothing was saved.
+    `changes` lists the other person's change: what, field, when opened, now, who, when."""
+
+    def __init__(self, message: str, changes=None):
+        super().__init__(message)
+        self.changes = changes
+
+
 class NotFound(SamError):
     """The thing asked for does not exist."""

@@ -10,6 +10,8 @@
 | SAM_DATE_ORDER | month-first | how text dates that fit both orders are read |
 | SAM_MAX_UPLOAD_MB | 50 | largest upload accepted |
 | SAM_SESSION_HOURS | 12 | how long a login lasts (the login cookie's lifetime) |
+| SAM_PLAN_REVIEW_DAYS | 90 | an account plan section not reviewed for longer is stale |
+| SAM_OFFERINGS | five examples | our offerings, separated by `;` (rows of a plan's whitespace) |
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = "demo"
 PRODUCTION = "production"
 DEMO_COOKIE_KEY = "sam-demo-cookie-key-not-a-secret-do-not-deploy"
+DEFAULT_OFFERINGS = ("Core platform", "Analytics", "Managed services", "Support contract", "Training")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Settings:
     date_order: str = MONTH_FIRST
     max_upload_mb: int = 50
     session_hours: float = 12
+    plan_review_days: int = 90
+    offerings: tuple[str, ...] = DEFAULT_OFFERINGS
 
     @property
     def demo(self) -> bool:
@@ -69,4 +74,19 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
         date_order=date_order,
         max_upload_mb=int(get("SAM_MAX_UPLOAD_MB", "50")),
         session_hours=float(get("SAM_SESSION_HOURS", "12")),
+        plan_review_days=_positive(get("SAM_PLAN_REVIEW_DAYS", "90"), "SAM_PLAN_REVIEW_DAYS"),
+        offerings=tuple(
+            o.strip() for o in get("SAM_OFFERINGS", ";".join(DEFAULT_OFFERINGS)).split(";") if o.strip()
+        )
+        or DEFAULT_OFFERINGS,
     )
+
+
+def _positive(text: str, name: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of days, at least 1, not {text!r}.")
+    return value

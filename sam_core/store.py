@@ -129,6 +129,36 @@ def _add_assessment_drafts_v5(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_account_plans_v6(con: duckdb.DuckDBPyConnection) -> None:
+    # Account plans: every saved state of every item is a row (version 1, 2, ...), so the
+    # plan as of any moment is the latest version of each item then; a save names the version
+    # it started from, and a newer one refuses it (two editors never lose an update).
+    con.execute(
+        """CREATE TABLE plan_items (
+            account_id VARCHAR NOT NULL, section VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+            version INTEGER NOT NULL, fields VARCHAR NOT NULL, deleted BOOLEAN NOT NULL,
+            changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL, via VARCHAR NOT NULL,
+            PRIMARY KEY (account_id, section, item_id, version)
+        )"""
+    )
+    con.execute("CREATE SEQUENCE plan_item_seq START 1")
+    con.execute(
+        """CREATE TABLE plan_reviews (
+            account_id VARCHAR NOT NULL, section VARCHAR NOT NULL, reviewed_by VARCHAR NOT NULL,
+            reviewed_at TIMESTAMP NOT NULL
+        )"""
+    )
+    # Living data (stakeholders, engagements, actions) changed in the app: one row per value.
+    con.execute(
+        """CREATE TABLE data_edits (
+            edit_id BIGINT NOT NULL, sheet VARCHAR NOT NULL, row_key VARCHAR NOT NULL,
+            account_id VARCHAR NOT NULL, column_name VARCHAR NOT NULL, old_value VARCHAR,
+            new_value VARCHAR, edited_by VARCHAR NOT NULL, edited_at TIMESTAMP NOT NULL,
+            edit VARCHAR NOT NULL  -- added, changed, kept (an app edit written again over an upload)
+        )"""
+    )
+
+
 # Append a function to migrate; never edit one that has shipped.
 MIGRATIONS = (
     _create_v1,
@@ -136,6 +166,7 @@ MIGRATIONS = (
     _add_source_mappings_v3,
     _add_policy_v4,
     _add_assessment_drafts_v5,
+    _add_account_plans_v6,
 )
 
 

@@ -24,6 +24,7 @@ PAGES = (
     ("sponsor_cadence", "Sponsor cadence"),
     ("loyalty", "Loyalty"),
     ("self_assessment", "Self-assessment"),
+    ("account_plan", "Account plan"),
     ("data_upload", "Data upload"),
 )
 
@@ -36,15 +37,44 @@ RULES: dict[str, frozenset[str]] = {
     "view:loyalty": _EVERYONE,
     "view:self_assessment": frozenset({EXECUTIVE, COACH, ADMIN}),
     "view:data_upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "view:account_plan": _EVERYONE,
     # actions
     "upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "rollback": frozenset({ADMIN}),
     "change_policy": frozenset({ADMIN}),
     "add_action": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "submit_assessment": frozenset({COACH, ADMIN}),
+    # the account plan and the living data edited in the app (as uploads: managers their own)
+    "edit_plan": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "review_plan": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "load_plans": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "edit_stakeholder": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "record_engagement": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "update_action": frozenset({ACCOUNT_MANAGER, ADMIN}),
 }
 # Actions that touch one account: an account manager may do them only on accounts they own.
-OWNED_ACCOUNT_ACTIONS = frozenset({"upload", "add_action"})
+OWNED_ACCOUNT_ACTIONS = frozenset(
+    {
+        "upload",
+        "add_action",
+        "edit_plan",
+        "review_plan",
+        "load_plans",
+        "edit_stakeholder",
+        "record_engagement",
+        "update_action",
+    }
+)
+# The writes of the Account plan page (each checked with `ensure` inside sam_core.plans).
+PLAN_ACTIONS = (
+    "edit_plan",
+    "review_plan",
+    "load_plans",
+    "edit_stakeholder",
+    "record_engagement",
+    "add_action",
+    "update_action",
+)
 
 
 @dataclass(frozen=True)

@@ -680,3 +680,230 @@ def match_column(sheet: Sheet, header: str) -> Column | None:
         if key in {normalise_name(a) for a in column.aliases}:
             return column
     return None
+
+
+# -- Account plans (SPEC.md section 8) ------------------------------------------------
+# The plan's own sheets, for bulk load and export of plans. They are not data tables: a
+# plan sheet is loaded through sam_core.plans (every item versioned, who and when), on the
+# Account plan page or with `python -m sam_core load-plans`.
+OBJECTIVE_STATUSES = ("not_started", "on_track", "at_risk", "achieved", "missed")
+WHITESPACE_STATUSES = ("sold", "pipeline", "target", "not_a_fit")
+THREAT_LEVELS = ("low", "medium", "high")
+COMMITMENT_STATUSES = ("planned", "in_progress", "done", "dropped")
+
+_ITEM_ID = _c(
+    "item_id",
+    ID,
+    False,
+    "The plan item's id, as exported; leave empty for a new item.",
+    ("id", "item"),
+)
+_VERSION = _c(
+    "version",
+    INTEGER,
+    False,
+    "The item's version when it was exported: if it was changed in the app since, the app's "
+    "version is kept and the row reported. Leave empty for a new item.",
+    minimum=1,
+)
+_SHARED = _c(
+    "shared",
+    YES_NO,
+    False,
+    "yes to show it in the customer version of the plan.",
+    ("shared with customer", "share", "customer visible"),
+)
+
+PLAN_SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "Plan business",
+        ("account_id",),
+        (
+            ACCOUNT_ID,
+            _c("goals", TEXT, False, "The customer's business goals.", ("business goals",)),
+            _c("strategy", TEXT, False, "The customer's strategy.", ("business strategy",)),
+            _c("market_dynamics", TEXT, False, "Their market: trends, pressures, competitors.", ("market",)),
+            _c("buying", TEXT, False, "What they buy, and from whom.", ("what they buy", "suppliers")),
+            _VERSION,
+        ),
+        "Account plan: the customer's business (one row per account).",
+        ("customer business",),
+    ),
+    Sheet(
+        "Plan objectives",
+        ("account_id", "item_id"),
+        (
+            ACCOUNT_ID,
+            _ITEM_ID,
+            _c("objective", TEXT, True, "What we want to achieve with the account.", ("goal",)),
+            _c("measure", TEXT, False, "How it is measured.", ("kpi", "metric")),
+            _c("target", TEXT, False, "The target value of the measure.", ("target value",)),
+            _c("due", DATE, False, "When it is due.", ("due date", "deadline")),
+            _c(
+                "status",
+                CHOICE,
+                False,
+                ", ".join(OBJECTIVE_STATUSES) + ".",
+                allowed=OBJECTIVE_STATUSES,
+                value_aliases=(("on_target", "on_track"), ("done", "achieved"), ("open", "not_started")),
+            ),
+            _c("progress", INTEGER, False, "Progress, 0-100 %.", ("progress %",), minimum=0, maximum=100),
+            _SHARED,
+            _VERSION,
+        ),
+        "Account plan: our objectives for the account.",
+        ("objectives",),
+    ),
+    Sheet(
+        "Plan value",
+        ("account_id", "item_id"),
+        (
+            ACCOUNT_ID,
+            _ITEM_ID,
+            _c("problem", TEXT, True, "The customer's problem.", ("customer problem",)),
+            _c("offer", TEXT, True, "Our offer that solves it.", ("our offer", "solution")),
+            _c(
+                "value",
+                NUMBER,
+                False,
+                "Quantified value to the customer, per year, in the reporting currency.",
+                ("value to customer", "customer value"),
+                minimum=0,
+            ),
+            _c(
+                "investment",
+                NUMBER,
+                False,
+                "The customer's investment, in the reporting currency.",
+                ("customer investment", "cost"),
+                minimum=0,
+            ),
+            _c(
+                "validated",
+                YES_NO,
+                False,
+                "yes when the customer confirmed the value (give the evidence).",
+                ("validated with customer",),
+            ),
+            _c("evidence", TEXT, False, "How the value was validated (internal).", ("validation evidence",)),
+            _SHARED,
+            _VERSION,
+        ),
+        "Account plan: economic value propositions (ROI = (value - investment) / investment).",
+        ("value propositions", "economic value"),
+    ),
+    Sheet(
+        "Plan whitespace",
+        ("account_id", "offering", "business_unit"),
+        (
+            ACCOUNT_ID,
+            _c("offering", TEXT, True, "One of our offerings (the list is a setting).", ("product",)),
+            _c(
+                "business_unit",
+                TEXT,
+                True,
+                "The customer's business unit or buying centre.",
+                ("buying centre", "buying center", "customer unit"),
+            ),
+            _c(
+                "status",
+                CHOICE,
+                True,
+                ", ".join(WHITESPACE_STATUSES) + " (pipeline: give the opportunity_id).",
+                allowed=WHITESPACE_STATUSES,
+                value_aliases=(
+                    ("in_pipeline", "pipeline"),
+                    ("not_fit", "not_a_fit"),
+                    ("no_fit", "not_a_fit"),
+                ),
+            ),
+            _c("opportunity_id", ID, False, "The opportunity (as in Opportunities) of a pipeline cell."),
+            _c("note", TEXT, False, "Note.", ("notes", "comment")),
+            _VERSION,
+        ),
+        "Account plan: whitespace, our offerings against the customer's business units.",
+        ("whitespace",),
+    ),
+    Sheet(
+        "Plan competitors",
+        ("account_id", "item_id"),
+        (
+            ACCOUNT_ID,
+            _ITEM_ID,
+            _c("competitor", TEXT, True, "The competitor.", ("competition",)),
+            _c("area", TEXT, False, "Where they compete with us at the account.", ("product area",)),
+            _c(
+                "threat",
+                CHOICE,
+                False,
+                ", ".join(THREAT_LEVELS) + ".",
+                ("threat level",),
+                allowed=THREAT_LEVELS,
+            ),
+            _c("insulation", TEXT, False, "How the account is insulated against them.", ("defence",)),
+            _VERSION,
+        ),
+        "Account plan: competitive position.",
+        ("competitors", "competition"),
+    ),
+    Sheet(
+        "Plan sponsor commitments",
+        ("account_id", "item_id"),
+        (
+            ACCOUNT_ID,
+            _ITEM_ID,
+            _c("commitment", TEXT, True, "What the executive sponsor commits to.", ("action",)),
+            _c("start", DATE, False, "Start date.", ("start date",)),
+            _c("completion", DATE, False, "Completion date.", ("completion date", "end")),
+            _c(
+                "status",
+                CHOICE,
+                False,
+                ", ".join(COMMITMENT_STATUSES) + ".",
+                allowed=COMMITMENT_STATUSES,
+            ),
+            _VERSION,
+        ),
+        "Account plan: the executive sponsor's own action plan.",
+        ("sponsor commitments", "sponsor plan"),
+    ),
+    Sheet(
+        "Plan contacts",
+        ("account_id", "item_id"),
+        (
+            ACCOUNT_ID,
+            _ITEM_ID,
+            _c("executive", TEXT, True, "The customer's executive (name, title).", ("customer executive",)),
+            _c("stakeholder_id", ID, False, "Their stakeholder_id, if known."),
+            _c("our_contact", TEXT, False, "Who meets them on our side (usually the sponsor).", ("owner",)),
+            _c("frequency", TEXT, False, "How often, e.g. quarterly.", ("cadence",)),
+            _c("next_contact", DATE, False, "The next planned contact.", ("next meeting",)),
+            _c("purpose", TEXT, False, "What the contact is for.", ("agenda",)),
+            _VERSION,
+        ),
+        "Account plan: the sponsor's contact plan with the customer's executives.",
+        ("contact plan",),
+    ),
+    Sheet(
+        "Plan shared actions",
+        ("action_id",),
+        (
+            ACCOUNT_ID,
+            _c("action_id", ID, True, "The action (as in Actions)."),
+            _c("shared", YES_NO, True, "yes to show the action in the customer version of the plan."),
+            _VERSION,
+        ),
+        "Account plan: which actions of the Actions sheet are shared with the customer.",
+        ("shared actions",),
+    ),
+)
+PLAN_SHEETS_BY_NAME = {s.name: s for s in PLAN_SHEETS}
+
+
+def match_plan_sheet(sheet_name: str) -> Sheet | None:
+    """The plan sheet a workbook sheet name means, or None."""
+    key = normalise_name(sheet_name)
+    for sheet in PLAN_SHEETS:
+        if key == normalise_name(sheet.name) or key in {normalise_name(a) for a in sheet.aliases}:
+            return sheet
+    return None

@@ -106,8 +106,12 @@ def propose(
             header_row=row,
             how=dict.fromkeys(saved.columns, REMEMBERED),
         )
+    # A plan sheet (loaded on the Account plan page) is never guessed to be a data sheet.
+    plan_sheet = c.match_plan_sheet(raw.name) is not None
     target = (
-        c.SHEETS_BY_NAME.get(sheet) if sheet else (c.match_sheet(raw.name) or _guess_sheet(raw.name, headers))
+        c.SHEETS_BY_NAME.get(sheet)
+        if sheet
+        else (c.match_sheet(raw.name) or (None if plan_sheet else _guess_sheet(raw.name, headers)))
     )
     mapping = SheetMapping(raw.file_name, raw.name, target.name if target else IGNORE, row)
     taken: set[str] = set()

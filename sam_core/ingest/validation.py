@@ -174,6 +174,13 @@ def validate(
         sheet = c.match_sheet(raw.name)
         if sheet is None and c.normalise_name(raw.name) in ("readme", "instructions", "help"):
             report.add(INFO, raw.name, f"Sheet '{raw.name}' holds instructions and was skipped.")
+        elif sheet is None and c.match_plan_sheet(raw.name) is not None:
+            report.add(
+                INFO,
+                raw.name,
+                f"Sheet '{raw.name}' holds account plans and was skipped here: load the workbook on the "
+                "Account plan page (Plans in bulk).",
+            )
         elif sheet is None:
             known = ", ".join(s.name for s in c.SHEETS)
             report.add(
@@ -222,6 +229,16 @@ def validate(
     if user is not None and user.role != ADMIN:
         _check_ownership(sheets, con, user, report)
     return Validation(sheets, answers, report.frame())
+
+
+def read_sheet(
+    raw: RawSheet, sheet: c.Sheet, *, date_order: str = MONTH_FIRST
+) -> tuple[SheetData | None, pl.DataFrame]:
+    """One raw sheet typed as `sheet` (any contract Sheet, such as a plan sheet of
+    contract.PLAN_SHEETS), on its own: the typed rows (None when unreadable) and the report."""
+    report = _Report(raw.file_name)
+    parsed = _read_sheet(raw, sheet, report, date_order)
+    return (parsed[0] if parsed else None), report.frame()
 
 
 def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str):

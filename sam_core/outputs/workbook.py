@@ -51,7 +51,7 @@ def write_workbook(
     for name, frame in sheets.items():
         ws = book.add_worksheet(name[:31])
         _write_sheet(ws, frame, bold, date_format)
-        sheet = c.SHEETS_BY_NAME.get(name)
+        sheet = c.SHEETS_BY_NAME.get(name) or c.PLAN_SHEETS_BY_NAME.get(name)
         if choices and sheet is not None:
             for j, header in enumerate(frame.columns):
                 column = sheet.column(header) if header in sheet.column_names else None
@@ -106,7 +106,7 @@ def _write_sheet(ws, frame: pl.DataFrame, bold, date_format) -> None:
 def contract_readme() -> pl.DataFrame:
     """One row per sheet and column: what it holds, whether required, its type and values."""
     rows = []
-    for sheet in c.SHEETS:
+    for sheet in (*c.SHEETS, *c.PLAN_SHEETS):
         for col in sheet.columns:
             rows.append(
                 {
@@ -116,7 +116,12 @@ def contract_readme() -> pl.DataFrame:
                     "key": "yes" if col.name in sheet.key else "",
                     "type": _KIND_LABELS[col.kind],
                     "allowed values": ", ".join(col.allowed),
-                    "description": col.description,
+                    "description": col.description
+                    + (
+                        f" ({sheet.description})"
+                        if col is sheet.columns[0] and sheet in c.PLAN_SHEETS
+                        else ""
+                    ),
                     "also accepted as header": ", ".join(col.aliases),
                 }
             )
@@ -124,10 +129,12 @@ def contract_readme() -> pl.DataFrame:
 
 
 def template_bytes() -> bytes:
-    """The empty upload template: a README sheet and one sheet per contract sheet."""
+    """The empty upload template: a README sheet and one sheet per contract sheet, then the
+    account plan sheets (loaded on the Account plan page)."""
     buffer = io.BytesIO()
     sheets = {
-        s.name: pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in s.column_names}) for s in c.SHEETS
+        s.name: pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in s.column_names})
+        for s in (*c.SHEETS, *c.PLAN_SHEETS)
     }
     write_workbook(sheets, buffer, readme=contract_readme(), choices=True)
     return buffer.getvalue()

@@ -63,6 +63,14 @@ def test_template_writes_every_sheet_and_a_readme(tmp_path, capsys):
         "Evidence",
         "Surveys",
         "Actions",
+        "Plan business",
+        "Plan objectives",
+        "Plan value",
+        "Plan whitespace",
+        "Plan competitors",
+        "Plan sponsor commitments",
+        "Plan contacts",
+        "Plan shared actions",
     ]
 
 
