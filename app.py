@@ -25,6 +25,7 @@ ICONS = {
     "sponsor_cadence": ":material/event_repeat:",
     "loyalty": ":material/favorite:",
     "self_assessment": ":material/checklist:",
+    "account_plan": ":material/assignment:",
     "data_upload": ":material/upload_file:",
 }
 

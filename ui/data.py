@@ -17,6 +17,7 @@ from sam_core.metrics.health import account_overview
 from sam_core.metrics.policy import cadence_policy
 from sam_core.metrics.portfolio import monthly_revenue, revenue_trend
 from sam_core.metrics.relationship_map import strategic_relationships
+from sam_core.plans.facts import plan_facts
 from sam_core.store import connect, data_version
 from ui.run import RUN_KEY, once_per_run, settings
 
@@ -133,6 +134,16 @@ def _cadence(key: tuple, as_of: date, _con) -> pl.DataFrame:
 def cadence(as_of: date) -> pl.DataFrame:
     """Cadence status per strategic account and rule, under the stored policy."""
     return _once(_cadence, data_key(), as_of, db())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _plan_facts(key: tuple, account_id: str, as_of: date, _con):
+    return plan_facts(_con, overview_at(key, as_of, False, _con), account_id, as_of=as_of)
+
+
+def account_plan_facts(account_id: str, as_of: date):
+    """What an account plan shows from the data (sam_core.plans.facts.plan_facts)."""
+    return _once(_plan_facts, data_key(), account_id, as_of, db())
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

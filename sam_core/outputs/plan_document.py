@@ -280,6 +280,8 @@ def plan_pdf(
         tuple([40] + [(WIDTH - 40) / max(1, grid.width - 1)] * (grid.width - 1)),
         "No whitespace cells yet.",
     )
+    notes = plan.items["whitespace"].filter(pl.col("note").is_not_null())
+    pdf.lines([f"{r['item_id']}: {r['note']}" for r in notes.iter_rows(named=True)])
 
     c = plan.items["competitors"]
     pdf.heading(REVIEW_TITLES["competitors"], _stamp(reviews, "competitors"))

@@ -86,7 +86,7 @@ def _clean(values: dict) -> dict:
 
 def _as_text(sheet: c.Sheet) -> str:
     # sql-ok: column names from the contract
-    return ", ".join(f'"{col.name}"::VARCHAR' for col in sheet.columns)
+    return ", ".join(f'"{col.name}"::VARCHAR AS "{col.name}"' for col in sheet.columns)
 
 
 def _row(con, sheet: c.Sheet, key_value: str) -> dict | None:
@@ -328,8 +328,18 @@ def add_action(
 ) -> str:
     """An open action of the account's action plan (the Actions data: the Loyalty page's closed
     loop sees it when `source` is a survey response). A due date in the past is refused."""
-    if due is not None and due < today:
-        raise ValidationFailed("The due date cannot be in the past.")
+    ensure(user, "add_action", account_id=account_id, account_manager=_owner(con, account_id))
+    problems = [
+        message
+        for ok, message in (
+            ((description or "").strip(), "Describe the action."),
+            ((owner or "").strip(), "Name its owner."),
+            (due is None or due >= today, "The due date cannot be in the past."),
+        )
+        if not ok
+    ]
+    if problems:
+        raise ValidationFailed(" ".join(problems))
     return add_row(
         con,
         "Actions",
@@ -383,7 +393,7 @@ def data_edits(con: duckdb.DuckDBPyConnection, account_id: str) -> pl.DataFrame:
     return con.sql(
         """SELECT edited_at, edited_by, sheet, row_key, column_name AS column, old_value AS old,
                   new_value AS new, edit
-           FROM data_edits WHERE account_id = ? ORDER BY edited_at DESC, edit_id DESC""",
+           FROM data_edits WHERE account_id = ? ORDER BY edited_at DESC, edit_id""",
         params=[account_id],
     ).pl()
 

@@ -40,8 +40,10 @@ def plan_facts(
 ) -> Facts:
     """Everything the plan shows from the data for one account (`overview`: the rows of
     health.account_overview, where its health comes from)."""
-    row = overview.filter(pl.col("account_id") == account_id)
-    account = row.row(0, named=True) if row.height else None
+    row = (
+        overview.filter(pl.col("account_id") == account_id) if "account_id" in overview.columns else overview
+    )
+    account = row.row(0, named=True) if row.height else None  # None: no financials loaded
     cadence = (
         cadence_status(con, as_of=as_of, policy=cadence_policy(con))
         .filter(pl.col("account_id") == account_id)

@@ -799,22 +799,24 @@ def changes(con: duckdb.DuckDBPyConnection, account_id: str) -> pl.DataFrame:
         new = {} if deleted else _decode(section, text)
         old = {} if old_text is None or old_deleted else _decode(section, old_text)
         label = item_label(section, item_id, new or _decode(section, text))
-        for name in section.field_names:
-            if old.get(name) != new.get(name):
-                out.append(
-                    [
-                        when,
-                        who,
-                        via,
-                        section.title,
-                        label,
-                        name,
-                        _text_or_none(old.get(name)),
-                        _text_or_none(new.get(name)),
-                    ]
-                )
-        if deleted and not old_deleted:
-            out.append([when, who, via, section.title, label, "(removed)", None, None])
+        if deleted:
+            if not old_deleted:
+                out.append([when, who, via, section.title, label, "(removed)", None, None])
+            continue
+        out += [
+            [
+                when,
+                who,
+                via,
+                section.title,
+                label,
+                name,
+                _text_or_none(old.get(name)),
+                _text_or_none(new.get(name)),
+            ]
+            for name in section.field_names
+            if old.get(name) != new.get(name)
+        ]
     for section, who, when in con.execute(
         "SELECT section, reviewed_by, reviewed_at FROM plan_reviews WHERE account_id = ?", [account_id]
     ).fetchall():
@@ -920,3 +922,24 @@ def customer_view(plan: Plan) -> dict[str, pl.DataFrame]:
         .select(value.customer_fields),
         "Actions": plan.actions.filter(pl.col("shared")).select(CUSTOMER_ACTION_FIELDS),
     }
+
+
+def open_opportunities(con: duckdb.DuckDBPyConnection, account_id: str) -> pl.DataFrame:
+    """opportunity_id, label ('name, stage'): the account's open opportunities, for whitespace cells."""
+    return con.sql(
+        """SELECT opportunity_id, coalesce(name, '') || ', ' || coalesce(stage, 'no stage') AS label
+           FROM opportunities WHERE account_id = ? AND coalesce(stage, '') NOT IN ('won', 'lost')
+           ORDER BY opportunity_id""",
+        params=[account_id],
+    ).pl()
+
+
+def executives(con: duckdb.DuckDBPyConnection, account_id: str) -> pl.DataFrame:
+    """stakeholder_id, label: the account's stakeholders, executives and seniors first (for the
+    contact plan)."""
+    return con.sql(
+        """SELECT stakeholder_id, name || coalesce(', ' || title, '') AS label FROM stakeholders
+           WHERE account_id = ?
+           ORDER BY CASE level WHEN 'executive' THEN 0 WHEN 'senior' THEN 1 ELSE 2 END, name""",
+        params=[account_id],
+    ).pl()

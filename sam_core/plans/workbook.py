@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from sam_core.access.permissions import User, can
+from sam_core.access.permissions import User, can, ensure
 from sam_core.errors import ValidationFailed
 from sam_core.ingest import contract as c
 from sam_core.ingest.dates import MONTH_FIRST
@@ -49,8 +49,8 @@ def plan_sheets(con: duckdb.DuckDBPyConnection, account_ids: list[str]) -> dict[
     """The plans of these accounts as the plan sheets of the contract (with each item's
     version), ready to edit and load back."""
     out = {}
-    for section in SECTIONS:
-        sheet = section.sheet
+    for sheet in c.PLAN_SHEETS:
+        section = SECTION_OF_SHEET[sheet.name]
         parts = []
         for account_id in account_ids:
             found = items(con, account_id, section.key)
@@ -84,6 +84,7 @@ def load_plan_files(
     """Check (and with `apply`, load) the plan sheets of workbooks, all or nothing. Raises
     ValidationFailed with the report when anything is wrong: a value, a reference, an
     account the user does not own. Other sheets are skipped (they load on Data upload)."""
+    ensure(user, "load_plans")
     report: list[pl.DataFrame] = []
     typed: list[tuple[Section, str, pl.DataFrame]] = []
     for raw in read_files(files):
@@ -94,7 +95,11 @@ def load_plan_files(
         data, sheet_report = read_sheet(raw, sheet, date_order=date_order)
         report.append(sheet_report)
         if data is not None:
-            typed.append((SECTION_OF_SHEET[sheet.name], raw.file_name, data.rows))
+            # Rows whose values did not type are reported once, here, and not checked further.
+            bad = sheet_report.filter(pl.col("severity") == ERROR)["row"].drop_nulls().implode()
+            typed.append(
+                (SECTION_OF_SHEET[sheet.name], raw.file_name, data.rows.filter(~pl.col(ROW).is_in(bad)))
+            )
     owners = dict(con.execute("SELECT account_id, account_manager FROM accounts").fetchall())
     prepared: dict[str, list] = {}
     counts = []

@@ -8,9 +8,23 @@ from sam_core.access.permissions import PAGES
 
 ALL = [key for key, _ in PAGES]
 VISIBLE = {
-    "executive": ["portfolio", "relationship_map", "sponsor_cadence", "loyalty", "self_assessment"],
-    "manager": ["portfolio", "relationship_map", "sponsor_cadence", "loyalty", "data_upload"],
-    "coach": ["portfolio", "relationship_map", "sponsor_cadence", "loyalty", "self_assessment"],
+    "executive": [
+        "portfolio",
+        "relationship_map",
+        "sponsor_cadence",
+        "loyalty",
+        "self_assessment",
+        "account_plan",
+    ],
+    "manager": ["portfolio", "relationship_map", "sponsor_cadence", "loyalty", "account_plan", "data_upload"],
+    "coach": [
+        "portfolio",
+        "relationship_map",
+        "sponsor_cadence",
+        "loyalty",
+        "self_assessment",
+        "account_plan",
+    ],
     "admin": ALL,
 }
 
