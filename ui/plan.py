@@ -54,12 +54,14 @@ def save(run, *, done: str, reset: str) -> None:
         run()
     except EditConflict as exc:
         st.session_state[CONFLICT] = (str(exc), exc.changes)
+        data.data_changed()  # somebody else's change is newer than this run's data
         _reset(reset)
         st.rerun()
     except SamError as exc:
         st.error(widgets.plain(str(exc)))
         return
     st.session_state.pop(CONFLICT, None)
+    data.data_changed()  # this run's data version is out of date now
     st.session_state[DONE] = done
     _reset(reset)
     st.rerun()
@@ -221,6 +223,9 @@ def item_editor(
     row = frame.filter(pl.col("item_id") == chosen).row(0, named=True) if chosen != NEW else {}
     prefix = f"plan_{section_key}_{chosen}"
     values = {n: row.get(n) for n in section.field_names}
+    for col in section.fields:
+        if col.kind == c.YES_NO:
+            values[col.name] = bool(values[col.name])  # a checkbox is on or off
     for name, allowed in (options or {}).items():
         if values.get(name) not in allowed:
             values[name] = None  # e.g. a stakeholder no longer in the account's list
@@ -370,9 +375,10 @@ def whitespace(
             row = cells.filter(pl.col("item_id") == cell_id)
             row = row.row(0, named=True) if row.height else {}
             prefix = f"plan_wscell_{cell_id}"
-            version, _ = opened(
-                prefix, row.get("version", 0), {n: row.get(n) for n in ("status", "opportunity_id", "note")}
-            )
+            shown = {"status": "target"} | {n: row[n] for n in ("status", "opportunity_id", "note") if row}
+            if shown.get("opportunity_id") not in opportunities:
+                shown["opportunity_id"] = None
+            version, _ = opened(prefix, row.get("version", 0), shown)
             with st.form(f"plan_form_ws_{cell_id}", border=False):
                 a, b = st.columns(2)
                 a.selectbox("Status *", c.WHITESPACE_STATUSES, key=f"{prefix}_status", format_func=_label)

@@ -1,0 +1,68 @@
+"""Real browser: an account manager keeps her plan (an objective's progress, a new stakeholder,
+an action done), then an executive reads the plan with every change and no control to edit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+ACCOUNT = "ACC-0002"  # Maria Keller's, with a demo plan
+
+
+def cell(page, text: str):
+    """Cells of the page's tables holding exactly `text`."""
+    return page.get_by_test_id("stDataFrame").locator(
+        "[role=gridcell]", has_text=re.compile(f"^{re.escape(text)}$")
+    )
+
+
+def open_plan(page, go_to, choose):
+    go_to("Account plan")
+    choose("Account", ACCOUNT)
+    expect(page.get_by_role("heading", name="Account plan")).to_be_visible()
+
+
+def test_manager_keeps_her_plan_and_an_executive_reads_it(page, own_server, log_in, go_to, choose, settle):
+    log_in("manager")
+    open_plan(page, go_to, choose)
+
+    page.get_by_text("Edit our objectives").click()
+    progress = page.get_by_role("spinbutton", name="Progress")
+    progress.fill("87")
+    page.get_by_role("button", name="Save objective").click()
+    expect(page.get_by_text("Objective saved.")).to_be_visible()
+    expect(cell(page, "87")).to_have_count(1)  # the objectives table's progress
+
+    page.get_by_text("Update an action: done, dropped, shared").click()
+    chosen = page.get_by_role("combobox", name="Action", exact=True).input_value()
+    action_id = chosen.split(" ")[0]
+    page.get_by_role("button", name="Mark done").click()
+    expect(page.get_by_text(f"Action {action_id} is done now.")).to_be_visible()
+
+    page.get_by_role("tab", name="People and meetings").click()
+    page.get_by_text("Add a stakeholder").click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add the stakeholder"))
+    form.get_by_role("textbox", name="Name *").fill("Nora Newman")
+    form.get_by_role("textbox", name="Title").fill("Chief Digital Officer")
+    form.get_by_role("button", name="Add the stakeholder").click()
+    expect(page.get_by_text("Nora Newman added.")).to_be_visible()
+
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Log out").click()
+    settle(page)
+    log_in("executive")
+    open_plan(page, go_to, choose)
+    expect(page.get_by_text("Read only: the account's manager and admins edit the plan.")).to_be_visible()
+    expect(page.get_by_role("button", name="Mark reviewed")).to_have_count(0)
+    expect(cell(page, "87")).to_have_count(1)
+    page.get_by_role("tab", name="People and meetings").click()
+    expect(cell(page, "Nora Newman")).to_have_count(1)
+    expect(page.get_by_text("Add a stakeholder")).to_have_count(0)
+    page.get_by_role("tab", name="History").click()
+    edited = page.get_by_test_id("stDataFrame").filter(  # the living data edited in the app
+        has=page.locator("[role=gridcell]", has_text=re.compile("^Actions$"))
+    )
+    for text in (action_id, "done", "Nora Newman", "Chief Digital Officer"):
+        expect(edited.locator("[role=gridcell]", has_text=re.compile(f"^{text}$")).first).to_be_attached()
