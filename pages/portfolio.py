@@ -7,7 +7,8 @@ import streamlit as st
 
 from sam_core.metrics.health import health_parts
 from sam_core.outputs import charts
-from ui import data, downloads, presentation, session, widgets
+from sam_core.plans.plan import plan_status
+from ui import data, downloads, presentation, run, session, widgets
 
 widgets.header("Portfolio")
 user = session.guard("portfolio")
@@ -152,6 +153,10 @@ with st.expander("Filter"):
     }
 table = top.filter([pl.col(col).is_in(chosen) for col, chosen in filters.items() if chosen] or [pl.lit(True)])
 table = table.join(data.sparklines(as_of, rollup, table["account_id"].to_list()), on="account_id", how="left")
+plans = data.cached(
+    plan_status, as_of=as_of, review_days=run.settings().plan_review_days
+)  # the stale-plan flag
+table = table.join(plans.select("account_id", pl.col("reason").alias("plan")), on="account_id", how="left")
 event = st.dataframe(
     widgets.account_table(table),
     hide_index=True,

@@ -17,12 +17,14 @@ from ui.run import settings
 
 def brief_download(account_id: str, as_of: date, rollup: bool, kind: str):
     """A callable that builds the account's one-page brief as 'pdf' or 'xlsx'."""
-    currency, key = settings().currency, data_key()
+    currency, key, review_days = settings().currency, data_key(), settings().plan_review_days
 
     def build() -> bytes:
         con = connection().cursor()
         try:
-            brief = account_brief(con, overview_at(key, as_of, rollup, con), account_id, as_of=as_of)
+            brief = account_brief(
+                con, overview_at(key, as_of, rollup, con), account_id, as_of=as_of, review_days=review_days
+            )
             return brief_pdf(brief, currency=currency) if kind == "pdf" else brief_xlsx(brief)
         finally:
             con.close()
@@ -32,13 +34,16 @@ def brief_download(account_id: str, as_of: date, rollup: bool, kind: str):
 
 def deck_download(as_of: date, rollup: bool, n: int):
     """A callable that builds the meeting deck: summary slide, then one slide per top-N account."""
-    currency, key = settings().currency, data_key()
+    currency, key, review_days = settings().currency, data_key(), settings().plan_review_days
 
     def build() -> bytes:
         con = connection().cursor()
         try:
             overview = overview_at(key, as_of, rollup, con)
-            briefs = [account_brief(con, overview, a, as_of=as_of) for a in overview["account_id"].head(n)]
+            briefs = [
+                account_brief(con, overview, a, as_of=as_of, review_days=review_days)
+                for a in overview["account_id"].head(n)
+            ]
             return deck_pptx(headline_at(key, as_of, rollup, n, con), overview, briefs, currency=currency)
         finally:
             con.close()

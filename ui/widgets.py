@@ -60,6 +60,7 @@ ACCOUNT_TABLE_COLUMNS = [
     "open_actions",
     "overdue_actions",
     "stale",
+    "plan",
     "account_manager",
     "executive_sponsor",
 ]
@@ -130,6 +131,11 @@ def account_table_config() -> dict:
         "open_actions": cc.NumberColumn("Open actions"),
         "overdue_actions": cc.NumberColumn("Overdue"),
         "stale": cc.TextColumn("Stale data"),
+        "plan": cc.TextColumn(
+            "Stale plan",
+            help="The account plan was not reviewed within the review period (SAM_PLAN_REVIEW_DAYS), or not "
+            "since the last 90-day review; the Account plan page says which sections.",
+        ),
         "account_manager": cc.TextColumn("Account manager"),
         "executive_sponsor": cc.TextColumn("Sponsor"),
     }

@@ -17,6 +17,7 @@ from sam_core.errors import NotFound
 from sam_core.metrics.health import health_parts
 from sam_core.metrics.portfolio import monthly_revenue
 from sam_core.metrics.relationships import STRONG
+from sam_core.plans.plan import DEFAULT_REVIEW_DAYS, plan_status
 
 SPONSOR_TOUCHPOINTS = ("executive_visit", "site_visit", "qbr", "ninety_day_review")
 
@@ -35,12 +36,19 @@ class Brief:
     comments: pl.DataFrame  # survey_date, respondent, recommend_score, comment
     actions: pl.DataFrame  # description, owner, due, status, overdue
     opportunities: pl.DataFrame  # name, stage, amount, close_date, probability
+    plan: dict | None = None  # the account plan: reviewed_on, stale, reason (None: no plan, not strategic)
 
 
 def account_brief(
-    con: duckdb.DuckDBPyConnection, overview: pl.DataFrame, account_id: str, *, as_of: date
+    con: duckdb.DuckDBPyConnection,
+    overview: pl.DataFrame,
+    account_id: str,
+    *,
+    as_of: date,
+    review_days: int = DEFAULT_REVIEW_DAYS,
 ) -> Brief:
-    """Everything the brief shows for one account of the overview (health.account_overview)."""
+    """Everything the brief shows for one account of the overview (health.account_overview),
+    with the account plan's stale flag (`review_days`: the setting SAM_PLAN_REVIEW_DAYS)."""
     rows = overview.filter(pl.col("account_id") == account_id)
     if rows.is_empty():
         raise NotFound(f"There is no account {account_id}.")
@@ -97,4 +105,12 @@ def account_brief(
         comments=comments,
         actions=actions,
         opportunities=opportunities,
+        plan=next(
+            iter(
+                plan_status(con, as_of=as_of, review_days=review_days)
+                .filter(account_id=account_id)
+                .to_dicts()
+            ),
+            None,
+        ),
     )

@@ -67,6 +67,7 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
         )
     )
     return {
+        "Account plan": [plan_line(brief.plan)],
         "Revenue": [
             f"T12M revenue {m(a['revenue'])} ({percent(a['growth'], 1)} on the previous 12 months), margin "
             f"{percent(a['margin'], 1)}, "
@@ -95,6 +96,15 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
         ]
         or ["None open."],
     }
+
+
+def plan_line(plan: dict | None) -> str:
+    """The account plan's state in one line (plan: a row of plans.plan.plan_status)."""
+    if plan is None:
+        return "No plan: not a strategic account."
+    if plan["stale"]:
+        return f"STALE: {plan['reason']}."
+    return f"Reviewed: every section since {long_date(plan['reviewed_on'])}."
 
 
 def brief_pdf(brief: Brief, *, currency: str) -> bytes:
@@ -157,7 +167,10 @@ def _sparkline(pdf: FPDF, values: list[float], *, x: float, y: float, w: float, 
 def brief_xlsx(brief: Brief) -> bytes:
     """The brief as a workbook: a summary sheet and one sheet per list."""
     summary = pl.DataFrame(
-        {"figure": list(brief.account), "value": [_cell(v) for v in brief.account.values()]}
+        {
+            "figure": [*brief.account, "account plan"],
+            "value": [*(_cell(v) for v in brief.account.values()), plan_line(brief.plan)],
+        }
     )
     return export_bytes(
         {

@@ -80,7 +80,9 @@ def test_the_manager_saves_an_objectives_progress(own_copy, plan_as):
     next(b for b in at.button if b.label == "Save objective").click().run()
     assert not at.exception
     assert "Objective saved." in [s.value for s in at.success]
-    assert at.number_input(key=f"plan_objectives_{item}_progress").value == 95  # the editor shows the saved version
+    assert (
+        at.number_input(key=f"plan_objectives_{item}_progress").value == 95
+    )  # the editor shows the saved version
     con = connect(own_copy)
     saved = plans.items(con, "ACC-0002", "objectives").filter(item_id=item).row(0, named=True)
     con.close()
@@ -107,3 +109,14 @@ def test_a_stale_save_is_refused_and_the_other_change_shown(own_copy, plan_as):
     after = plans.items(con, "ACC-0002", "objectives").filter(item_id=item).row(0, named=True)
     con.close()
     assert (after["progress"], after["status"]) == (current["progress"], "at_risk")
+
+
+def test_the_portfolio_table_flags_stale_plans(app_as):
+    at = app_as("executive")  # the Portfolio: demo plans of ACC-0002 fresh, ACC-0005 stale
+    table = next(d.value for d in at.dataframe if "plan" in d.value.columns)
+    plans_shown = dict(zip(table["account_id"], table["plan"].fillna(""), strict=True))
+    assert plans_shown["ACC-0002"] == ""
+    assert plans_shown["ACC-0005"].startswith("last reviewed ") and plans_shown["ACC-0005"].endswith(
+        "over 90 days ago"
+    )
+    assert plans_shown["ACC-0008"] == "no plan yet"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import openpyxl
 import pypdf
@@ -17,6 +18,7 @@ from sam_core.metrics.health import account_overview
 from sam_core.outputs.brief import account_brief
 from sam_core.outputs.exports import brief_pdf, brief_xlsx, deck_pptx
 from sam_core.outputs.workbook import export_bytes
+from sam_core.plans.plan import REVIEW_SECTIONS, review
 
 ADMIN = User("admin", "Admin", "admin")
 
@@ -66,6 +68,8 @@ def test_brief_pdf_stays_on_one_page_when_the_lists_are_long(program):
 def test_brief_xlsx_has_a_sheet_per_section(program):
     con, overview = program
     book = openpyxl.load_workbook(io.BytesIO(brief_xlsx(account_brief(con, overview, "A1", as_of=AS_OF))))
+    summary = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
+    assert summary["account plan"] == "STALE: no plan yet."
     assert book.sheetnames == [
         "Summary",
         "Health",
@@ -142,3 +146,21 @@ def test_every_excel_export_neutralises_formula_text(db, make_workbook):
         ]
         assert all(not t.startswith(("=", "+", "-", "@", "\t", "\r")) for t in texts)
         assert not [c for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+@pytest.mark.parametrize(
+    ("reviewed", "line"),
+    [
+        (None, "STALE: no plan yet."),
+        # A1's last held 90-day review: 1 Feb 2026 (portfolio_fixture); as of 15 Jun 2026.
+        (datetime(2026, 6, 10, 9), "Reviewed: every section since 10 Jun 2026."),
+        (datetime(2026, 3, 1, 9), "STALE: last reviewed 1 Mar 2026, over 90 days ago."),
+    ],
+)
+def test_the_brief_carries_the_stale_plan_flag(program, reviewed, line):
+    con, overview = program
+    if reviewed is not None:
+        sections = [key for key, _ in REVIEW_SECTIONS]
+        review(con, user=ADMIN, account_id="A1", sections=sections, now=reviewed)
+    text = pdf_text(brief_pdf(account_brief(con, overview, "A1", as_of=AS_OF), currency="EUR"))[1]
+    assert f"Account plan\n{line}" in text
