@@ -21,7 +21,9 @@ from sam_core.ingest.uploads import (
 )
 from sam_core.ingest.validation import validate
 from sam_core.outputs.workbook import template_bytes
+from sam_core.plans.edits import edit_conflicts, export_time, keep_app_edits
 from ui import data, downloads, run, session, widgets
+from ui import plan as plan_views
 from ui import upload as views
 
 widgets.header(
@@ -108,6 +110,9 @@ def upload() -> None:
         st.dataframe(by_account, hide_index=True, width="stretch", height=300)
         sheet = st.selectbox("Changed values of", list(validation.sheets), key="upload_changed_sheet")
         st.dataframe(changed_values(con, validation, sheet), hide_index=True, width="stretch")
+    # -- Account plan hook (issue 19): values edited in the app that this upload would overwrite --
+    conflicts = edit_conflicts(con, validation, taken_at=export_time(files))
+    keep_edits = plan_views.upload_conflicts(conflicts)
 
     if st.button("Commit the upload", type="primary", key="upload_commit", icon=":material/cloud_upload:"):
         with st.status("Loading…", expanded=True) as status:
@@ -121,6 +126,7 @@ def upload() -> None:
                     date_order=settings.date_order,
                 )
                 remember(con, mappings, user_name=user.username)
+                kept = keep_app_edits(con, conflicts, user=user) if keep_edits else 0  # Account plan hook
             except (ValidationFailed, PermissionDenied, ConflictError) as exc:
                 status.update(label="Nothing was loaded", state="error")
                 st.error(widgets.plain(str(exc)))
@@ -129,7 +135,9 @@ def upload() -> None:
         counts = result.changes.select(pl.col("added", "changed", "removed").sum()).row(0)
         st.session_state["upload_done"] = (
             f"Upload {result.upload_id} loaded: {counts[0]:,} rows added, {counts[1]:,} changed, "
-            f"{counts[2]:,} removed. The dashboards show it now."
+            f"{counts[2]:,} removed"
+            + (f"; {kept:,} value{'s' if kept != 1 else ''} edited in the app kept" if kept else "")
+            + ". The dashboards show it now."
         )
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         st.rerun()

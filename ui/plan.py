@@ -575,3 +575,33 @@ def plan_sections(
     list_section(user, account, reviews, plan, "competitors", noun="competitor", editable=editable)
     action_plan(user, account, reviews, plan, editable=editable, today=today)
     sponsor_plan(user, account, reviews, plan, editable=editable, stakeholders=stakeholders)
+
+
+def upload_conflicts(conflicts: pl.DataFrame) -> bool:
+    """On the Data upload page: the values edited in the app that the upload would overwrite,
+    and the user's choice. True: write the app's values again after the upload."""
+    if conflicts.is_empty():
+        return False
+    n = conflicts.height
+    st.warning(
+        f"{n} value{'s' if n != 1 else ''} edited in the app after this file's data was taken would be "
+        "overwritten by the upload.",
+        icon=":material/sync_problem:",
+    )
+    st.dataframe(
+        conflicts,
+        hide_index=True,
+        width="stretch",
+        key="upload_edit_conflicts",
+        column_config=dates(conflicts),
+    )
+    choice = st.radio(
+        "Edits made in the app",
+        ["keep", "file"],
+        format_func={
+            "keep": "Keep the app's edits (written again right after the upload, recorded as kept)",
+            "file": "Take the file's values",
+        }.__getitem__,
+        key="upload_edit_choice",
+    )
+    return choice == "keep"
