@@ -1,4 +1,5 @@
-"""Command line: `python -m sam_core {init-demo,template,validate,load} ...` (see --help).
+"""Command line: `python -m sam_core {init-demo,template,validate,load,load-plans,export-plans} ...`
+(see --help).
 
 The commands use the same code paths as the app: reading, validation and loading.
 """
@@ -96,6 +97,36 @@ def load(args) -> int:
     return 0
 
 
+def load_plans(args) -> int:
+    from sam_core.plans.workbook import load_plan_files
+
+    settings = load_settings()
+    user = _user(args.as_user, settings)
+    con = connect(_db(args))
+    try:
+        result = load_plan_files(con, _files(args.files), user=user, date_order=settings.date_order)
+    except ValidationFailed as exc:
+        if exc.report is not None:
+            _print_report(exc.report)
+        raise
+    _print_report(result.report.filter(pl.col("severity") != "info"))
+    print(f"Plans loaded by {user.username}:")
+    _print_frame(result.counts)
+    return 0
+
+
+def export_plans(args) -> int:
+    from sam_core.outputs.workbook import export_bytes
+    from sam_core.plans.plan import plan_accounts
+    from sam_core.plans.workbook import plan_sheets
+
+    con = connect(_db(args))
+    accounts = args.accounts or plan_accounts(con)["account_id"].to_list()
+    Path(args.out).write_bytes(export_bytes(plan_sheets(con, accounts)))
+    print(f"Wrote the plans of {len(accounts)} accounts to {args.out}.")
+    return 0
+
+
 def _user(name: str, settings) -> User:
     if name in ("admin-cli", ""):
         return User("admin-cli", "Command line (admin)", "admin")
@@ -170,6 +201,27 @@ def parser() -> argparse.ArgumentParser:
         help=f"load as this user of the users file (roles: {', '.join(ROLES)}); default: an admin",
     )
     s.set_defaults(run=load)
+
+    s = sub.add_parser(
+        "load-plans",
+        help="load account plans from the plan sheets of workbooks",
+        description="Add and change account plan items from the Plan sheets of workbooks (as exported), in "
+        "one transaction; a row whose item was changed in the app since its export keeps the app's version.",
+    )
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("--db", help=db_help)
+    s.add_argument("--as", dest="as_user", default="admin-cli", metavar="USER", help="load as this user")
+    s.set_defaults(run=load_plans)
+
+    s = sub.add_parser(
+        "export-plans",
+        help="write account plans as the plan sheets of the template",
+        description="Write the plans of all accounts with a plan (or the ones named) as plan sheets.",
+    )
+    s.add_argument("out", metavar="OUT.xlsx")
+    s.add_argument("accounts", nargs="*", metavar="ACCOUNT_ID")
+    s.add_argument("--db", help=db_help)
+    s.set_defaults(run=export_plans)
 
     s = sub.add_parser(
         "hash-password",

@@ -104,3 +104,44 @@ def test_init_demo_refuses_to_overwrite_without_force(tmp_path, capsys):
     db.write_bytes(b"")
     assert main(["init-demo", "--db", str(db)]) == 2
     assert "use --force" in capsys.readouterr().err
+
+
+def test_plans_export_and_load_back_through_the_command_line(files, tmp_path, capsys):
+    db = tmp_path / "sam.duckdb"
+    program = files(
+        "program.xlsx",
+        {
+            "Accounts": [
+                {
+                    "account_id": "A1",
+                    "account_name": "Alpha",
+                    "account_manager": "Maria Keller",
+                    "strategic": "yes",
+                }
+            ]
+        },
+    )
+    plans = files(
+        "plans.xlsx", {"Plan objectives": [{"account_id": "A1", "objective": "Win the Finance rollout"}]}
+    )
+    assert main(["load", program, "--db", str(db)]) == 0
+    assert main(["load-plans", plans, "--db", str(db), "--as", "manager"]) == 0
+    out = tmp_path / "out.xlsx"
+    assert main(["export-plans", str(out), "--db", str(db)]) == 0
+    assert "Wrote the plans of 1 accounts" in capsys.readouterr().out
+    import fastexcel
+
+    sheet = fastexcel.read_excel(out.read_bytes()).load_sheet("Plan objectives").to_polars()
+    assert sheet.select("account_id", "objective", "version").rows() == [("A1", "Win the Finance rollout", 1)]
+
+
+def test_loading_a_plan_of_someone_elses_account_fails_and_says_why(files, tmp_path, capsys):
+    db = tmp_path / "sam.duckdb"
+    program = files(
+        "program.xlsx",
+        {"Accounts": [{"account_id": "B1", "account_name": "Beta", "account_manager": "Jonas Weber"}]},
+    )
+    plans = files("plans.xlsx", {"Plan objectives": [{"account_id": "B1", "objective": "Grow"}]})
+    assert main(["load", program, "--db", str(db)]) == 0
+    assert main(["load-plans", plans, "--db", str(db), "--as", "manager"]) == 1
+    assert "belongs to Jonas Weber" in capsys.readouterr().out

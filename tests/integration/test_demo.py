@@ -101,3 +101,40 @@ def test_evidence_and_actions_some_of_them_overdue(demo):
 def test_self_assessments_of_two_business_units(demo):
     con, _ = demo
     assert count(con, "SELECT count(DISTINCT scope) FROM assessments") == 2
+
+
+def test_plans_of_the_strategic_accounts_some_fresh_some_stale_some_validated(demo):
+    from sam_core.plans.plan import plan_status
+
+    con, _ = demo
+    status = plan_status(con, as_of=TODAY)
+    assert status.height == 30  # every strategic account
+    reasons = status["reason"].fill_null("fresh").to_list()
+    assert sum(r == "fresh" for r in reasons) >= 10
+    assert sum(r == "no plan yet" for r in reasons) >= 2
+    assert any(r.startswith("last reviewed ") for r in reasons)
+    assert any(r.startswith("not reviewed since the 90-day review") for r in reasons)
+    assert any(r.startswith("never reviewed: ") for r in reasons)
+    validated = (
+        "SELECT count(*) FROM plan_items WHERE section = 'value' AND fields LIKE '%\"validated\": true%'"
+    )
+    assert count(con, validated) >= 5
+
+
+def test_the_demo_manager_has_a_fresh_plan_and_stale_ones(demo):
+    from sam_core.plans.plan import plan_status
+
+    con, _ = demo
+    mine = plan_status(con, as_of=TODAY).filter(
+        pl.col("account_id").is_in(["ACC-0002", "ACC-0005", "ACC-0010"])
+    )
+    assert mine.select("account_id", "stale").rows() == [
+        ("ACC-0002", False),
+        ("ACC-0005", True),
+        ("ACC-0010", True),
+    ]
+
+
+def test_demo_plans_have_history_to_compare(demo):
+    con, _ = demo
+    assert count(con, "SELECT count(*) FROM plan_items WHERE version > 1") >= 30
