@@ -486,7 +486,9 @@ def action_plan(user: User, account: dict, reviews, plan: plans.Plan, *, editabl
                             done=f"Action {chosen} is {status} now.",
                             reset=f"{prefix}_",
                         )
-                shared = cols[3].toggle("Shared with the customer", key=f"{prefix}_shared")
+                shared = cols[3].toggle(
+                    "Shared", key=f"{prefix}_shared", help="Shown in the customer version."
+                )
                 if shared != row["shared"] and st.button("Save sharing", key="plan_action_share"):
                     save(
                         lambda: plans.save_items(

@@ -190,8 +190,7 @@ def people_and_meetings(user: User, account: dict, *, today: date) -> None:
         column_config={"attitude": st.column_config.NumberColumn(format="%+d")},
     )
     if can(user, "edit_stakeholder", account_id=account_id, account_manager=manager):
-        add, change = st.columns(2)
-        with add.expander("Add a stakeholder"):
+        with st.expander("Add a stakeholder"):
             prefix = "plan_new_person"
             opened(prefix, 0, dict.fromkeys(STAKEHOLDER_FIELDS) | {"decision_maker": False})
             with st.form("plan_add_person", border=False):
@@ -207,7 +206,7 @@ def people_and_meetings(user: User, account: dict, *, today: date) -> None:
                     reset=f"{prefix}_",
                 )
         if names:
-            with change.expander("Edit a stakeholder"):
+            with st.expander("Edit a stakeholder"):
                 chosen = st.selectbox(
                     "Stakeholder", list(names), format_func=widgets.labelled(names), key="plan_pick_person"
                 )
@@ -251,8 +250,7 @@ def engagements(user: User, account: dict, *, today: date) -> None:
     )
     if not can(user, "record_engagement", account_id=account_id, account_manager=manager):
         return
-    record, update = st.columns(2)
-    with record.expander("Record an engagement"):
+    with st.expander("Record an engagement"):
         with st.form("plan_record_engagement", clear_on_submit=True, border=False):
             left, middle, right = st.columns(3)
             day = left.date_input("Date *", value=today, key="plan_new_meeting_date")
@@ -282,7 +280,7 @@ def engagements(user: User, account: dict, *, today: date) -> None:
             )
     planned = rows.filter(pl.col("status") == "planned").sort("date")
     if planned.height:
-        with update.expander("Update a planned engagement"):
+        with st.expander("Update a planned engagement"):
             labels = {
                 r["engagement_id"]: f"{r['date']} · {r['type'].replace('_', ' ')}"
                 for r in planned.iter_rows(named=True)

@@ -116,7 +116,7 @@ def _stamp(reviews: pl.DataFrame, section: str) -> str:
     r = row.row(0, named=True)
     when = f"reviewed {long_date(r['reviewed_on'])} by {r['reviewed_by']}" if r["reviewed_on"] else ""
     if r["stale"]:
-        return f"STALE: {r['reason']}" + (f" ({when})" if when and "never" not in r["reason"] else "")
+        return f"STALE: {r['reason']}" + (f" (by {r['reviewed_by']})" if r["reviewed_by"] else "")
     return when.capitalize()
 
 

@@ -713,7 +713,8 @@ def _reviews(con, *, as_of: date, review_days: int, account_id: str | None = Non
         .when(reviewed < limit)
         .then(
             pl.format(
-                "last reviewed {} days ago (more than {})",
+                "last reviewed {}, {} days ago (more than {})",
+                reviewed.map_elements(long_date, return_dtype=pl.String),
                 (pl.lit(as_of) - reviewed).dt.total_days(),
                 pl.lit(review_days),
             )
