@@ -31,7 +31,7 @@ def messages() -> None:
         st.success(done, icon=":material/check_circle:")
     if conflict := st.session_state.get(CONFLICT):
         message, frame = conflict
-        st.error(message, icon=":material/sync_problem:")
+        st.error(widgets.plain(message), icon=":material/sync_problem:")
         st.dataframe(
             frame,
             hide_index=True,
@@ -93,7 +93,7 @@ def _field(col: c.Column, key: str, *, options: dict[str, dict[str, str]] | None
             format_func=lambda v: "–" if v is None else choices.get(v, v),
         )
     elif col.kind == c.CHOICE:
-        st.selectbox(label, [None, *col.allowed], key=key, help=help_text, format_func=_label)
+        st.selectbox(label, [None, *col.allowed], key=key, help=help_text, format_func=words)
     elif col.kind == c.YES_NO:
         st.checkbox(label, key=key, help=help_text)
     elif col.kind == c.DATE:
@@ -122,7 +122,7 @@ def dates(frame: pl.DataFrame, **config) -> dict:
     return out | config
 
 
-def _label(value) -> str:
+def words(value) -> str:
     return "–" if value is None else str(value).replace("_", " ")
 
 
@@ -381,7 +381,7 @@ def whitespace(
             version, _ = opened(prefix, row.get("version", 0), shown)
             with st.form(f"plan_form_ws_{cell_id}", border=False):
                 a, b = st.columns(2)
-                a.selectbox("Status *", c.WHITESPACE_STATUSES, key=f"{prefix}_status", format_func=_label)
+                a.selectbox("Status *", c.WHITESPACE_STATUSES, key=f"{prefix}_status", format_func=words)
                 b.selectbox(
                     "Opportunity (for pipeline)",
                     [None, *opportunities],
@@ -405,7 +405,7 @@ def whitespace(
                         lambda change=change: plans.save_items(
                             data.db(), user=user, account_id=account["account_id"], changes=[change]
                         ),
-                        done=f"Whitespace {cell_id} saved.",
+                        done=f"Whitespace {widgets.plain(cell_id)} saved.",
                         reset="plan_wscell_",
                     )
 
@@ -483,7 +483,7 @@ def action_plan(user: User, account: dict, reviews, plan: plans.Plan, *, editabl
                                 expected_status=seen_status,
                                 today=today,
                             ),
-                            done=f"Action {chosen} is {status} now.",
+                            done=f"Action {widgets.plain(chosen)} is {status} now.",
                             reset=f"{prefix}_",
                         )
                 shared = cols[3].toggle(
@@ -497,7 +497,8 @@ def action_plan(user: User, account: dict, reviews, plan: plans.Plan, *, editabl
                             account_id=account_id,
                             changes=[plans.Change("shared_actions", chosen, {"shared": shared}, version)],
                         ),
-                        done=f"Action {chosen} is {'' if shared else 'no longer '}shared with the customer.",
+                        done=f"Action {widgets.plain(chosen)} is {'' if shared else 'no longer '}shared with "
+                        "the customer.",
                         reset=f"{prefix}_",
                     )
         if can_add:

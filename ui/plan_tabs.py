@@ -20,7 +20,7 @@ from sam_core.plans import plan as plans
 from sam_core.plans.facts import Facts, plan_facts
 from sam_core.plans.workbook import load_plan_files, plan_sheets
 from ui import data, widgets
-from ui.plan import _label, dates, item_table, opened, save
+from ui.plan import dates, item_table, opened, save, words
 
 LEVELS = c.SHEETS_BY_NAME["Stakeholders"].column("level").allowed
 BUYING_ROLES = c.SHEETS_BY_NAME["Stakeholders"].column("buying_role").allowed
@@ -143,8 +143,8 @@ def stakeholder_fields(prefix: str, people: dict[str, str], *, exclude: str | No
     left.text_input("Name *", key=f"{prefix}_name")
     middle.text_input("Title", key=f"{prefix}_title")
     right.text_input("Department", key=f"{prefix}_department")
-    left.selectbox("Level", [None, *LEVELS], key=f"{prefix}_level", format_func=_label)
-    middle.selectbox("Buying role", [None, *BUYING_ROLES], key=f"{prefix}_buying_role", format_func=_label)
+    left.selectbox("Level", [None, *LEVELS], key=f"{prefix}_level", format_func=words)
+    middle.selectbox("Buying role", [None, *BUYING_ROLES], key=f"{prefix}_buying_role", format_func=words)
     bosses = [p for p in people if p != exclude]
     right.selectbox(
         "Reports to",
@@ -152,7 +152,7 @@ def stakeholder_fields(prefix: str, people: dict[str, str], *, exclude: str | No
         key=f"{prefix}_reports_to",
         format_func=lambda s: "–" if s is None else f"{people[s]} ({s})",
     )
-    left.selectbox("Influence", [None, 1, 2, 3, 4, 5], key=f"{prefix}_influence", format_func=_label)
+    left.selectbox("Influence", [None, 1, 2, 3, 4, 5], key=f"{prefix}_influence", format_func=words)
     middle.selectbox("Attitude", [None, -2, -1, 0, 1, 2], key=f"{prefix}_attitude", format_func=_attitude)
     right.text_input("E-mail", key=f"{prefix}_email")
     st.checkbox("Decision maker", key=f"{prefix}_decision_maker")
@@ -229,7 +229,7 @@ def people_and_meetings(user: User, account: dict, *, today: date) -> None:
                             expected={n: seen[n] for n in changes},
                             changes=changes,
                         ),
-                        done=f"Stakeholder {chosen} saved.",
+                        done=f"Stakeholder {widgets.plain(chosen)} saved.",
                         reset=f"{prefix}_",
                     )
     engagements(user, account, today=today)
@@ -255,7 +255,7 @@ def engagements(user: User, account: dict, *, today: date) -> None:
             left, middle, right = st.columns(3)
             day = left.date_input("Date *", value=today, key="plan_new_meeting_date")
             kind = middle.selectbox(
-                "Type *", c.ENGAGEMENT_TYPES, format_func=_label, key="plan_new_meeting_type"
+                "Type *", c.ENGAGEMENT_TYPES, format_func=words, key="plan_new_meeting_type"
             )
             status = right.selectbox(
                 "Status *", ("planned", "held", "cancelled"), key="plan_new_meeting_status"
@@ -304,7 +304,7 @@ def engagements(user: User, account: dict, *, today: date) -> None:
                             expected={"status": seen["status"]},
                             changes={"status": status},
                         ),
-                        done=f"Engagement {chosen} marked {status}.",
+                        done=f"Engagement {widgets.plain(chosen)} marked {status}.",
                         reset=f"{prefix}_",
                     )
 

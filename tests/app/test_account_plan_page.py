@@ -103,7 +103,7 @@ def test_a_stale_save_is_refused_and_the_other_change_shown(own_copy, plan_as):
     )
     at.number_input(key=f"plan_objectives_{item}_progress").set_value(99)
     next(b for b in at.button if b.label == "Save objective").click().run()
-    assert at.error[0].value.startswith("admin saved a newer version after you opened it; nothing was saved.")
+    assert at.error[0].value.startswith("admin saved a newer version after you opened it; nothing was saved")
     conflict = next(d.value for d in at.dataframe if "when_you_opened" in d.value.columns)
     assert conflict[["field", "now", "changed_by"]].values.tolist() == [["status", "at_risk", "admin"]]
     after = plans.items(con, "ACC-0002", "objectives").filter(item_id=item).row(0, named=True)

@@ -35,6 +35,20 @@ def test_demo_mode_is_the_default_with_the_demo_users_and_key():
     check_deployment(settings, UsersFile.load(settings.users_file))
 
 
+def test_the_plan_review_period_and_the_offerings_are_settings():
+    settings = load_settings(env={"SAM_PLAN_REVIEW_DAYS": "60", "SAM_OFFERINGS": " Cloud ; Support;;"})
+    assert (settings.plan_review_days, settings.offerings) == (60, ("Cloud", "Support"))
+    assert load_settings(env={}).plan_review_days == 90
+
+
+@pytest.mark.parametrize("days", ["0", "ninety", "-5"])
+def test_a_review_period_that_is_not_a_positive_whole_number_is_refused(days):
+    with pytest.raises(
+        ValueError, match=f"SAM_PLAN_REVIEW_DAYS must be a whole number of days, at least 1, not '{days}'"
+    ):
+        load_settings(env={"SAM_PLAN_REVIEW_DAYS": days})
+
+
 def test_secrets_take_precedence_over_the_environment():
     settings = load_settings(env={"SAM_CURRENCY": "USD"}, secrets={"currency": "GBP"})
     assert settings.currency == "GBP"
