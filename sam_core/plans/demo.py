@@ -12,12 +12,20 @@ from datetime import date, datetime, time, timedelta
 
 import duckdb
 
-from sam_core.access.permissions import ADMIN, User
-from sam_core.plans.plan import DEMO, REVIEW_SECTIONS, Change, prepare, whitespace_id, write
+from sam_core.plans.plan import (
+    BUSINESS_ID,
+    DEMO,
+    REVIEW_SECTIONS,
+    SECTIONS_BY_KEY,
+    Change,
+    clean_fields,
+    encode,
+    item_problems,
+    whitespace_id,
+)
 from sam_core.settings import DEFAULT_OFFERINGS
 from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 
-PLANNER = User("demo", "Demo data generator", ADMIN)
 # How each strategic account's plan was kept, by its position among the strategic accounts.
 FRESH, OLD, BEFORE_REVIEW, PARTIAL, NO_PLAN = "fresh", "old", "before review", "partial", "no plan"
 MARIA = {"ACC-0002": FRESH, "ACC-0005": OLD, "ACC-0010": BEFORE_REVIEW, "ACC-0016": FRESH}
@@ -106,7 +114,7 @@ def add_demo_plans(con: duckdb.DuckDBPyConnection, today: date, *, seed: int) ->
             )
 
         def add(when: datetime, section: str, item_id: str | None, fields: dict | None, version: int = 0):
-            stamps.append((when, account_id, Change(section, item_id, fields, version)))  # noqa: B023
+            stamps.append((when, account_id, Change(section, item_id or BUSINESS_ID, fields, version)))  # noqa: B023
 
         add(
             at(0),
@@ -220,13 +228,19 @@ def add_demo_plans(con: duckdb.DuckDBPyConnection, today: date, *, seed: int) ->
         ).fetchall():
             add(at(6), "shared_actions", action_id, {"shared": True})
         reviews += _reviews(rnd, con, account_id, profile, today)
-    stamps.sort(key=lambda s: s[0])
-    with WRITE_LOCK, transaction(con):
-        for when, account_id, change in stamps:
-            item, problems = prepare(con, account_id, change)
-            if problems:  # pragma: no cover - the generator writes valid plans
-                raise ValueError(problems)
-            write(con, {account_id: [item]}, user=PLANNER, now=when, via=DEMO)
+    rows = []
+    for when, account_id, change in sorted(stamps, key=lambda s: s[0]):
+        section = SECTIONS_BY_KEY[change.section]
+        fields = clean_fields(section, change.fields)
+        wrong = item_problems(section, fields)
+        if wrong:  # pragma: no cover - the generator writes valid plans
+            raise ValueError(wrong)
+        version = (change.expected_version or 0) + 1
+        rows.append(
+            [account_id, section.key, change.item_id, version, encode(fields), False, "demo", when, DEMO]
+        )
+    with WRITE_LOCK, transaction(con):  # one insert: the first start of the app waits for it
+        con.executemany("INSERT INTO plan_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         con.executemany("INSERT INTO plan_reviews VALUES (?, ?, ?, ?)", reviews)
         bump_data_version(con)
     return planned

@@ -192,7 +192,7 @@ def _normal(col: c.Column, value):
     return value
 
 
-def _problems(section: Section, fields: dict) -> list[str]:
+def item_problems(section: Section, fields: dict) -> list[str]:
     """What is wrong with an item's fields on their own (types, required, ranges, allowed values)."""
     out = []
     unknown = sorted(set(fields) - set(section.field_names))
@@ -269,7 +269,8 @@ def clean_fields(section: Section, fields: dict) -> dict:
     return out
 
 
-def _encode(fields: dict) -> str:
+def encode(fields: dict) -> str:
+    """An item's fields as stored (JSON, dates as ISO text)."""
     return json.dumps(
         {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()}, sort_keys=True
     )
@@ -393,7 +394,7 @@ def prepare(con: duckdb.DuckDBPyConnection, account_id: str, change: Change) -> 
     problems = (
         []
         if fields is None
-        else _problems(section, fields) + _reference_problems(con, account_id, section, fields)
+        else item_problems(section, fields) + _reference_problems(con, account_id, section, fields)
     )
     item_id = change.item_id
     if section.key == "business":
@@ -446,7 +447,7 @@ def write(
                     p.section.key,
                     item_id,
                     version + 1,
-                    _encode(kept),
+                    encode(kept),
                     deleted,
                     user.username,
                     stamp,
