@@ -10,10 +10,12 @@
 | SAM_DATE_ORDER | month-first | how text dates that fit both orders are read |
 | SAM_MAX_UPLOAD_MB | 50 | largest upload accepted |
 | SAM_SESSION_HOURS | 12 | how long a login lasts (the login cookie's lifetime) |
+| SAM_TRUSTED_PROXIES | (none) | addresses or networks of reverse proxies whose X-Forwarded-For is believed |
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ class Settings:
     date_order: str = MONTH_FIRST
     max_upload_mb: int = 50
     session_hours: float = 12
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def demo(self) -> bool:
@@ -69,4 +72,21 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
         date_order=date_order,
         max_upload_mb=int(get("SAM_MAX_UPLOAD_MB", "50")),
         session_hours=float(get("SAM_SESSION_HOURS", "12")),
+        trusted_proxies=trusted_proxies(get("SAM_TRUSTED_PROXIES", "")),
     )
+
+
+def trusted_proxies(text: str) -> tuple[str, ...]:
+    """`10.0.0.5, 10.1.0.0/16` -> ('10.0.0.5/32', '10.1.0.0/16'): addresses or networks, comma-separated."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise ValueError(
+                f"SAM_TRUSTED_PROXIES must list IP addresses or networks (such as 10.0.0.5 or 10.1.0.0/16), "
+                f"not {item!r}."
+            ) from exc
+    return tuple(networks)

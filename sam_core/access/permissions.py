@@ -25,6 +25,7 @@ PAGES = (
     ("loyalty", "Loyalty"),
     ("self_assessment", "Self-assessment"),
     ("data_upload", "Data upload"),
+    ("administration", "Administration"),
 )
 
 _EVERYONE = frozenset(ROLES)
@@ -36,12 +37,15 @@ RULES: dict[str, frozenset[str]] = {
     "view:loyalty": _EVERYONE,
     "view:self_assessment": frozenset({EXECUTIVE, COACH, ADMIN}),
     "view:data_upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "view:administration": frozenset({ADMIN}),
     # actions
     "upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "rollback": frozenset({ADMIN}),
     "change_policy": frozenset({ADMIN}),
     "add_action": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "submit_assessment": frozenset({COACH, ADMIN}),
+    "unlock_login": frozenset({ADMIN}),
+    "end_session": frozenset({ADMIN}),
 }
 # Actions that touch one account: an account manager may do them only on accounts they own.
 OWNED_ACCOUNT_ACTIONS = frozenset({"upload", "add_action"})
