@@ -98,13 +98,11 @@ def _unlock(user: User) -> None:
             kind, key = item.split("\t", 1)
             passwords.unlock(data.connection().cursor(), session.login_guard(), user, kind, key)
     except SamError as exc:
-        st.session_state[MESSAGE] = None
-        st.error(str(exc))
+        st.session_state[MESSAGE] = ("error", str(exc))
         return
     if chosen:
-        st.session_state[MESSAGE] = (
-            f"Unlocked {len(chosen)}: " + ", ".join(c.replace("\t", " ") for c in chosen) + "."
-        )
+        done = ", ".join(c.replace("\t", " ") for c in chosen)
+        st.session_state[MESSAGE] = ("success", f"Unlocked {len(chosen)}: {done}.")
 
 
 def login_sessions(user: User) -> None:

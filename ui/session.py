@@ -203,11 +203,13 @@ def cookie_writer() -> None:
 
 
 def guard(page_key: str) -> User:
-    """Stop the page with a clear message unless the logged-in user may view it."""
+    """Stop the page unless the logged-in user may view it: the login form for a visitor who
+    is not logged in (app.py shows it before any page; a page reaches here without login only
+    when run on its own), a clear message for a role that may not see it."""
     user = current_user()
     if not can(user, f"view:{page_key}"):
         if user is None:
-            st.error("Not permitted: please log in first.")
+            login_form()
         else:
             st.error(
                 f"Not permitted: the {ROLE_LABELS[user.role]} role cannot open this page. "
@@ -230,11 +232,16 @@ def login_pages(pages: tuple[tuple[str, str], ...]) -> list:
 
 
 def login_page() -> None:
-    """The login form (the password method)."""
+    """The login page: the app's title and the login form."""
     st.title("Strategic account management")
     st.caption(
         "Portfolio, relationships, sponsor cadence, loyalty and program maturity of your strategic accounts."
     )
+    login_form()
+
+
+def login_form() -> None:
+    """The login form (the password method), with why the last session ended, if it did."""
     if notice := st.session_state.get(NOTICE):
         st.info(notice)
     left, _ = st.columns([2, 3])

@@ -55,6 +55,6 @@ def recent_events(
     return con.sql(
         """SELECT happened_at, event, user_name, actor, method, client, detail FROM auth_events
            WHERE ? IS NULL OR user_name = ?
-           ORDER BY happened_at DESC LIMIT ?""",
+           ORDER BY happened_at DESC, rowid DESC LIMIT ?""",
         params=[user_name, user_name, limit],
     ).pl()

@@ -139,6 +139,8 @@ class LoginGuard:
                     record.last = now
                 elif succeeded:
                     record.failures.pop(name, None)
+                    if key == user_key:  # the user is in: nothing about their name to show
+                        record.refused = 0
                 if not (record.total or record.in_flight or record.refused):
                     del self._records[key]
             self._changed.notify_all()

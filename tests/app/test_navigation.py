@@ -99,9 +99,11 @@ def test_page_refuses_a_role_that_may_not_see_it(app_as, username, page):
 
 
 @pytest.mark.parametrize("page", ALL)
-def test_page_refuses_a_visitor_who_is_not_logged_in(app_as, page):
+def test_page_run_on_its_own_asks_a_visitor_who_is_not_logged_in_to_log_in(app_as, page):
     at = app_as(None, f"pages/{page}.py")
-    assert [e.value for e in at.error] == ["Not permitted: please log in first."]
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert [t.value for t in at.title] == [dict(PAGES)[page]]  # its header, then the form only
+    assert not at.error and not at.dataframe and not at.metric and not at.tabs
 
 
 def test_app_refuses_to_start_in_production_with_demo_credentials(app_env, monkeypatch):
