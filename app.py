@@ -73,12 +73,11 @@ def sidebar(user) -> None:
         st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]}")
         st.button("Log out", key="sam_logout", on_click=session.log_out)
         st.button(
-            "Log out everywhere",
+            "End all my sessions",
             key="sam_logout_everywhere",
             type="tertiary",
             on_click=session.log_out,
             kwargs={"everywhere": True},
-            help="Also ends your login in every other browser and tab.",
         )
         session.cookie_writer()  # last in the sidebar, so the elements above keep their places
 

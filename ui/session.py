@@ -42,7 +42,7 @@ USERNAME_KEY, PASSWORD_KEY = "sam_login_username", "sam_login_password"
 
 ENDED_NOTICES = {
     sessions.LOGGED_OUT: "You logged out in another tab of this browser session.",
-    sessions.LOGGED_OUT_EVERYWHERE: "You were logged out: you chose to log out everywhere.",
+    sessions.LOGGED_OUT_EVERYWHERE: "You were logged out: you ended all your sessions.",
     sessions.ENDED_BY_ADMIN: "An admin ended your session. Log in again to continue.",
 }
 

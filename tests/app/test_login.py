@@ -44,11 +44,11 @@ def test_logging_in_with_the_form_records_a_session_for_this_browser(app_as):
 
 def test_logging_out_everywhere_ends_the_users_other_browser_sessions(app_as):
     laptop, phone = log_in(app_as(None), "coach"), log_in(app_as(None), "coach")
-    click(laptop, "Log out everywhere")
+    click(laptop, "End all my sessions")
     assert [t.label for t in laptop.text_input] == ["Username", "Password"]
     phone.run()  # the phone's next click
     assert [t.label for t in phone.text_input] == ["Username", "Password"]
-    assert phone.info[0].value == "You were logged out: you chose to log out everywhere."
+    assert phone.info[0].value == "You were logged out: you ended all your sessions."
 
 
 def test_logging_out_leaves_the_users_other_browsers_logged_in(app_as):

@@ -72,7 +72,7 @@ def test_sidebar_shows_who_is_logged_in_and_the_demo_badge(app_as, username):
     at = app_as(username)
     sidebar = [m.value for m in at.markdown]
     assert any("Demo data" in m for m in sidebar)
-    assert [b.label for b in at.sidebar.button] == ["Log out", "Log out everywhere"]
+    assert [b.label for b in at.sidebar.button] == ["Log out", "End all my sessions"]
 
 
 @pytest.mark.parametrize("username,page", [(u, p) for u in VISIBLE for p in VISIBLE[u]])
