@@ -9,10 +9,12 @@ fills in the login form and clicks Login; the time runs from the click until the
 click until the app is idle again are counted from the websocket (Streamlit's own messages),
 so a login that reruns the app shows as more runs.
 
-    python bench/login.py [--rounds 7] [--path /portfolio]
+    python bench/login.py [--rounds 7] [--path /portfolio] [--baseline DIR]
 
 `--path` opens a deep link instead of the app's root: the login form shows on that page, and
-the figure is that page's. Goal (issue 17): login to first figure at most 2x the floor.
+the figure is that page's. `--baseline DIR` also measures another checkout of the app (an
+earlier commit, e.g. `git worktree add /tmp/before <commit>`), in the same alternation.
+Goal (issue 17): login to first figure at most 2x the floor.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 FIGURE = "[data-testid='stMetricValue']"
 
 
-def start(script: str, env: dict) -> tuple[subprocess.Popen, str]:
+def start(script: str, env: dict, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -62,7 +64,7 @@ def start(script: str, env: dict) -> tuple[subprocess.Popen, str]:
             *(sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)),
             *("--server.headless", "true", "--server.address", "127.0.0.1"),
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, "FORWARDED_ALLOW_IPS": "", **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -78,9 +80,9 @@ def start(script: str, env: dict) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"{script} did not start")
 
 
-def app_script() -> str:
+def app_script(root: Path = ROOT) -> str:
     """The dashboard's entry point: serve.py (the app with its cookie route) where it exists."""
-    return "serve.py" if (ROOT / "serve.py").exists() else "app.py"
+    return "serve.py" if (root / "serve.py").exists() else "app.py"
 
 
 def one_login(browser, url: str, path: str) -> tuple[float, int]:
@@ -130,6 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--path", default="", help="a page to open instead of the root, e.g. /portfolio")
+    parser.add_argument("--baseline", type=Path, help="another checkout of the app to measure alongside")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     con = connect(tmp / "sam.duckdb")
@@ -139,6 +142,10 @@ def main() -> None:
         "app": start(app_script(), {"SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}),
         "floor": start("bench/login_floor.py", {}),
     }
+    if args.baseline:
+        shutil.copy(tmp / "sam.duckdb", tmp / "baseline.duckdb")  # its own file: DuckDB locks it
+        env = {"SAM_DB_PATH": str(tmp / "baseline.duckdb"), "SAM_MODE": "demo"}
+        servers["baseline"] = start(app_script(args.baseline), env, cwd=args.baseline.resolve())
     times, runs = {name: [] for name in servers}, {name: [] for name in servers}
     try:
         with sync_playwright() as p:
@@ -156,18 +163,21 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=20)
         shutil.rmtree(tmp, ignore_errors=True)
-    figures = {
-        "path": args.path or "/",
-        "app": {**summary(times["app"]), "runs_after_click": statistics.median(runs["app"])},
-        "floor": {**summary(times["floor"]), "runs_after_click": statistics.median(runs["floor"])},
-    }
-    ratio = figures["app"]["median_s"] / figures["floor"]["median_s"]
-    figures["ratio"] = round(ratio, 2)
+    figures = {"path": args.path or "/"}
+    for name in servers:
+        figures[name] = {**summary(times[name]), "runs_after_click": statistics.median(runs[name])}
+        figures[name]["ratio_to_floor"] = round(figures[name]["median_s"] / figures["floor"]["median_s"], 2)
+    ratio = figures["app"]["ratio_to_floor"]
     print(json.dumps(figures, indent=2))
     print(
         f"login to first figure: app {figures['app']['median_s']:.2f} s, "
         f"floor {figures['floor']['median_s']:.2f} s, {ratio:.1f}x "
         f"(goal at most 2x: {'PASS' if ratio <= 2 else 'MISS'})"
+        + "".join(
+            f"; baseline {b['median_s']:.2f} s, {b['ratio_to_floor']:.1f}x"
+            for b in [figures.get("baseline")]
+            if b
+        )
     )
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)

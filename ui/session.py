@@ -125,6 +125,7 @@ def current_user() -> User | None:
     if reason is not None:
         st.session_state.pop(LOGIN_STATE, None)
         st.session_state[NOTICE] = ENDED_NOTICES.get(reason, reason)
+        st.session_state[COOKIE_TICKET] = login_cookie.issue("", 0)  # the browser's cookie is dead too
         return None
     try:
         return users().user(login.username)
