@@ -87,7 +87,12 @@ def login_limits(user: User) -> None:
     )
     labels = {f"{kind}\t{key}": f"{kind}: {key}" for kind, key in frame.select("kind", "key").iter_rows()}
     with st.form("administration_unlock_form", border=False):
-        st.multiselect("Unlock", list(labels), format_func=labels.get, key="administration_unlock")
+        st.multiselect(
+            "User names and clients to unlock",
+            list(labels),
+            format_func=labels.get,
+            key="administration_unlock",
+        )
         st.form_submit_button("Unlock", on_click=_unlock, args=(user,))
 
 
@@ -137,7 +142,7 @@ def login_sessions(user: User) -> None:
         ).iter_rows()
     }
     with st.form("administration_end_form", border=False):
-        st.multiselect("End sessions", list(labels), format_func=labels.get, key="administration_end")
+        st.multiselect("Sessions to end", list(labels), format_func=labels.get, key="administration_end")
         st.form_submit_button("End the chosen sessions", on_click=_end, args=(user,))
     st.subheader("Ended sessions")
     ended = sessions.ended_sessions(data.db())
@@ -170,12 +175,31 @@ def _end(user: User) -> None:
     st.session_state[MESSAGE] = "success", f"Ended {len(ended)} session{'s' if len(ended) != 1 else ''}."
 
 
+EVENT_LABELS = {
+    audit.LOGIN: "Login",
+    audit.LOGIN_FAILED: "Failed login",
+    audit.LOGOUT: "Logout",
+    audit.SESSION_ENDED: "Session ended by an admin",
+    audit.UNLOCK: "Unlock",
+}
+
+
 def login_record() -> None:
-    left, right = st.columns(2)
-    events = left.multiselect("Events", audit.EVENTS, default=audit.EVENTS, key="administration_events")
+    left, right = st.columns([3, 1])
+    events = left.pills(
+        "Events",
+        audit.EVENTS,
+        selection_mode="multi",
+        default=audit.EVENTS,
+        format_func=EVENT_LABELS.get,
+        key="administration_events",
+    )
     name = right.text_input("User name", key="administration_user", placeholder="all users")
     record = audit.recent_events(data.db(), limit=1000, user_name=name.strip().lower() or None)
-    record = record.filter(pl.col("event").is_in(events))
+    record = record.filter(pl.col("event").is_in(events or [])).with_columns(
+        pl.col("event").replace_strict(EVENT_LABELS, return_dtype=pl.String),
+        pl.col("user_name", "actor", "method", "client", "detail").fill_null("–"),
+    )
     cc = st.column_config
     st.dataframe(
         record,
@@ -184,10 +208,10 @@ def login_record() -> None:
             "happened_at": cc.DatetimeColumn("When (UTC)", format=_TIME),
             "event": cc.TextColumn("Event"),
             "user_name": cc.TextColumn("User name"),
-            "actor": cc.TextColumn("By"),
-            "method": cc.TextColumn("Method"),
+            "actor": cc.TextColumn("By", width="small"),
+            "method": cc.TextColumn("Method", width="small"),
             "client": cc.TextColumn("Client"),
-            "detail": cc.TextColumn("Detail"),
+            "detail": cc.TextColumn("Detail", width="large"),
         },
     )
-    st.caption(f"The latest {record.height} events (at most 1,000).")
+    st.caption(f"The latest {record.height:,} events (at most 1,000).")

@@ -98,7 +98,7 @@ def test_the_login_record_lists_logins_failures_and_unlocks(app_as, stopped_logi
     admin.text_input(key="administration_user").input("coach").run()
     record = admin.dataframe[-1].value
     assert list(record[["event", "user_name", "client"]].itertuples(index=False))[:1] == [
-        ("login_failed", "coach", "localhost")
+        ("Failed login", "coach", "localhost")
     ]
 
 
