@@ -101,7 +101,7 @@ def _unlock(user: User) -> None:
     try:
         for item in chosen:
             kind, key = item.split("\t", 1)
-            passwords.unlock(data.connection().cursor(), session.login_guard(), user, kind, key)
+            passwords.unlock(session.cursor(), session.login_guard(), user, kind, key)
     except SamError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
         return

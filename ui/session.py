@@ -72,7 +72,7 @@ def users() -> UsersFile:
     return _users(settings())
 
 
-def _cursor() -> duckdb.DuckDBPyConnection:
+def cursor() -> duckdb.DuckDBPyConnection:
     # Callbacks run before app.py opens its run's cursor: they take a cursor of their own.
     return data.connection().cursor()
 
@@ -96,7 +96,7 @@ def begin_session(user: User, method: str, where: str) -> None:
     """`user` proved who they are by `method` from `where`: record the session, keep it in this
     browser session and have the browser store the login cookie."""
     login = sessions.start_session(
-        _cursor(), user, method=method, client=where, hours=settings().session_hours
+        cursor(), user, method=method, client=where, hours=settings().session_hours
     )
     st.session_state[LOGIN_STATE] = login
     st.session_state.pop(NOTICE, None)
@@ -149,7 +149,7 @@ def log_in_from_cookie() -> User | None:
         return None
     if claims["sid"] in ended_sessions():
         return None
-    login = sessions.active_session(_cursor(), str(claims["sid"]))
+    login = sessions.active_session(cursor(), str(claims["sid"]))
     if login is None or login.username != claims["sub"]:
         return None
     user = users().user(login.username)
@@ -176,7 +176,7 @@ def log_out(everywhere: bool = False) -> None:
     login = this_session()
     if login is not None:
         user = users().user(login.username) or User(login.username, login.username, "")
-        ended = sessions.log_out(_cursor(), user, login.session_id, everywhere=everywhere)
+        ended = sessions.log_out(cursor(), user, login.session_id, everywhere=everywhere)
         reason = sessions.LOGGED_OUT_EVERYWHERE if everywhere else sessions.LOGGED_OUT
         ended_sessions().update(dict.fromkeys(ended, reason))
     st.session_state.clear()
@@ -185,7 +185,7 @@ def log_out(everywhere: bool = False) -> None:
 
 def end_sessions(admin: User, session_ids: list[str]) -> list[str]:
     """An admin ends sessions (Administration page); their browser sessions stop at once."""
-    ended = sessions.end_sessions(data.db(), admin, session_ids)
+    ended = sessions.end_sessions(cursor(), admin, session_ids)
     ended_sessions().update(dict.fromkeys(ended, sessions.ENDED_BY_ADMIN))
     return ended
 
@@ -268,7 +268,7 @@ def _password_submitted() -> None:
     try:
         where = client()
         user = passwords.log_in_with_password(
-            _cursor(), login_guard(), users(), username, password, client=where
+            cursor(), login_guard(), users(), username, password, client=where
         )
         begin_session(user, sessions.PASSWORD, where)
     except SamError as exc:
