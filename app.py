@@ -57,12 +57,17 @@ def not_permitted(title: str, role: str):
 
 
 def menu(user) -> list:
-    """The user's pages; the others stay under their URL as a page that says "Not permitted"."""
-    return [
+    """The user's pages; the others stay under their URL as a page that says "Not permitted",
+    and /login (a bookmark of the login page) opens the first page."""
+    pages = [
         st.Page(f"pages/{key}.py", title=title, url_path=key, icon=ICONS[key])
         if can(user, f"view:{key}")
         else st.Page(not_permitted(title, user.role), title=title, url_path=key, visibility="hidden")
         for key, title in PAGES
+    ]
+    return [
+        *pages,
+        st.Page(lambda: st.switch_page(pages[0]), title="Log in", url_path="login", visibility="hidden"),
     ]
 
 

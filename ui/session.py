@@ -224,11 +224,14 @@ def guard(page_key: str) -> User:
 
 
 def login_pages(pages: tuple[tuple[str, str], ...]) -> list:
-    """Before login: the login page (default, /login) and the login form under each page's own
+    """Before login: the login page (at / and /login) and the login form under each page's own
     URL, hidden from the menu, so that /portfolio opens the form and then the Portfolio."""
     return [
-        st.Page(login_page, title="Log in", url_path="login", icon=":material/login:", default=True),
-        *(st.Page(login_page, title=title, url_path=key, visibility="hidden") for key, title in pages),
+        st.Page(login_page, title="Log in", icon=":material/login:", default=True),
+        *(
+            st.Page(login_page, title=title, url_path=key, visibility="hidden")
+            for key, title in (("login", "Log in"), *pages)
+        ),
     ]
 
 
