@@ -137,6 +137,9 @@ def test_a_link_opened_while_logged_out_shows_the_login_and_then_its_page(start_
     assert page.url == url + "/sponsor_cadence"
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav.get_by_role("link", name="Sponsor cadence")).to_be_visible()
+    page.goto(url + "/login")  # a bookmark of the login page, while logged in: the first page
+    expect(page.get_by_role("heading", name="Portfolio")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
 def wait_for_login_cookie(page) -> dict:
