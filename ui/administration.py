@@ -12,6 +12,7 @@ from sam_core.access import audit, passwords, sessions
 from sam_core.access.login_guard import FIRST_DELAY, FORGET_SECONDS, FREE_FAILURES, MAX_DELAY
 from sam_core.access.permissions import User
 from sam_core.errors import SamError
+from sam_core.outputs.formatting import plain
 from ui import data, session
 from ui.run import settings
 
@@ -106,7 +107,7 @@ def _unlock(user: User) -> None:
         st.session_state[MESSAGE] = ("error", str(exc))
         return
     if chosen:
-        done = ", ".join(c.replace("\t", " ") for c in chosen)
+        done = plain(", ".join(c.replace("\t", " ") for c in chosen))  # typed names: text, not Markdown
         st.session_state[MESSAGE] = ("success", f"Unlocked {len(chosen)}: {done}.")
 
 

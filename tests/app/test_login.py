@@ -128,3 +128,12 @@ def test_with_its_own_key_a_real_users_file_logs_in_and_shows_no_demo_passwords(
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not [i.value for i in at.info if "password **demo**" in i.value]
     assert [t.value for t in log_in(at, "ceo", "s3cret!").title] == ["Portfolio"]
+
+
+def test_a_typed_user_name_shows_as_typed_on_the_admin_page_never_as_markdown(app_as, stopped_login_clock):
+    log_in(app_as(None), "[help](http://evil.example)", "guess")
+    admin = app_as("admin")
+    admin.switch_page("pages/administration.py").run()
+    admin.multiselect(key="administration_unlock").select(f"{USER}\t[help](http://evil.example)")
+    click(admin, "Unlock")
+    assert [s.value for s in admin.success] == [r"Unlocked 1: user name \[help\]\(http\://evil\.example\)."]
