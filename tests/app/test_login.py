@@ -5,9 +5,12 @@ with a real users file."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sam_core.access import sessions
 from sam_core.access.login_guard import CLIENT, USER
 from sam_core.access.users import hash_password
 from ui import session
@@ -137,3 +140,14 @@ def test_a_typed_user_name_shows_as_typed_on_the_admin_page_never_as_markdown(ap
     admin.multiselect(key="administration_unlock").select(f"{USER}\t[help](http://evil.example)")
     click(admin, "Unlock")
     assert [s.value for s in admin.success] == [r"Unlocked 1: user name \[help\]\(http\://evil\.example\)."]
+
+
+def test_an_expired_login_asks_for_the_password_again_and_says_why(app_as):
+    # Logged in 13 hours ago with SAM_SESSION_HOURS at its default of 12.
+    started = sessions.utc_now() - timedelta(hours=13)
+    login = sessions.LoginSession(
+        "old", "coach", "password", "localhost", started, started + timedelta(hours=12)
+    )
+    at = app_as(None, **{session.LOGIN_STATE: login})
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert at.info[0].value == "Your login lasts 12 hours and has expired. Log in again."
