@@ -61,14 +61,14 @@ def start_server(db: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "SAM_DB_PATH": str(db), "SAM_MODE": "demo"}
+    env = {**os.environ, "SAM_DB_PATH": str(db), "SAM_MODE": "demo", "FORWARDED_ALLOW_IPS": ""}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "serve.py",  # as scripts/run.sh starts it
             "--server.port",
             str(port),
             "--server.headless",

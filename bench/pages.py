@@ -43,8 +43,9 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "executive"
+    from ui import session
+
+    at.session_state[session.LOGIN_STATE] = session.stand_in("executive")
     if args.page != "portfolio":
         at.run()  # the app opens on the Portfolio; the timed run is the switch to the page
         at.switch_page(f"pages/{args.page}.py")

@@ -59,8 +59,9 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "pages" / "relationship_map.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "manager"
+    from ui import session
+
+    at.session_state[session.LOGIN_STATE] = session.stand_in("manager")
     cold, warm = time_runs(at, args.runs)
     assert not at.exception and at.get("graphviz_chart"), "the map did not draw"
     median = statistics.median(warm)

@@ -12,10 +12,12 @@
 | SAM_SESSION_HOURS | 12 | how long a login lasts (the login cookie's lifetime) |
 | SAM_PLAN_REVIEW_DAYS | 90 | an account plan section not reviewed for longer is stale |
 | SAM_OFFERINGS | five examples | our offerings, separated by `;` (rows of a plan's whitespace) |
+| SAM_TRUSTED_PROXIES | (none) | addresses or networks of reverse proxies whose X-Forwarded-For is believed |
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ class Settings:
     session_hours: float = 12
     plan_review_days: int = 90
     offerings: tuple[str, ...] = DEFAULT_OFFERINGS
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def demo(self) -> bool:
@@ -79,6 +82,7 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
             o.strip() for o in get("SAM_OFFERINGS", ";".join(DEFAULT_OFFERINGS)).split(";") if o.strip()
         )
         or DEFAULT_OFFERINGS,
+        trusted_proxies=trusted_proxies(get("SAM_TRUSTED_PROXIES", "")),
     )
 
 
@@ -90,3 +94,19 @@ def _positive(text: str, name: str) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a whole number of days, at least 1, not {text!r}.")
     return value
+
+
+def trusted_proxies(text: str) -> tuple[str, ...]:
+    """`10.0.0.5, 10.1.0.0/16` -> ('10.0.0.5/32', '10.1.0.0/16'): addresses or networks, comma-separated."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise ValueError(
+                f"SAM_TRUSTED_PROXIES must list IP addresses or networks (such as 10.0.0.5 or 10.1.0.0/16), "
+                f"not {item!r}."
+            ) from exc
+    return tuple(networks)

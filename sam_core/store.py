@@ -159,6 +159,25 @@ def _add_account_plans_v6(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_login_sessions_v7(con: duckdb.DuckDBPyConnection) -> None:
+    # One row per login, whatever the method; the login cookie names its session_id. A row
+    # with ended_at is a logout or a revocation, and stays so across restarts.
+    con.execute(
+        """CREATE TABLE login_sessions (
+            session_id VARCHAR NOT NULL, user_name VARCHAR NOT NULL, method VARCHAR NOT NULL,
+            client VARCHAR, started_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL,
+            ended_at TIMESTAMP, ended_by VARCHAR, end_reason VARCHAR
+        )"""
+    )
+    # Logins, failed logins, logouts, ended sessions and unlocks: who, when, what.
+    con.execute(
+        """CREATE TABLE auth_events (
+            happened_at TIMESTAMP NOT NULL, event VARCHAR NOT NULL, user_name VARCHAR, actor VARCHAR,
+            method VARCHAR, client VARCHAR, detail VARCHAR
+        )"""
+    )
+
+
 # Append a function to migrate; never edit one that has shipped.
 MIGRATIONS = (
     _create_v1,
@@ -167,6 +186,7 @@ MIGRATIONS = (
     _add_policy_v4,
     _add_assessment_drafts_v5,
     _add_account_plans_v6,
+    _add_login_sessions_v7,
 )
 
 

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements.txt
-exec .venv/bin/python -m streamlit run app.py "$@"
+# The web server believes X-Forwarded-For only from the proxies the app trusts (README, Security).
+export FORWARDED_ALLOW_IPS="${SAM_TRUSTED_PROXIES:-}"
+exec .venv/bin/python -m streamlit run serve.py "$@"

@@ -1,36 +1,63 @@
-"""Logging in and out: the users file, the password check, the signed login cookie, the
-logged-in user and the page guard."""
+"""Logging in and out, on the Streamlit side.
+
+- *Login methods* prove who someone is. The password form is one (`login_page`, its callback
+  `_password_submitted`, and `sam_core.access.passwords`). Another method (company sign-on)
+  ends the same way: with `begin_session(user, method, client)`.
+- *After any login* nothing cares which method it was: `begin_session` records the session
+  (`sam_core.access.sessions`, audited), keeps it in this browser session and has the login
+  cookie set; `current_user` reads it back on every run (and notices a session that was
+  ended or expired); `log_in_from_cookie` restores it in a new tab or after a reload;
+  `log_out` ends it (or every session of the user); `guard` stops a page the role may not see.
+- The login pages: before login the navigation holds a login page at /login and, under every
+  page's own URL, the same login form, so a bookmark or a link opened while logged out shows
+  the form and, after login, the page it pointed to.
+"""
 
 from __future__ import annotations
 
-import time
+import os
+from datetime import UTC, timedelta
 
+import duckdb
 import jwt
 import streamlit as st
-import streamlit.components.v1 as components
-import streamlit_authenticator as stauth
 
+from sam_core.access import passwords, sessions
+from sam_core.access.clients import LOCAL, login_client
 from sam_core.access.login_guard import LoginGuard
-from sam_core.access.logouts import LogoutRegister
 from sam_core.access.permissions import ROLE_LABELS, User, can
-from sam_core.access.users import UsersFile, check_deployment
+from sam_core.access.sessions import LoginSession, utc_now
+from sam_core.access.users import UsersFile, check_deployment, uses_demo_users
 from sam_core.errors import SamError
 from sam_core.settings import Settings
+from ui import data, login_cookie
 from ui.run import settings
 
-LOGIN_COOKIE = "sam_login"
+LOGIN_STATE = "sam_login"  # this browser session's LoginSession
+NOTICE = "sam_login_notice"  # why the last session ended, shown above the login form
+LOGIN_ERROR = "sam_login_error"
+COOKIE_TICKET = "sam_cookie_ticket"  # a cookie still to be set or deleted by the browser
+COOKIE_CHECKED = "sam_cookie_checked"  # the login cookie this browser session already tried
+USERNAME_KEY, PASSWORD_KEY = "sam_login_username", "sam_login_password"
+
+ENDED_NOTICES = {
+    sessions.LOGGED_OUT: "You logged out in another tab of this browser session.",
+    sessions.LOGGED_OUT_EVERYWHERE: "You were logged out: you ended all your sessions.",
+    sessions.ENDED_BY_ADMIN: "An admin ended your session. Log in again to continue.",
+}
 
 
 @st.cache_resource
 def login_guard() -> LoginGuard:
-    """Failed-login limits shared by every session of this server process."""
+    """Login limits shared by every session of this server process."""
     return LoginGuard()
 
 
 @st.cache_resource
-def logouts() -> LogoutRegister:
-    """When each user last logged out, shared by every session of this server process."""
-    return LogoutRegister()
+def ended_sessions() -> dict[str, str]:
+    """Sessions ended while this server runs (id -> reason), so that a browser session still
+    open on one of them stops at its next run. (After a restart the database says it.)"""
+    return {}
 
 
 @st.cache_resource
@@ -45,96 +72,145 @@ def users() -> UsersFile:
     return _users(settings())
 
 
-# A bcrypt hash of cost 12 that no password matches: an unknown user name costs the same
-# check as a known one, so the answer's timing does not tell which names exist.
-_NO_SUCH_USER = "$2b$12$oJ4B3YAjAhoqE76kopOYYutPiVfEQysIwdD7cqHN2TF2UbAUOTS4G"
+def cursor() -> duckdb.DuckDBPyConnection:
+    # Callbacks run before app.py opens its run's cursor: they take a cursor of their own.
+    return data.connection().cursor()
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The user of the users file whose password this is (streamlit-authenticator's bcrypt
-    check), or None. User names are matched lower case and trimmed."""
-    account = users().accounts.get(username.strip().lower())
-    matches = (
-        stauth.Hasher.check_pw(password, account.password_hash if account else _NO_SUCH_USER)
-        if password
-        else False
+def client() -> str:
+    """The address this browser session's login attempts are counted under
+    (sam_core.access.clients: X-Forwarded-For only from SAM_TRUSTED_PROXIES)."""
+    address, forwarded = st.context.ip_address, st.context.headers.get("X-Forwarded-For")
+    return login_client(
+        address if isinstance(address, str) else None,  # (AppTest has no connection)
+        forwarded if isinstance(forwarded, str) else None,
+        trusted_proxies=settings().trusted_proxies,
+        server_trusts=os.environ.get("FORWARDED_ALLOW_IPS"),
     )
-    return account.user if matches and account else None
 
 
-def start_session(user: User) -> None:
-    """This browser session is now the user's (after the login form, or from the login cookie)."""
-    st.session_state.update(
-        authentication_status=True, username=user.username, name=user.name, roles=[user.role], email=""
+# After any login ------------------------------------------------------------------------
+
+
+def begin_session(user: User, method: str, where: str) -> None:
+    """`user` proved who they are by `method` from `where`: record the session, keep it in this
+    browser session and have the browser store the login cookie."""
+    login = sessions.start_session(
+        cursor(), user, method=method, client=where, hours=settings().session_hours
     )
+    st.session_state[LOGIN_STATE] = login
+    st.session_state.pop(NOTICE, None)
+    lifetime = int((login.expires_at - login.started_at).total_seconds())
+    token = jwt.encode(
+        {
+            "sid": login.session_id,
+            "sub": login.username,
+            "exp": int(login.expires_at.replace(tzinfo=UTC).timestamp()),
+        },
+        settings().cookie_key,
+        algorithm="HS256",
+    )
+    st.session_state[COOKIE_TICKET] = login_cookie.issue(token, lifetime)
 
 
 def current_user() -> User | None:
-    """The logged-in user as the users file defines them (role and accounts come from the
-    file on the server, never from the browser)."""
-    if st.session_state.get("authentication_status") is not True:
+    """The logged-in user as the users file defines them (role and accounts come from the file
+    on the server, never from the browser); None once the session was ended or expired."""
+    login: LoginSession | None = st.session_state.get(LOGIN_STATE)
+    if login is None:
         return None
-    username = st.session_state.get("username")
+    reason = ended_sessions().get(login.session_id)
+    if reason is None and login.expired(utc_now()):
+        reason = f"Your login lasts {settings().session_hours:g} hours and has expired. Log in again."
+    if reason is not None:
+        st.session_state.pop(LOGIN_STATE, None)
+        st.session_state[NOTICE] = ENDED_NOTICES.get(reason, reason)
+        st.session_state[COOKIE_TICKET] = login_cookie.issue("", 0)  # the browser's cookie is dead too
+        return None
     try:
-        return users().user(username) if username else None
+        return users().user(login.username)
     except SamError:
         return None
 
 
 def log_in_from_cookie() -> User | None:
     """Log in from the signed login cookie sent with the page request, before any widget
-    runs, so that a typed URL opens its page on the first run of a new session."""
-    if st.session_state.get("logout"):
+    runs, so that a typed URL opens its page on the first run of a new session. The cookie
+    names a session that must still be open in the database."""
+    token = st.context.cookies.get(login_cookie.COOKIE)
+    if not token or st.session_state.get(COOKIE_CHECKED) == token:
         return None
-    token = st.context.cookies.get(LOGIN_COOKIE)
-    if not token:
-        return None
+    st.session_state[COOKIE_CHECKED] = token  # tried once per browser session
     try:
-        claims = jwt.decode(token, settings().cookie_key, algorithms=["HS256"])
+        claims = jwt.decode(
+            token, settings().cookie_key, algorithms=["HS256"], options={"require": ["exp", "sid", "sub"]}
+        )
     except jwt.PyJWTError:
         return None
-    user = users().user(str(claims.get("username", "")))
-    expires, lifetime = float(claims.get("exp_date", 0)), settings().session_hours * 3600
-    if user is None or not time.time() < expires <= time.time() + lifetime + 60:
+    if claims["sid"] in ended_sessions():
         return None
-    if not logouts().cookie_still_valid(user.username, issued_at=expires - lifetime):
+    login = sessions.active_session(cursor(), str(claims["sid"]))
+    if login is None or login.username != claims["sub"]:
         return None
-    start_session(user)
+    user = users().user(login.username)
+    if user is not None:
+        st.session_state[LOGIN_STATE] = login
     return user
 
 
-def remember_login(user: User) -> None:
-    """Store the signed login cookie (read back by `log_in_from_cookie`) with a small script.
-    Unlike a cookie component it reports nothing back, so it never reruns the app: a rerun
-    arriving just after a click in the menu would take the user back to the page they left."""
-    lifetime = settings().session_hours * 3600
-    token = jwt.encode(
-        {"username": user.username, "exp_date": time.time() + lifetime},
-        settings().cookie_key,
-        algorithm="HS256",
-    )
-    _set_cookie(f"{LOGIN_COOKIE}={token}; max-age={int(lifetime)}")
+def stand_in(username: str) -> LoginSession:
+    """A login of `username` for AppTests and page benchmarks that start logged in
+    (`at.session_state[LOGIN_STATE] = stand_in("executive")`); not recorded anywhere."""
+    now = utc_now()
+    return LoginSession(f"stand-in-{username}", username, "stand-in", LOCAL, now, now + timedelta(days=1))
 
 
-def forget_login() -> None:
-    """Delete the login cookie from the browser (the server refuses it already: `logouts`)."""
-    _set_cookie(f"{LOGIN_COOKIE}=; max-age=0")
+def this_session() -> LoginSession | None:
+    return st.session_state.get(LOGIN_STATE)
 
 
-def _set_cookie(cookie: str) -> None:
-    components.html(
-        '<script>document.cookie = "' + cookie + '; path=/; SameSite=Strict"'
-        ' + (window.parent.location.protocol === "https:" ? "; Secure" : "");</script>',
-        height=0,
-    )
+def log_out(everywhere: bool = False) -> None:
+    """The Log out buttons' callback: end this session (or every session of the user) in the
+    database, forget what this browser session held, and delete the login cookie. A callback
+    runs before the script, so a click is never lost to a rerun that interrupts its run."""
+    login = this_session()
+    if login is not None:
+        user = users().user(login.username) or User(login.username, login.username, "")
+        ended = sessions.log_out(cursor(), user, login.session_id, everywhere=everywhere)
+        reason = sessions.LOGGED_OUT_EVERYWHERE if everywhere else sessions.LOGGED_OUT
+        ended_sessions().update(dict.fromkeys(ended, reason))
+    st.session_state.clear()
+    st.session_state[COOKIE_TICKET] = login_cookie.issue("", 0)
+
+
+def end_sessions(admin: User, session_ids: list[str]) -> list[str]:
+    """An admin ends sessions (Administration page); their browser sessions stop at once."""
+    ended = sessions.end_sessions(cursor(), admin, session_ids)
+    ended_sessions().update(dict.fromkeys(ended, sessions.ENDED_BY_ADMIN))
+    return ended
+
+
+def cookie_writer() -> None:
+    """While a login cookie is still to be set or deleted, draw the script that has the
+    browser fetch it (ui.login_cookie). Drawn on every run until the browser did, so a run
+    cut short by a quick click does not lose it."""
+    ticket = st.session_state.get(COOKIE_TICKET)
+    if ticket is None:
+        return
+    if login_cookie.route_installed() and login_cookie.pending(ticket):
+        login_cookie.send(ticket)
+    else:
+        del st.session_state[COOKIE_TICKET]
 
 
 def guard(page_key: str) -> User:
-    """Stop the page with a clear message unless the logged-in user may view it."""
+    """Stop the page unless the logged-in user may view it: the login form for a visitor who
+    is not logged in (app.py shows it before any page; a page reaches here without login only
+    when run on its own), a clear message for a role that may not see it."""
     user = current_user()
     if not can(user, f"view:{page_key}"):
         if user is None:
-            st.error("Not permitted: please log in first.")
+            login_form()
         else:
             st.error(
                 f"Not permitted: the {ROLE_LABELS[user.role]} role cannot open this page. "
@@ -142,3 +218,63 @@ def guard(page_key: str) -> User:
             )
         st.stop()
     return user
+
+
+# The login pages and the password method ----------------------------------------------
+
+
+def login_pages(pages: tuple[tuple[str, str], ...]) -> list:
+    """Before login: the login page (at / and /login) and the login form under each page's own
+    URL, hidden from the menu, so that /portfolio opens the form and then the Portfolio."""
+    return [
+        st.Page(login_page, title="Log in", icon=":material/login:", default=True),
+        *(
+            st.Page(login_page, title=title, url_path=key, visibility="hidden")
+            for key, title in (("login", "Log in"), *pages)
+        ),
+    ]
+
+
+def login_page() -> None:
+    """The login page: the app's title and the login form."""
+    st.title("Strategic account management")
+    st.caption(
+        "Portfolio, relationships, sponsor cadence, loyalty and program maturity of your strategic accounts."
+    )
+    login_form()
+
+
+def login_form() -> None:
+    """The login form (the password method), with why the last session ended, if it did."""
+    if notice := st.session_state.get(NOTICE):
+        st.info(notice)
+    left, _ = st.columns([2, 3])
+    with left, st.form("sam_login_form"):
+        st.subheader("Login")
+        st.text_input("Username", key=USERNAME_KEY, autocomplete="username")
+        st.text_input("Password", type="password", key=PASSWORD_KEY, autocomplete="current-password")
+        st.form_submit_button("Login", type="primary", on_click=_password_submitted)
+    if error := st.session_state.pop(LOGIN_ERROR, None):
+        left.error(error)
+    if settings().demo and uses_demo_users(settings()):
+        left.info(
+            "Demo mode: log in as **executive**, **manager**, **coach** or **admin**, password **demo**."
+        )
+    cookie_writer()
+
+
+def _password_submitted() -> None:
+    """The login form's callback: runs before the script, so the run it causes is already the
+    logged-in one (the page of the URL, drawn once), not the form again and then a rerun."""
+    username = st.session_state.get(USERNAME_KEY) or ""
+    password = st.session_state.get(PASSWORD_KEY) or ""
+    try:
+        where = client()
+        user = passwords.log_in_with_password(
+            cursor(), login_guard(), users(), username, password, client=where
+        )
+        begin_session(user, sessions.PASSWORD, where)
+    except SamError as exc:
+        st.session_state[LOGIN_ERROR] = str(exc)
+        return
+    st.session_state.pop(PASSWORD_KEY, None)

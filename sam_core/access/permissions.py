@@ -26,6 +26,7 @@ PAGES = (
     ("self_assessment", "Self-assessment"),
     ("account_plan", "Account plan"),
     ("data_upload", "Data upload"),
+    ("administration", "Administration"),
 )
 
 _EVERYONE = frozenset(ROLES)
@@ -38,6 +39,7 @@ RULES: dict[str, frozenset[str]] = {
     "view:self_assessment": frozenset({EXECUTIVE, COACH, ADMIN}),
     "view:data_upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "view:account_plan": _EVERYONE,
+    "view:administration": frozenset({ADMIN}),
     # actions
     "upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "rollback": frozenset({ADMIN}),
@@ -51,6 +53,8 @@ RULES: dict[str, frozenset[str]] = {
     "edit_stakeholder": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "record_engagement": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "update_action": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "unlock_login": frozenset({ADMIN}),
+    "end_session": frozenset({ADMIN}),
 }
 # Actions that touch one account: an account manager may do them only on accounts they own.
 OWNED_ACCOUNT_ACTIONS = frozenset(

@@ -80,9 +80,23 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(12)).decode()
 
 
+def uses_demo_users(settings: Settings) -> bool:
+    """True when the users file is the bundled demo one (whose passwords are all `demo`)."""
+    return Path(settings.users_file).resolve() == DEMO_USERS_FILE.resolve()
+
+
 def check_deployment(settings: Settings, users: UsersFile) -> None:
-    """Outside demo mode, refuse the demo cookie key, the demo users file and any user
-    whose password is the demo password."""
+    """In any mode, refuse the demo cookie key with a users file other than the demo one: the
+    key is published in the repository, so anyone could sign a login cookie for those users.
+    Outside demo mode, also refuse a short cookie key, the demo users file and any user whose
+    password is the demo password."""
+    if settings.cookie_key == DEMO_COOKIE_KEY and not uses_demo_users(settings):
+        raise ConfigurationError(
+            f"The users file {settings.users_file} is not the demo one, and the login cookie would be "
+            "signed with the demo cookie key that is published in the repository: set SAM_COOKIE_KEY to "
+            "a key of your own (32+ characters, e.g. `openssl rand -hex 32`), and SAM_MODE=production "
+            "for a real deployment."
+        )
     if settings.demo:
         return
     if not settings.cookie_key or settings.cookie_key == DEMO_COOKIE_KEY or len(settings.cookie_key) < 32:
@@ -90,7 +104,7 @@ def check_deployment(settings: Settings, users: UsersFile) -> None:
             "Production mode needs its own cookie key of 32+ characters: set SAM_COOKIE_KEY "
             "or cookie_key in .streamlit/secrets.toml."
         )
-    if Path(settings.users_file).resolve() == DEMO_USERS_FILE.resolve():
+    if uses_demo_users(settings):
         raise ConfigurationError("Production mode cannot use the demo users file; set SAM_USERS_FILE.")
     weak = [
         name for name, a in users.accounts.items() if bcrypt.checkpw(DEMO_PASSWORD, a.password_hash.encode())

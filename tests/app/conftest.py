@@ -13,6 +13,7 @@ from sam_core.access.permissions import User
 from sam_core.demo import load_demo
 from sam_core.ingest.uploads import load_files
 from sam_core.store import connect
+from ui import session
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 DEMO_USERS = {
@@ -35,9 +36,8 @@ def demo_db(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def fresh_login_limits():
     """Each test starts with no failed logins on record (AppTest sessions share one client)."""
-    from ui import session
-
     session.login_guard.clear()
+    session.ended_sessions.clear()
 
 
 @pytest.fixture
@@ -55,9 +55,7 @@ def app_as(app_env):
     def make(username: str | None, script: str = "app.py", **state) -> AppTest:
         at = AppTest.from_file(str(ROOT / script), default_timeout=60)
         if username is not None:
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = username
-            at.session_state["name"] = DEMO_USERS[username]
+            at.session_state[session.LOGIN_STATE] = session.stand_in(username)
         for key, value in state.items():
             at.session_state[key] = value
         return at.run()

@@ -67,7 +67,7 @@ def test_failed_logins_are_slowed_down_on_the_server_even_in_a_new_session(app_a
     at.text_input[0].input("coach")
     at.text_input[1].input("demo")  # even the right password waits
     at.button[0].click().run()
-    assert [e.value for e in at.error] == ["Too many failed logins: wait 1 seconds before trying again."]
+    assert [e.value for e in at.error] == ["Too many failed logins: wait 5 seconds before trying again."]
     assert [t.value for t in at.title] == ["Strategic account management"]
 
 
@@ -86,7 +86,7 @@ def test_sidebar_shows_who_is_logged_in_and_the_demo_badge(app_as, username):
     at = app_as(username)
     sidebar = [m.value for m in at.markdown]
     assert any("Demo data" in m for m in sidebar)
-    assert [b.label for b in at.sidebar.button] == ["Log out"]
+    assert [b.label for b in at.sidebar.button] == ["Log out", "End all my sessions"]
 
 
 @pytest.mark.parametrize("username,page", [(u, p) for u in VISIBLE for p in VISIBLE[u]])
@@ -113,9 +113,11 @@ def test_page_refuses_a_role_that_may_not_see_it(app_as, username, page):
 
 
 @pytest.mark.parametrize("page", ALL)
-def test_page_refuses_a_visitor_who_is_not_logged_in(app_as, page):
+def test_page_run_on_its_own_asks_a_visitor_who_is_not_logged_in_to_log_in(app_as, page):
     at = app_as(None, f"pages/{page}.py")
-    assert [e.value for e in at.error] == ["Not permitted: please log in first."]
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert [t.value for t in at.title] == [dict(PAGES)[page]]  # its header, then the form only
+    assert not at.error and not at.dataframe and not at.metric and not at.tabs
 
 
 def test_app_refuses_to_start_in_production_with_demo_credentials(app_env, monkeypatch):

@@ -52,49 +52,66 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(tmp: Path):
-    """Start the app on `tmp/sam.duckdb`; without that file the first visit builds the demo
-    data, as on a fresh machine. Yields the base URL; the server log is shown if it fails."""
-    port = free_port()
-    env = {**os.environ, "SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - open for the server's lifetime
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError("streamlit did not start:\n" + (tmp / "server.log").read_text())
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+class Server:
+    """`streamlit run serve.py` on a free port against `tmp/sam.duckdb`, started as
+    scripts/run.sh starts it (FORWARDED_ALLOW_IPS from SAM_TRUSTED_PROXIES, here none); without
+    that file the first visit builds the demo data, as on a fresh machine. `env` adds to or
+    (with None values) removes from the environment. The server log is shown if it fails."""
+
+    def __init__(self, tmp: Path, env: dict | None = None):
+        self.tmp, self.url, self.proc = tmp, "", None
+        self.env = {**os.environ, "SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}
+        self.env["FORWARDED_ALLOW_IPS"] = self.env.get("SAM_TRUSTED_PROXIES", "")
+        for name, value in (env or {}).items():
+            if value is None:
+                self.env.pop(name, None)
+            else:
+                self.env[name] = value
+
+    def start(self) -> str:
+        port = free_port()
+        self.log = open(self.tmp / "server.log", "a")  # noqa: SIM115 - open for the server's lifetime
+        self.proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port)),
+                *("--server.headless", "true", "--server.address", "127.0.0.1"),
+                *("--browser.gatherUsageStats", "false"),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(self.url + "/_stcore/health", timeout=2).read() == b"ok":
+                    return self.url
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.proc.kill()
+                raise RuntimeError("streamlit did not start:\n" + (self.tmp / "server.log").read_text())
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            self.log.close()
+            self.proc = None
+
+    def restart(self) -> str:
+        """Stop and start again on the same database (a new port: cookies ignore the port)."""
+        self.stop()
+        return self.start()
+
+
+def _start(tmp: Path, env: dict | None = None):
+    server = Server(tmp, env)
+    yield server.start()
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,11 @@ class Run:
         return next(e.metric.body for e in self.of("metric") if e.metric.label == label)
 
     @property
+    def alerts(self) -> list[str]:
+        """The texts of st.error, st.warning, st.info and st.success, in order."""
+        return [e.alert.body for e in self.of("alert")]
+
+    @property
     def exceptions(self) -> list[str]:
         return [f"{e.exception.type}: {e.exception.message}" for e in self.of("exception")]
 
@@ -52,8 +57,8 @@ class Run:
 class Session:
     """One user's session: `run()` asks for a script run and waits until it finished."""
 
-    def __init__(self, url: str, timeout: float = 120.0):
-        self.url, self.timeout = url, timeout
+    def __init__(self, url: str, timeout: float = 120.0, headers: dict | None = None):
+        self.url, self.timeout, self.headers = url, timeout, headers or {}
         self.pages: dict[str, str] = {}  # page title -> page script hash, from the navigation
         self.page_hash = ""
 
@@ -62,7 +67,7 @@ class Session:
         self._socket = await connect(
             ws_url,
             subprotocols=["streamlit"],
-            additional_headers={"Origin": self.url},
+            additional_headers={"Origin": self.url, **self.headers},
             max_size=None,
             open_timeout=self.timeout,
         )
@@ -103,18 +108,21 @@ class Session:
                 elif kind == "script_finished":
                     return Run(time.perf_counter() - started, forward.script_finished, elements)
 
-    async def log_in(self, user: str, password: str) -> Run:
-        """Fill in and submit the login form; the run of the page the app opens on."""
-        form = await self.run()
+    async def submit_login(self, form: Run, user: str, password: str) -> Run:
+        """Submit the login form drawn in `form` (a run of the login page); the answer's run."""
         username, secret = form.widget("text_input", "Username"), form.widget("text_input", "Password")
         submit = form.widget("button", "Login")
-        answer = await self.run(
+        return await self.run(
             widgets=[
                 WidgetState(id=username.id, string_value=user),
                 WidgetState(id=secret.id, string_value=password),
                 WidgetState(id=submit.id, trigger_value=True),
             ]
         )
+
+    async def log_in(self, user: str, password: str) -> Run:
+        """Fill in and submit the login form; the run of the page the app opens on."""
+        answer = await self.submit_login(await self.run(), user, password)
         if not any(e.button.label == "Log out" for e in answer.of("button")):
-            raise RuntimeError(f"the login as {user} was refused")
+            raise RuntimeError(f"the login as {user} was refused: {answer.alerts}")
         return answer

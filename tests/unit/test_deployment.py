@@ -159,3 +159,19 @@ def test_production_refuses_a_users_file_others_can_change(tmp_path):
     )
     with pytest.raises(ConfigurationError, match="can be changed by other users"):
         check_deployment(settings, UsersFile.load(settings.users_file))
+
+
+def test_demo_mode_with_a_real_users_file_refuses_the_published_demo_cookie_key(tmp_path):
+    # SAM_MODE unset (demo) but real users: a cookie signed with the key in the repository
+    # would otherwise log anyone in as any of them.
+    settings = load_settings(env={"SAM_USERS_FILE": str(users_file(tmp_path, "s3cret!"))})
+    assert (settings.demo, settings.cookie_key) == (True, DEMO_COOKIE_KEY)
+    with pytest.raises(ConfigurationError, match=r"is not the demo one.*demo cookie key"):
+        check_deployment(settings, UsersFile.load(settings.users_file))
+
+
+def test_demo_mode_with_a_real_users_file_starts_with_a_key_of_its_own(tmp_path):
+    settings = load_settings(
+        env={"SAM_USERS_FILE": str(users_file(tmp_path, "s3cret!")), "SAM_COOKIE_KEY": STRONG_KEY}
+    )
+    check_deployment(settings, UsersFile.load(settings.users_file))
