@@ -1,26 +1,44 @@
-"""Reading spreadsheet files into raw sheets of text cells.
+"""Reading spreadsheet files into raw sheets of text cells, without ever letting a file take
+the app down.
 
-Every cell is read as text (fastexcel `dtypes="string"`), so that a text value in a
-numeric column reaches the validator instead of silently becoming null. The file's
-kind is told from its bytes, not its name, and zip containers are checked before
-anything is unpacked.
+Every cell is read as text (fastexcel `dtypes="string"`), so that a text value in a numeric
+column reaches the validator instead of silently becoming null. The file's kind is told from
+its bytes, not its name.
+
+An upload is read in two steps, each in a child process (`sandbox`: memory cap, time limit,
+panics and aborts caught):
+
+1. `open_file` checks the bytes (zip bombs, password protection, XML entity tricks, sheets
+   over the cell or column budget) and lists the sheets with their top rows only, which is
+   all that mapping needs; an .xlsx sheet is not parsed further.
+2. `PendingSheet.read()` parses one whole sheet, only once it is known to be wanted.
+
+See docs of `ReadLimits` for the budgets.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
+import struct
+import tempfile
+import threading
+import weakref
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
 
 import fastexcel
 import polars as pl
 
 from sam_core.errors import WorkbookError
+from sam_core.ingest import sandbox
+from sam_core.ingest.sandbox import Refused
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -29,9 +47,29 @@ _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 # Refuse a container that unpacks past this, or whose members compress suspiciously well.
 MAX_UNPACKED_BYTES = 1 << 30
 MAX_COMPRESSION_RATIO = 200
-READ_THREADS = min(4, os.cpu_count() or 1)
+READ_THREADS = 4
 # How many rows at the top may hold titles above the header.
 HEADER_SEARCH_ROWS = 10
+# How many rows of each sheet are read before it is mapped (the header search and a margin).
+PEEK_ROWS = 25
+# A document type declaration must come before the root element: this much of each XML part is checked.
+_PROLOG_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one upload may cost. `max_cells` counts rows x columns of every sheet read (a
+    reader holds each sheet as a dense grid, so a file with cells at A1 and XFD1048576 counts
+    17 billion); a sheet wider than `max_columns` is not read. Each read runs in a child
+    process with `memory_mb` of address space for `timeout_s` seconds."""
+
+    max_cells: int = 20_000_000
+    max_columns: int = 1_024
+    memory_mb: int = 3_072
+    timeout_s: float = 120.0
+
+
+LIMITS = ReadLimits()
 
 
 @dataclass(frozen=True)
@@ -42,171 +80,709 @@ class RawSheet:
     name: str
     cells: pl.DataFrame
     first_row: int  # the Excel row number of cells' row 0
+    # Set by mapping.apply: headers are contract names exactly (anything else is kept aside),
+    # rows the mapping skipped (`__row`, `column`), id columns to generate from other columns.
+    mapped: bool = False
+    skipped: pl.DataFrame | None = None
+    generate: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    refused: str = ""  # why the sheet was not read ("" when it was)
 
 
 @dataclass(frozen=True)
 class PendingSheet:
-    """A sheet of an opened file, not read yet: `read()` gives its RawSheet. Lets a loader
-    read one sheet while it checks and stores another."""
+    """A sheet of an opened file, not read yet: `head` holds its top rows (as `cells` would),
+    `read()` gives the whole RawSheet. `refused` says why it cannot be read ("" if it can)."""
 
     file_name: str
     name: str
     read: Callable[[], RawSheet] = field(repr=False, compare=False)
+    head: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False, compare=False)
+    first_row: int = 1
+    rows: int | None = None  # the sheet's extent, when known before reading
+    columns: int | None = None
+    refused: str = ""
+    source: _Source | None = field(default=None, repr=False, compare=False)  # for `prefetch`
+    source_name: str = ""  # the sheet's name in its file
+
+    @property
+    def cells(self) -> pl.DataFrame:
+        """The top rows: what mapping looks at before the sheet is read."""
+        return self.head
+
+    @property
+    def size(self) -> int:
+        return (self.rows or 0) * (self.columns or 0)
 
 
-def read_files(files: list[tuple[str, bytes]]) -> list[RawSheet]:
-    """Read several uploaded files (name, content) into their raw sheets."""
-    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        # Sheets are parsed side by side (fastexcel releases the GIL), each by its own reader.
-        return list(pool.map(lambda sheet: sheet.read(), open_files(files)))
+def read_files(files: list[tuple[str, bytes]], limits: ReadLimits = LIMITS) -> list[RawSheet]:
+    """Read several uploaded files (name, content) into their raw sheets (each whole)."""
+    sheets = open_files(files, limits)
+    check_budget(sheets, limits)
+    prefetch(sheets)
+    return [sheet.read() for sheet in sheets]
 
 
-def read_file(file_name: str, content: bytes) -> list[RawSheet]:
+def read_file(file_name: str, content: bytes, limits: ReadLimits = LIMITS) -> list[RawSheet]:
     """Read one spreadsheet or CSV file; raises WorkbookError with a reason if it cannot."""
-    return read_files([(file_name, content)])
+    return read_files([(file_name, content)], limits)
 
 
-def open_files(files: list[tuple[str, bytes]]) -> list[PendingSheet]:
-    """The sheets of several files, checked (kind, zip bomb, password) but not read yet."""
-    return [sheet for name, content in files for sheet in open_file(name, content)]
+def open_files(files: list[tuple[str, bytes]], limits: ReadLimits = LIMITS) -> list[PendingSheet]:
+    """The sheets of several files, checked but not read yet."""
+    return [sheet for name, content in files for sheet in open_file(name, content, limits)]
 
 
-def open_file(file_name: str, content: bytes) -> list[PendingSheet]:
-    """Check one file and list its sheets; raises WorkbookError with a reason if it cannot be read."""
+def check_budget(sheets: list[PendingSheet], limits: ReadLimits = LIMITS) -> None:
+    """Refuse, before reading, sheets that together exceed the cell budget."""
+    total = sum(s.size for s in sheets if not s.refused)
+    if total > limits.max_cells:
+        biggest = max(sheets, key=lambda s: s.size)
+        raise WorkbookError(
+            f"The sheets to read hold {total:,} cells (rows x columns), over the limit of "
+            f"{limits.max_cells:,} (setting SAM_MAX_CELLS); the largest is '{biggest.name}' in "
+            f"{biggest.file_name} with {biggest.rows:,} rows x {biggest.columns:,} columns. Upload fewer "
+            "sheets or fewer rows at once."
+        )
+
+
+def open_file(file_name: str, content: bytes, limits: ReadLimits = LIMITS) -> list[PendingSheet]:
+    """Check one file and list its sheets with their top rows; raises WorkbookError with a
+    reason if it cannot be read."""
     if not content:
         raise WorkbookError(f"{file_name}: the file is empty.")
     if file_name.lower().endswith(".csv"):
-        raw = _read_csv(file_name, content)
-        return [PendingSheet(file_name, raw.name, lambda: raw)]
-    if content.startswith(_OLE_MAGIC):
-        if _ENCRYPTED_STREAM in content:
-            raise WorkbookError(
-                f"{file_name}: the workbook is password-protected; save it without a password and upload "
-                "again."
+        raw = _read_csv(file_name, content, limits)
+        return [
+            PendingSheet(
+                file_name,
+                raw.name,
+                lambda: raw,
+                head=raw.cells.head(PEEK_ROWS),
+                rows=raw.cells.height,
+                columns=raw.cells.width,
             )
-        first_rows: dict[str, int] = {}
-    elif content.startswith(_ZIP_MAGIC):
-        first_rows = _check_zip(file_name, content)
-    else:
-        raise WorkbookError(
-            f"{file_name}: this is not a spreadsheet. Upload an Excel workbook "
-            f"({', '.join(SPREADSHEET_SUFFIXES[:-1])}) or a CSV file."
-        )
-    names = _unreadable_as_error(file_name, lambda: fastexcel.read_excel(content).sheet_names)
+        ]
+    kind = _sniff(file_name, content)
+    source = _Source(file_name, content, limits)
+    infos = sandbox.run(
+        _inspect,
+        str(source.path),
+        kind,
+        limits,
+        memory_mb=limits.memory_mb,
+        timeout_s=limits.timeout_s,
+        label=file_name,
+    )
 
-    def reader(name: str) -> Callable[[], RawSheet]:
+    def reader(info: dict) -> Callable[[], RawSheet]:
         def read() -> RawSheet:
-            cells = _unreadable_as_error(file_name, lambda: _load_sheet(content, name))
-            return RawSheet(file_name, name, _positional(cells), first_rows.get(name, 1))
+            if info["refused"]:
+                return RawSheet(
+                    file_name, info["name"], pl.DataFrame(), info["first_row"], refused=info["refused"]
+                )
+            return RawSheet(file_name, info["name"], source.read(info["name"]), info["first_row"])
 
         return read
 
-    return [PendingSheet(file_name, name, reader(name)) for name in names]
-
-
-def _unreadable_as_error(file_name: str, read):
-    try:
-        return read()
-    except WorkbookError:
-        raise
-    except Exception as exc:  # fastexcel raises its own family of errors for broken files
-        raise WorkbookError(
-            f"{file_name}: the workbook could not be read ({_short(exc)}). Open and save it in Excel, then "
-            "upload again."
-        ) from exc
-
-
-def _load_sheet(content: bytes, name: str) -> pl.DataFrame:
-    """One sheet, every cell as text (so nothing is silently turned into null). Each sheet
-    gets its own reader, so that sheets can be read on several threads at once."""
-    return (
-        fastexcel.read_excel(content)
-        .load_sheet(
-            name, header_row=None, dtypes="string", whitespace_as_null=True, skip_whitespace_tail_rows=True
+    return [
+        PendingSheet(
+            file_name,
+            info["name"],
+            reader(info),
+            head=info["head"],
+            first_row=info["first_row"],
+            rows=info["rows"],
+            columns=info["columns"],
+            refused=info["refused"],
+            source=source,
+            source_name=info["name"],
         )
-        .to_polars()
+        for info in infos
+    ]
+
+
+def prefetch(sheets: list) -> None:
+    """Start reading these sheets in the background, one child process per file reading its
+    sheets side by side; each `read()` then waits for its own sheet only."""
+    wanted: dict[int, tuple[_Source, list[str]]] = {}
+    for sheet in sheets:
+        source = getattr(sheet, "source", None)
+        if source is not None and not sheet.refused:
+            wanted.setdefault(id(source), (source, []))[1].append(sheet.source_name)
+    for source, names in wanted.values():
+        source.prefetch(names)
+
+
+class _Source:
+    """One opened file: its bytes in a private temporary file for the child processes (removed
+    when no sheet of it can be read any more) and the sheets read from it so far."""
+
+    def __init__(self, file_name: str, content: bytes, limits: ReadLimits) -> None:
+        handle = tempfile.NamedTemporaryFile(prefix="sam-upload-", delete=False)  # noqa: SIM115
+        with handle:
+            handle.write(content)
+        self.path = Path(handle.name)
+        self.file_name, self.limits = file_name, limits
+        self._sheets: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        weakref.finalize(self, self.path.unlink, missing_ok=True)
+
+    def read(self, name: str) -> pl.DataFrame:
+        self.prefetch([name])
+        with self._lock:
+            wanted = self._sheets[name]
+        return wanted.result()
+
+    def prefetch(self, names: list[str]) -> None:
+        with self._lock:
+            new = [n for n in dict.fromkeys(names) if n not in self._sheets]
+            for name in new:
+                self._sheets[name] = Future()
+        if new:
+            threading.Thread(target=self._receive, args=(new,), daemon=True, name="sam-reader").start()
+
+    def _receive(self, names: list[str]) -> None:
+        waiting = {name: self._sheets[name] for name in names}
+        label = self.file_name if len(names) > 1 else f"{self.file_name}, sheet '{names[0]}'"
+        try:
+            for name, cells, problem in sandbox.stream(
+                _read_sheets,
+                str(self.path),
+                names,
+                memory_mb=self.limits.memory_mb,
+                timeout_s=self.limits.timeout_s,
+                label=label,
+            ):
+                if problem:
+                    error = WorkbookError(f"{self.file_name}, sheet '{name}': {problem}")
+                    waiting.pop(name).set_exception(error)
+                else:
+                    waiting.pop(name).set_result(cells)
+        except WorkbookError as exc:
+            for future in waiting.values():
+                future.set_exception(exc)
+        except BaseException as exc:  # the reading thread must always answer its waiters
+            for future in waiting.values():
+                future.set_exception(WorkbookError(f"{self.file_name}: the file could not be read ({exc})."))
+            raise
+        for future in waiting.values():
+            if not future.done():
+                future.set_exception(WorkbookError(f"{self.file_name}: a sheet was not read."))
+
+
+def _sniff(file_name: str, content: bytes) -> str:
+    if content.startswith(_ZIP_MAGIC):
+        return "zip"
+    if content.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_STREAM in content[: 1 << 20]:
+            raise WorkbookError(_password(file_name))
+        return "cfb"
+    head = content[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<body")):
+        raise WorkbookError(
+            f"{file_name}: this is a web page (HTML) saved with a spreadsheet name, not a workbook. Open it "
+            "in Excel, save it as .xlsx, and upload that."
+        )
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in content[:4096]:
+        raise WorkbookError(
+            f"{file_name}: this is an Excel 2003 XML spreadsheet; open it in Excel, save it as .xlsx, and "
+            "upload that."
+        )
+    raise WorkbookError(
+        f"{file_name}: this is not a spreadsheet. Upload an Excel workbook "
+        f"({', '.join(SPREADSHEET_SUFFIXES[:-1])}) or a CSV file."
     )
 
 
-def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+def _password(file_name: str) -> str:
+    return f"{file_name}: the workbook is password-protected; save it without a password and upload again."
+
+
+# -- in the child process: checking and listing ------------------------------------------
+
+
+def _inspect(path: str, kind: str, limits: ReadLimits) -> list[dict]:
+    """Check the file and list its sheets: name, first_row, head, rows, columns, refused."""
+    if kind == "cfb":
+        _check_cfb(path, limits)
+        return _inspect_with_fastexcel(path, limits)
+    try:
+        archive = zipfile.ZipFile(path)
+        members = archive.infolist()
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise Refused("the file is damaged or truncated (not a readable workbook).") from exc
+    with archive:
+        _check_zip(archive, members)
+        names = {m.filename.lower(): m.filename for m in members}
+        if "encryptioninfo" in names:
+            raise Refused("the workbook is password-protected; save it without a password and upload again.")
+        ods = "mimetype" in names and archive.read(names["mimetype"]).strip().startswith(
+            b"application/vnd.oasis.opendocument"
+        )
+        _check_xml_parts(archive, members, ods)
+        if ods:
+            manifest = names.get("meta-inf/manifest.xml")
+            if manifest and b"encryption-data" in archive.read(manifest):
+                raise Refused(
+                    "the workbook is password-protected; save it without a password and upload again."
+                )
+            return _inspect_with_fastexcel(path, limits)
+        if "xl/workbook.xml" in names:
+            return _inspect_xlsx(archive, limits)
+        if "xl/workbook.bin" in names:
+            return _inspect_with_fastexcel(path, limits)
+        raise Refused(
+            "this is a zip archive, not a workbook. Upload the workbook itself (.xlsx, .xlsb, .ods) or a CSV "
+            "file."
+        )
+
+
+def _check_zip(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse zip bombs before anything is unpacked."""
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED_BYTES:
+        raise Refused(
+            f"the workbook would unpack to {total / 2**20:,.0f} MB, over the limit of "
+            f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MB."
+        )
+    for m in members:
+        if m.file_size > 10 * 2**20 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
+            raise Refused(
+                f"part {m.filename} expands {m.file_size // max(m.compress_size, 1):,} times when unpacked; "
+                "refused as a possible zip bomb."
+            )
+
+
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+
+
+def _check_xml_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], ods: bool) -> None:
+    """No XML part may declare entities: that is how entity-expansion ("billion laughs") and
+    external-entity (XXE) files work, and no spreadsheet program writes them. Only the head of
+    each part is read (a declaration must come before the root element)."""
+    for m in members:
+        if not m.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        try:
+            with archive.open(m) as stream:
+                head = stream.read(_PROLOG_BYTES)
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
+            raise Refused(f"the file is damaged (part {m.filename} cannot be unpacked).") from exc
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
+            encoding = "utf-16-be" if head[:2] == b"\xfe\xff" or head[:1] == b"\x00" else "utf-16-le"
+            head = head.decode(encoding, errors="replace").encode()
+        found = _DTD.search(head)
+        if not found:
+            continue
+        declaration = head[found.start() :].upper()
+        external = re.search(rb"<!(?:ENTITY|DOCTYPE)[^>\[]*\b(?:SYSTEM|PUBLIC)\b", declaration)
+        if b"<!ENTITY" in declaration and external:
+            raise Refused(
+                f"part {m.filename} declares an external entity (an XXE attack file: it tries to make the "
+                "reader fetch a file or address). Refused; spreadsheet programs never write this."
+            )
+        if b"<!ENTITY" in declaration:
+            raise Refused(
+                f'part {m.filename} declares XML entities (an entity-expansion or "billion laughs" attack '
+                "file, made to exhaust memory). Refused; spreadsheet programs never write this."
+            )
+        if not ods:  # old OpenOffice manifests carry a plain DOCTYPE; nothing else may
+            raise Refused(
+                f"part {m.filename} has a document type declaration, which spreadsheet programs never write; "
+                "refused as a possible XML attack file."
+            )
+
+
+def _check_cfb(path: str, limits: ReadLimits) -> None:
+    """An .xls (or an encrypted .xlsx, which is a CFB file too): password protection and sheet
+    sizes, from the records themselves."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(path)
+    except Exception as exc:  # olefile raises OSError and others for a broken container
+        raise Refused(
+            f"the workbook could not be read (damaged container: {exc}). Open and save it in Excel, then "
+            "upload again."
+        ) from exc
+    with ole:
+        if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+            raise Refused("the workbook is password-protected; save it without a password and upload again.")
+        stream = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        if stream is None:
+            raise Refused("this is an Office file but not an Excel workbook (no Workbook stream).")
+        try:
+            data = ole.openstream(stream).read()
+        except Exception as exc:  # a broken sector chain
+            raise Refused(
+                f"the workbook is damaged ({exc}). Open and save it in Excel, then upload again."
+            ) from exc
+    pos, globals_done, sheet = 0, False, 0
+    while pos + 4 <= len(data):
+        kind, length = struct.unpack_from("<HH", data, pos)
+        body = data[pos + 4 : pos + 4 + length]
+        if kind == 0x002F and not globals_done:  # FILEPASS: the rest of the stream is encrypted
+            raise Refused("the workbook is password-protected; save it without a password and upload again.")
+        if kind == 0x000A:  # EOF of a substream
+            globals_done = True
+        elif kind == 0x0809 and globals_done:  # BOF of a sheet
+            sheet += 1
+        elif kind == 0x0200 and length >= 14:  # DIMENSIONS: first row, last row + 1, first col, last col + 1
+            first_row, end_row, first_col, end_col = struct.unpack_from("<IIHH", body)
+            rows, cols = max(end_row - first_row, 0), max(end_col - first_col, 0)
+            if rows * cols > limits.max_cells:
+                raise Refused(
+                    f"sheet {sheet} declares {rows:,} rows x {cols:,} columns ({rows * cols:,} cells), over "
+                    f"the limit of {limits.max_cells:,} cells; the file is damaged or made to exhaust the "
+                    "server."
+                )
+        pos += 4 + length
+
+
+def _inspect_with_fastexcel(path: str, limits: ReadLimits) -> list[dict]:
+    """.xls, .xlsb and .ods: the reader parses the workbook on opening; keep only the heads."""
+    book = fastexcel.read_excel(path)
+    out = []
+    for name in book.sheet_names:
+        cells = _positional(_load(book, name))
+        refused = _over_budget(cells.height, cells.width, limits)
+        out.append(
+            {
+                "name": name,
+                "first_row": 1,
+                "head": cells.head(PEEK_ROWS),
+                "rows": cells.height,
+                "columns": cells.width,
+                "refused": refused,
+            }
+        )
+    return out
+
+
+def _over_budget(rows: int, columns: int, limits: ReadLimits) -> str:
+    if columns > limits.max_columns:
+        return (
+            f"it spans {columns:,} columns, over the limit of {limits.max_columns:,}; delete the unused "
+            "columns (or move them to another sheet) and upload again."
+        )
+    if rows * columns > limits.max_cells:
+        return (
+            f"it spans {rows:,} rows x {columns:,} columns ({rows * columns:,} cells), over the limit of "
+            f"{limits.max_cells:,} cells (setting SAM_MAX_CELLS); split it or delete what is not needed."
+        )
+    return ""
+
+
+# -- .xlsx: sheets and their top rows from the XML, without parsing the whole sheet ---------
+
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_BUILTIN_DATE_FORMATS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
+_DATE_TOKEN = re.compile(r"[dmyhs]", re.I)
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(element, name: str) -> str | None:
+    for key, value in element.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+def _inspect_xlsx(archive: zipfile.ZipFile, limits: ReadLimits) -> list[dict]:
+    names = {m.filename.lower(): m.filename for m in archive.infolist()}
+    book = ElementTree.fromstring(archive.read(names["xl/workbook.xml"]))
+    rels_name = names.get("xl/_rels/workbook.xml.rels")
+    rels = ElementTree.fromstring(archive.read(rels_name)) if rels_name else None
+    targets, shared = {}, None
+    for rel in rels if rels is not None else []:
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        targets[rel.get("Id")] = names.get(_normpath(path).lower())
+        if rel.get("Type", "").endswith("/sharedStrings"):
+            shared = targets[rel.get("Id")]
+    date1904 = any(
+        _local(e.tag) == "workbookPr" and _attr(e, "date1904") in ("1", "true") for e in book.iter()
+    )
+    date_styles = _date_styles(archive, names.get("xl/styles.xml"))
+    sheets = []
+    for element in book.iter():
+        if _local(element.tag) != "sheet":
+            continue
+        part = targets.get(element.get(_REL_ID) or _attr(element, "id"))
+        sheets.append((element.get("name", ""), part))
+    strings = _SharedStrings(archive, shared)
+    out = []
+    for name, part in sheets:
+        peek = _peek_sheet(archive, part, date_styles, date1904) if part else _Peek()
+        rows, columns = peek.extent
+        if part and (peek.dimension is None or _over_budget(rows, columns, limits)):
+            rows, columns = _value_extent(archive, part)  # the declared extent is missing or too big: count
+        cells = peek.frame(strings)
+        out.append(
+            {
+                "name": name,
+                "first_row": peek.first_row or 1,
+                "head": cells,
+                "rows": rows,
+                "columns": columns,
+                "refused": _over_budget(rows, columns, limits),
+            }
+        )
+    return out
+
+
+def _normpath(path: str) -> str:
+    parts: list[str] = []
+    for piece in path.split("/"):
+        if piece == "..":
+            parts = parts[:-1]
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _date_styles(archive: zipfile.ZipFile, styles: str | None) -> set[int]:
+    """Indexes of the cell styles that show a number as a date or time."""
+    if styles is None:
+        return set()
+    root = ElementTree.fromstring(archive.read(styles))
+    custom = {}
+    for element in root.iter():
+        if _local(element.tag) == "numFmt":
+            code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", element.get("formatCode", ""))
+            custom[int(element.get("numFmtId", "0"))] = (
+                bool(_DATE_TOKEN.search(code)) and "general" not in code.lower()
+            )
+    out = set()
+    for element in root.iter():
+        if _local(element.tag) == "cellXfs":
+            for i, xf in enumerate(x for x in element if _local(x.tag) == "xf"):
+                fmt = int(xf.get("numFmtId", "0"))
+                if fmt in _BUILTIN_DATE_FORMATS or custom.get(fmt):
+                    out.add(i)
+    return out
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+@dataclass
+class _Peek:
+    dimension: tuple[int, int] | None = None  # (rows, columns) the sheet declares
+    first_row: int | None = None
+    cells: dict[tuple[int, int], str | tuple[str, int]] = field(default_factory=dict)  # (row, col) -> text
+
+    @property
+    def extent(self) -> tuple[int, int]:
+        return self.dimension or (0, 0)
+
+    def frame(self, strings: _SharedStrings) -> pl.DataFrame:
+        if not self.cells:
+            return pl.DataFrame()
+        wanted = {v[1] for v in self.cells.values() if isinstance(v, tuple)}
+        resolved = strings.get(wanted)
+        first_col = min(col for _, col in self.cells)
+        width = max(col for _, col in self.cells) - first_col + 1
+        height = max(row for row, _ in self.cells) - self.first_row + 1
+        grid: list[list[str | None]] = [[None] * width for _ in range(height)]
+        for (row, col), value in self.cells.items():
+            text = resolved.get(value[1]) if isinstance(value, tuple) else value
+            grid[row - self.first_row][col - first_col] = text if text and text.strip() else None
+        return pl.DataFrame(grid, schema=[f"c{i}" for i in range(width)], orient="row")
+
+
+def _peek_sheet(archive: zipfile.ZipFile, part: str, date_styles: set[int], date1904: bool) -> _Peek:
+    """The declared dimension and the top PEEK_ROWS rows (from the first row holding a value)."""
+    peek = _Peek()
+    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    row_no, col_no = 0, -1
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 16):
+            parser.feed(chunk)
+            for event, element in parser.read_events():
+                tag = _local(element.tag)
+                if event == "start":
+                    if tag == "dimension":
+                        peek.dimension = _dimension(element.get("ref", ""))
+                    elif tag == "row":
+                        row_no = int(element.get("r") or row_no + 1)
+                        col_no = -1
+                    continue
+                if tag == "c":
+                    ref = _CELL_REF.fullmatch(element.get("r") or "")
+                    col_no = _column_index(ref.group(1)) if ref else col_no + 1
+                    row = int(ref.group(2)) if ref else row_no
+                    value = _cell_value(element, date_styles, date1904)
+                    if value is not None:
+                        if peek.first_row is None:
+                            peek.first_row = row
+                        if row < peek.first_row + PEEK_ROWS:
+                            peek.cells[(row, col_no)] = value
+                    element.clear()
+                elif tag == "row":
+                    element.clear()
+                    if peek.first_row is not None and row_no >= peek.first_row + PEEK_ROWS - 1:
+                        return peek
+                elif tag == "sheetData":
+                    return peek
+    return peek
+
+
+def _dimension(ref: str) -> tuple[int, int] | None:
+    corners = [_CELL_REF.fullmatch(p) for p in ref.upper().split(":")]
+    if not corners or not all(corners):
+        return None
+    first, last = corners[0], corners[-1]
+    rows = int(last.group(2)) - int(first.group(2)) + 1
+    cols = _column_index(last.group(1)) - _column_index(first.group(1)) + 1
+    return max(rows, 1), max(cols, 1)
+
+
+def _cell_value(element, date_styles: set[int], date1904: bool) -> str | tuple[str, int] | None:
+    """A cell's text as the reader gives it (numbers without a needless '.0', dates as
+    'YYYY-MM-DD HH:MM:SS'); ("s", index) for a shared string; None when it holds no value."""
+    kind = element.get("t", "n")
+    value = next((e.text for e in element if _local(e.tag) == "v"), None)
+    if kind == "inlineStr":
+        inline = next((e for e in element if _local(e.tag) == "is"), None)
+        return (
+            "".join(t.text or "" for t in inline.iter() if _local(t.tag) == "t")
+            if inline is not None
+            else None
+        )
+    if value is None:
+        return None
+    if kind == "s":
+        return ("s", int(value)) if value.strip().isdigit() else None
+    if kind == "b":
+        return "true" if value.strip() in ("1", "true") else "false"
+    if kind in ("str", "e", "d"):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if int(element.get("s", "0") or 0) in date_styles:
+        epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+        try:
+            return (epoch + timedelta(days=number)).strftime("%Y-%m-%d %H:%M:%S")
+        except OverflowError:
+            return value
+    if number.is_integer() and abs(number) < 1e21:
+        return str(int(number))
+    return format(Decimal(repr(number)), "f")
+
+
+class _SharedStrings:
+    """The workbook's shared strings, parsed only as far as the highest index asked for."""
+
+    def __init__(self, archive: zipfile.ZipFile, part: str | None) -> None:
+        self.archive, self.part = archive, part
+
+    def get(self, indexes: set[int]) -> dict[int, str]:
+        if not indexes or self.part is None:
+            return {}
+        top, out, i = max(indexes), {}, 0
+        parser = ElementTree.XMLPullParser(events=("end",))
+        with self.archive.open(self.part) as stream:
+            while i <= top and (chunk := stream.read(1 << 16)):
+                parser.feed(chunk)
+                for _, element in parser.read_events():
+                    if _local(element.tag) != "si":
+                        continue
+                    if i in indexes:
+                        out[i] = "".join(
+                            t.text or ""
+                            for t in element.iter()
+                            if _local(t.tag) == "t" and not _in_phonetic(element, t)
+                        )
+                    element.clear()
+                    i += 1
+                    if i > top:
+                        break
+        return out
+
+
+def _in_phonetic(si, t) -> bool:
+    return any(_local(r.tag) == "rPh" and t in list(r.iter()) for r in si)
+
+
+_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
+_R_ATTR = re.compile(rb'\br="([A-Z]*)(\d*)"')
+
+
+def _value_extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
+    """(rows, columns) spanned by the cells that hold something: what a reader allocates.
+    Streams the sheet; used only when the declared dimension is missing or over budget."""
+    min_row = min_col = 1 << 40
+    max_row = max_col = -1
+    row_no, col_no, tail = 0, -1, b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            buffer = tail + chunk
+            cut = buffer.rfind(b"<")
+            for match in _TAG.finditer(buffer, 0, cut):
+                ref = _R_ATTR.search(match.group(2))
+                if match.group(1) == b"row":
+                    row_no = int(ref.group(2)) if ref and ref.group(2) else row_no + 1
+                    col_no = -1
+                    continue
+                if ref and ref.group(1):
+                    col_no = _column_index(ref.group(1).decode())
+                    row = int(ref.group(2)) if ref.group(2) else row_no
+                else:
+                    col_no, row = col_no + 1, row_no
+                if match.group(3):  # <c .../>: no value
+                    continue
+                min_row, max_row = min(min_row, row), max(max_row, row)
+                min_col, max_col = min(min_col, col_no), max(max_col, col_no)
+            tail = buffer[cut:]
+    if max_row < 0:
+        return 0, 0
+    return max_row - min_row + 1, max_col - min_col + 1
+
+
+# -- in the child process: reading one sheet -------------------------------------------
+
+
+def _read_sheets(emit, path: str, names: list[str]) -> None:
+    """Read sheets side by side (each with its own reader); emit (name, cells, problem) as each is done."""
+
+    def one(name: str) -> tuple[str, pl.DataFrame | None, str]:
+        try:
+            return name, _positional(_load(fastexcel.read_excel(path), name)), ""
+        except BaseException as exc:  # a Rust panic (PanicException) is a BaseException
+            return name, None, sandbox.describe(exc)
+
+    with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(names))) as pool:
+        for done in as_completed([pool.submit(one, name) for name in names]):
+            emit(done.result())
+
+
+def _load(book, name: str) -> pl.DataFrame:
+    """One sheet, every cell as text (so nothing is silently turned into null)."""
+    return book.load_sheet(
+        name, header_row=None, dtypes="string", whitespace_as_null=True, skip_whitespace_tail_rows=True
+    ).to_polars()
 
 
 def _positional(cells: pl.DataFrame) -> pl.DataFrame:
     return cells.rename({old: f"c{i}" for i, old in enumerate(cells.columns)})
 
 
-def _check_zip(file_name: str, content: bytes) -> dict[str, int]:
-    """Refuse zip bombs and broken containers; return each sheet's first row number (xlsx)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        members = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise WorkbookError(
-            f"{file_name}: the file is damaged or truncated (not a readable workbook)."
-        ) from exc
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNPACKED_BYTES:
-        raise WorkbookError(
-            f"{file_name}: the workbook would unpack to {total / 2**20:,.0f} MB, over the limit of "
-            f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MB."
-        )
-    for m in members:
-        if m.file_size > 10 * 2**20 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
-            raise WorkbookError(
-                f"{file_name}: part {m.filename} expands {m.file_size // max(m.compress_size, 1):,} times "
-                "when unpacked; refused as a possible zip bomb."
-            )
-    names = {m.filename for m in members}
-    if "EncryptionInfo" in names:
-        raise WorkbookError(
-            f"{file_name}: the workbook is password-protected; save it without a password and upload again."
-        )
-    if "xl/workbook.xml" not in names:
-        return {}
-    try:
-        return _first_rows(archive)
-    except (KeyError, zipfile.BadZipFile, EOFError, ValueError):
-        return {}
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
-_SHEET_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', re.S)
-_SHEET_RE_ALT = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?r:id="([^"]*)"[^>]*?name="([^"]*)"', re.S)
-_REL_RE = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"', re.S)
-_REL_RE_ALT = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"', re.S)
-_VALUE_CELL_RE = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\br="[A-Z]+(\d+)"[^>]*?>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?(?:v|is)\b', re.S
-)
-
-
-def _first_rows(archive: zipfile.ZipFile) -> dict[str, int]:
-    """The Excel row of the first cell holding a value, per sheet (calamine starts there)."""
-    from html import unescape
-
-    book = archive.read("xl/workbook.xml")
-    rels = archive.read("xl/_rels/workbook.xml.rels")
-    targets = dict(_REL_RE.findall(rels))
-    targets.update({rid: target for target, rid in _REL_RE_ALT.findall(rels)})
-    sheets = dict(_SHEET_RE.findall(book))
-    sheets.update({name: rid for rid, name in _SHEET_RE_ALT.findall(book)})
-    out = {}
-    for raw_name, rid in sheets.items():
-        target = targets.get(rid, b"").decode()
-        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        with archive.open(path) as stream:
-            head = b""
-            while chunk := stream.read(1 << 16):
-                head += chunk
-                match = _VALUE_CELL_RE.search(head)
-                if match:
-                    out[unescape(raw_name.decode())] = int(match.group(1))
-                    break
-                if len(head) > 8 << 20:
-                    break
-    return out
-
-
-def _read_csv(file_name: str, content: bytes) -> RawSheet:
+def _read_csv(file_name: str, content: bytes, limits: ReadLimits) -> RawSheet:
     """A CSV file is one sheet named after the file; BOM and ';' or tab separators are handled."""
     if content.startswith(b"\xef\xbb\xbf"):
         content = content[3:]
@@ -218,6 +794,9 @@ def _read_csv(file_name: str, content: bytes) -> RawSheet:
         raise WorkbookError(f"{file_name}: this is not a text CSV file.")
     first_line = text.split("\n", 1)[0]
     separator = max((",", ";", "\t"), key=first_line.count)
+    refused = _over_budget(text.count("\n") + 1, first_line.count(separator) + 1, limits)
+    if refused:
+        raise WorkbookError(f"{file_name}: {refused}")
     try:
         cells = pl.read_csv(
             io.StringIO(text),
@@ -228,7 +807,9 @@ def _read_csv(file_name: str, content: bytes) -> RawSheet:
         )
     except pl.exceptions.NoDataError:
         cells = pl.DataFrame()
-    except Exception as exc:
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
         raise WorkbookError(f"{file_name}: the CSV file could not be read ({_short(exc)}).") from exc
     cells = cells.with_columns(pl.all().str.strip_chars().replace("", None)) if cells.width else cells
     return RawSheet(file_name, Path(file_name).stem, _positional(cells), 1)

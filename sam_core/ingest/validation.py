@@ -18,7 +18,7 @@ import polars as pl
 from sam_core.access.permissions import ADMIN, User
 from sam_core.ingest import contract as c
 from sam_core.ingest.dates import MONTH_FIRST, parse_dates, parse_periods
-from sam_core.ingest.reader import HEADER_SEARCH_ROWS, PendingSheet, RawSheet, find_header_row
+from sam_core.ingest.reader import HEADER_SEARCH_ROWS, PendingSheet, RawSheet, find_header_row, prefetch
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 REPORT_SCHEMA = {
@@ -172,7 +172,11 @@ def validate(
     for raw in raw_sheets:
         report.file_name = raw.file_name
         sheet = c.match_sheet(raw.name)
-        if sheet is None and c.normalise_name(raw.name) in ("readme", "instructions", "help"):
+        if raw.refused:
+            report.add(
+                ERROR if sheet else WARNING, raw.name, f"Sheet '{raw.name}' was not read: {raw.refused}"
+            )
+        elif sheet is None and c.normalise_name(raw.name) in ("readme", "instructions", "help"):
             report.add(INFO, raw.name, f"Sheet '{raw.name}' holds instructions and was skipped.")
         elif sheet is None:
             known = ", ".join(s.name for s in c.SHEETS)
@@ -197,7 +201,8 @@ def validate(
         own = _Report(raw.file_name)
         return own, _read_sheet(raw.read() if isinstance(raw, PendingSheet) else raw, sheet, own, date_order)
 
-    # Sheets are read and typed side by side: fastexcel and polars work outside the GIL.
+    # Sheets are read (one child process per file, its sheets side by side) and typed side by side.
+    prefetch([raw for raw, _ in tasks])
     results = {}
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         futures = {pool.submit(read, task): i for i, task in enumerate(tasks)}
