@@ -38,6 +38,7 @@ RULES: dict[str, frozenset[str]] = {
     "view:data_upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
     # actions
     "upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "publish_mapping": frozenset({ADMIN}),
     "rollback": frozenset({ADMIN}),
     "change_policy": frozenset({ADMIN}),
     "add_action": frozenset({ACCOUNT_MANAGER, ADMIN}),

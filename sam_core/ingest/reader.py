@@ -81,10 +81,9 @@ class RawSheet:
     cells: pl.DataFrame
     first_row: int  # the Excel row number of cells' row 0
     # Set by mapping.apply: headers are contract names exactly (anything else is kept aside),
-    # rows the mapping skipped (`__row`, `column`), id columns to generate from other columns.
+    # and the rows the mapping skipped (`__row`, `column`).
     mapped: bool = False
     skipped: pl.DataFrame | None = None
-    generate: tuple[tuple[str, tuple[str, ...]], ...] = ()
     refused: str = ""  # why the sheet was not read ("" when it was)
 
 
