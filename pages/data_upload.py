@@ -4,16 +4,17 @@ history and rollback."""
 import polars as pl
 import streamlit as st
 
-from sam_core.access.permissions import can
+from sam_core.access.permissions import ACCOUNT_MANAGER, ADMIN, can
 from sam_core.errors import ConflictError, PermissionDenied, SamError, ValidationFailed, WorkbookError
-from sam_core.ingest.mapping import apply, remember, remembered_mappings
-from sam_core.ingest.reader import SPREADSHEET_SUFFIXES, read_files
+from sam_core.ingest.mapping import mappings_yaml, remember, remembered_mappings
+from sam_core.ingest.reader import SPREADSHEET_SUFFIXES, check_budget
 from sam_core.ingest.uploads import (
     changed_values,
     changes_by_account,
     files_sha256,
     later_uploads,
     load_sheets,
+    mapped,
     preview_changes,
     rollback,
     upload_accounts,
@@ -54,11 +55,17 @@ def upload() -> None:
         key="upload_example",
         on_click="ignore",
     )
+    limit = min(settings.max_upload_mb, int(st.get_option("server.maxUploadSize")))
     uploaded = st.file_uploader(
         "Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV files, one per sheet",
         type=[s.lstrip(".") for s in SPREADSHEET_SUFFIXES],
         accept_multiple_files=True,
         key=f"upload_files_{st.session_state.get('upload_round', 0)}",
+        help=f"Up to {limit} MB in all. A larger file is refused by the browser and marked in red.",
+    )
+    st.caption(
+        f"Files up to {limit} MB; a file marked in red was over it and not uploaded. Sheets up to "
+        f"{settings.read_limits.max_columns:,} columns and {settings.read_limits.max_cells:,} cells in all."
     )
     if not uploaded:
         return
@@ -71,28 +78,53 @@ def upload() -> None:
             "SAM_MAX_UPLOAD_MB). Nothing was read."
         )
         return
+    digest = files_sha256(files)
+    opened, refused = views.open_uploads(digest, files, settings.read_limits)
+    for reason in refused:
+        st.error(widgets.plain(reason))
+    if not opened:
+        return
+    st.subheader("1. What each sheet holds")
+    me = user.name
+    everyone = session.users().accounts.values()
+    managers = (
+        [me] if user.role != ADMIN else [a.user.name for a in everyone if a.user.role == ACCOUNT_MANAGER]
+    )
+    chosen = views.mapping_screen(
+        digest[:8], opened, remembered_mappings(con, user), me=me, managers=managers
+    )
+    mappings = [m for _, m in chosen]
+    remember(con, mappings, user=user)  # saved as made: fixing the file and uploading again loses nothing
+    sheets = [mapped(sheet, m) for sheet, m in chosen]
     try:
-        raws = downloads.read_once(files_sha256(files), lambda: read_files(files))
+        check_budget(sheets, settings.read_limits)
     except WorkbookError as exc:
         st.error(widgets.plain(str(exc)))
         return
-    st.subheader("1. What each sheet holds")
-    remembered = remembered_mappings(con)
-    mappings = [views.mapping_editor(i, raw, remembered) for i, raw in enumerate(raws)]
-    sheets = [s for s in (apply(raw, m) for raw, m in zip(raws, mappings, strict=True)) if s is not None]
     validation = validate(sheets, con=con, user=user, date_order=settings.date_order)
 
     st.subheader("2. Validation report")
     errors = validation.errors.height
     (st.error if errors else st.success)(validation.summary())
     views.report_table(validation.report)
-    st.download_button(
+    left, right = st.columns(2)
+    left.download_button(
         "Download the report (Excel)",
         downloads.excel({"Report": validation.report}),
         "validation-report.xlsx",
         icon=":material/download:",
         key="upload_report_download",
         on_click="ignore",
+    )
+    right.download_button(
+        "Download the mapping (for scripted loads)",
+        mappings_yaml(mappings),
+        "sam-mapping.yaml",
+        icon=":material/download:",
+        key="upload_mapping_download",
+        on_click="ignore",
+        help="`python -m sam_core load EXPORT.xlsx --mapping sam-mapping.yaml` loads next month's export "
+        "the same way.",
     )
     if errors or not validation.sheets:
         st.info(
@@ -120,7 +152,7 @@ def upload() -> None:
                     sha256=files_sha256(files),
                     date_order=settings.date_order,
                 )
-                remember(con, mappings, user_name=user.username)
+                remember(con, mappings, user=user)
             except (ValidationFailed, PermissionDenied, ConflictError) as exc:
                 status.update(label="Nothing was loaded", state="error")
                 st.error(widgets.plain(str(exc)))

@@ -10,16 +10,20 @@
 | SAM_DATE_ORDER | month-first | how text dates that fit both orders are read |
 | SAM_MAX_UPLOAD_MB | 50 | largest upload accepted |
 | SAM_SESSION_HOURS | 12 | how long a login lasts (the login cookie's lifetime) |
+| SAM_MAX_CELLS | 20000000 | cells (rows x columns) an upload's sheets may span |
+| SAM_READER_MEMORY_MB | 3072 | memory of the child process that reads an upload |
+| SAM_READER_TIMEOUT_S | 120 | time it may take |
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
+from sam_core.ingest.reader import ReadLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = "demo"
@@ -37,6 +41,7 @@ class Settings:
     date_order: str = MONTH_FIRST
     max_upload_mb: int = 50
     session_hours: float = 12
+    read_limits: ReadLimits = field(default_factory=ReadLimits)
 
     @property
     def demo(self) -> bool:
@@ -69,4 +74,9 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
         date_order=date_order,
         max_upload_mb=int(get("SAM_MAX_UPLOAD_MB", "50")),
         session_hours=float(get("SAM_SESSION_HOURS", "12")),
+        read_limits=ReadLimits(
+            max_cells=int(get("SAM_MAX_CELLS", str(ReadLimits.max_cells))),
+            memory_mb=int(get("SAM_READER_MEMORY_MB", str(ReadLimits.memory_mb))),
+            timeout_s=float(get("SAM_READER_TIMEOUT_S", str(ReadLimits.timeout_s))),
+        ),
     )

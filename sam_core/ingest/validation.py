@@ -187,7 +187,7 @@ def validate(
             report.add(
                 ERROR if sheet else WARNING, raw.name, f"Sheet '{raw.name}' was not read: {raw.refused}"
             )
-        elif sheet is None and c.normalise_name(raw.name) in ("readme", "instructions", "help"):
+        elif sheet is None and c.is_instructions(raw.name):
             report.add(INFO, raw.name, f"Sheet '{raw.name}' holds instructions and was skipped.")
         elif sheet is None:
             known = ", ".join(s.name for s in c.SHEETS)
