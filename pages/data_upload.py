@@ -93,9 +93,10 @@ def upload() -> None:
     chosen = views.mapping_screen(
         digest[:8], opened, remembered_mappings(con, user), me=me, managers=managers
     )
-    mappings = [m for _, m in chosen]
-    remember(con, mappings, user=user)  # saved as made: fixing the file and uploading again loses nothing
-    sheets = [mapped(sheet, m) for sheet, m in chosen]
+    mappings = [m for _, m, _ in chosen]
+    # The user's choices are saved as they are made: fixing the file and uploading it again loses nothing.
+    remember(con, [m for _, m, changed in chosen if changed], user=user)
+    sheets = [mapped(sheet, m) for sheet, m, _ in chosen]
     try:
         check_budget(sheets, settings.read_limits)
     except WorkbookError as exc:

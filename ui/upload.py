@@ -60,12 +60,14 @@ def _proposal(key: tuple, make) -> SheetMapping:
 
 def mapping_screen(
     tag: str, sheets: list[PendingSheet], remembered: list[SheetMapping], *, me: str, managers: list[str]
-) -> list[tuple[PendingSheet, SheetMapping]]:
-    """Every sheet's mapping, editable; returns (sheet, mapping) for the sheets to load."""
+) -> list[tuple[PendingSheet, SheetMapping, bool]]:
+    """Every sheet's mapping, editable; returns (sheet, mapping, changed by the user) for the
+    sheets to load."""
     proposals = [
         None if s.refused else _proposal((tag, i), lambda s=s: propose(s, remembered, me=me))
         for i, s in enumerate(sheets)
     ]
+    pristine = [None if p is None else p.to_dict() for p in proposals]
     shown = [
         i
         for i, s in enumerate(sheets)
@@ -79,7 +81,7 @@ def mapping_screen(
             continue
         mapping = sheet_editor(tag, i, sheet, proposals[i], me=me, managers=managers)
         if mapping.sheet:
-            chosen.append((sheet, mapping))
+            chosen.append((sheet, mapping, mapping.to_dict() != pristine[i]))
     others = [i for i in range(len(sheets)) if i not in shown]
     if others:
         names = ", ".join(f"'{plain(sheets[i].name)}'" for i in others[:12])
@@ -115,9 +117,18 @@ def sheet_editor(
     hows = set(proposal.how.values())
     attention = bool(proposal.missing_required() or strange or empty or GUESS in hows)
     remembered = REMEMBERED in hows or bool(proposal.origin)
-    status = " (needs your choices)" if attention else " (remembered: check it)" if remembered else ""
+    filled = bool(proposal.fill or proposal.copies or proposal.generate)
+    status = (
+        " (needs your choices)"
+        if attention
+        else " (remembered: check it)"
+        if remembered
+        else " (columns filled for you: check them)"
+        if filled
+        else ""
+    )
     label = f"{plain(sheet.file_name)} › {plain(sheet.name)} → {proposal.sheet or 'ignored'}{status}"
-    with st.expander(label, expanded=attention or remembered or not proposal.sheet):
+    with st.expander(label, expanded=attention or remembered or filled or not proposal.sheet):
         if proposal.origin:
             st.caption(f"Remembered from {plain(proposal.origin)}; exact contract headers always win.")
         left, right = st.columns([2, 1])

@@ -36,6 +36,7 @@ IGNORE = ""  # the target of a column (or sheet) the user chose to leave out
 KEEP = "(keep aside)"  # the target of a column the contract does not know: kept with each row, reported
 EXACT, ALIAS, GUESS, REMEMBERED, UNKNOWN = "exact", "alias", "guess", "remembered", "not in the contract"
 GUESS_CUTOFF = 0.8  # a spelling must be closer than this to count as a guess
+_NAME_KEYS = {"account", "customer", "company", "client", "accountname", "customername", "companyname"}
 _FIELDS = ("values", "fill", "copies", "generate", "skip", "defaults")
 
 
@@ -255,8 +256,8 @@ def _propose_gaps(mapping: SheetMapping, target: c.Sheet, me: str, fill: bool) -
         column = target.column(name)
         if name == "account_manager" and me:
             mapping.fill[name] = me
-        elif name == "account_name" and "account_id" in mapped:
-            mapping.copies[name] = mapped["account_id"]
+        elif name == "account_name" and c.normalise_name(mapped.get("account_id", "")) in _NAME_KEYS:
+            mapping.copies[name] = mapped["account_id"]  # an export keyed by the account's name
         elif column.kind == c.ID and name in target.key and target.natural_key:
             mapping.generate[name] = [k for k in target.natural_key if k != name]
 

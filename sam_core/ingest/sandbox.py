@@ -26,9 +26,9 @@ from typing import Any
 from sam_core.errors import WorkbookError
 
 _CONTEXT = multiprocessing.get_context("forkserver")
-# The server imports these once; each child is a fork of it with them loaded. '__main__' too,
-# or every child would import the main module again (pytest, streamlit...).
-_CONTEXT.set_forkserver_preload(["__main__", "sam_core.ingest.reader"])
+# The server imports the readers once; each child is a fork of it with them loaded (and without
+# the app's main module: see reader_server).
+_CONTEXT.set_forkserver_preload(["sam_core.ingest.reader_server"])
 _ALLOCATION = re.compile(r"memory allocation of (\d+) bytes failed")
 
 
