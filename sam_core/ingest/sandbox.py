@@ -62,9 +62,9 @@ def _messages(func, args, streaming: bool, memory_mb: int, timeout_s: float, lab
     child = _CONTEXT.Process(
         target=_child, args=(send, err_path, memory_mb, func, args, streaming), daemon=True, name="sam-reader"
     )
-    deadline = time.monotonic() + timeout_s
     try:
-        child.start()
+        child.start()  # the first start also starts the fork server: not counted in the time limit
+        deadline = time.monotonic() + timeout_s
         send.close()
         while True:
             ready = wait([receive, child.sentinel], max(deadline - time.monotonic(), 0))
