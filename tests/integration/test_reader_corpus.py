@@ -144,8 +144,8 @@ def test_sheets_over_the_cell_budget_are_refused_before_reading():
     limits = ReadLimits(max_cells=50)
     [sheet] = open_file("w.xlsx", odd.wide(30), limits)
     assert sheet.refused == (
-        "it spans 2 rows x 30 columns (60 cells), over the limit of 50 cells (setting SAM_MAX_CELLS); split it or "
-        "delete what is not needed."
+        "it spans 2 rows x 30 columns (60 cells), over the limit of 50 cells (setting SAM_MAX_CELLS); split "
+        "it or delete what is not needed."
     )
 
 

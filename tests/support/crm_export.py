@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from workbooks import workbook_bytes
 
+from sam_core.ingest.mapping import KEEP, SheetMapping, propose
+from sam_core.ingest.reader import PendingSheet, open_file
+
 ACCOUNTS = ["Zephyr Analytics", "Quill Logistics", "Harbor Foods"]
 
 
@@ -89,3 +92,24 @@ def crm_sheets(month: int = 1, *, fixed: bool = True) -> dict[str, list]:
 
 def crm_export(month: int = 1, *, fixed: bool = True) -> bytes:
     return workbook_bytes(crm_sheets(month, fixed=fixed))
+
+
+def proposals(
+    content: bytes, remembered=(), me: str = "Maria Keller"
+) -> list[tuple[PendingSheet, SheetMapping]]:
+    """Each sheet of the export with the mapping the Data upload page proposes."""
+    return [(s, propose(s, list(remembered), me=me)) for s in open_file("crm.xlsx", content)]
+
+
+def choose(found: list[tuple[PendingSheet, SheetMapping]]) -> list[tuple[PendingSheet, SheetMapping]]:
+    """The six choices a user makes on the mapping screen for the first month (as the browser
+    test does): skip deals with no account, 0 for open deals with no value, Engaging means
+    qualifying, product kept aside, every interaction is an 'other' engagement and 'held'."""
+    by_sheet = {m.sheet: m for _, m in found}
+    deals, talks = by_sheet["Opportunities"], by_sheet["Engagements"]
+    deals.skip.append("account_id")
+    deals.defaults["amount"] = "0"
+    deals.values["stage"] = {"Engaging": "qualifying"}
+    deals.columns["product"] = KEEP
+    talks.fill.update(type="other", status="held")
+    return found
