@@ -6,8 +6,8 @@ import streamlit as st
 
 from sam_core.access.permissions import ACCOUNT_MANAGER, ADMIN, can
 from sam_core.errors import ConflictError, PermissionDenied, SamError, ValidationFailed, WorkbookError
-from sam_core.ingest.mapping import mappings_yaml, remember, remembered_mappings
-from sam_core.ingest.reader import SPREADSHEET_SUFFIXES, check_budget
+from sam_core.ingest.mapping import mappings_yaml, publish, remember, remembered_mappings
+from sam_core.ingest.reader import check_budget
 from sam_core.ingest.uploads import (
     changed_values,
     changes_by_account,
@@ -21,7 +21,6 @@ from sam_core.ingest.uploads import (
     upload_history,
 )
 from sam_core.ingest.validation import validate
-from sam_core.outputs.workbook import template_bytes
 from ui import data, downloads, run, session, widgets
 from ui import upload as views
 
@@ -38,45 +37,8 @@ load_tab, history_tab = st.tabs(["Upload", "History"])
 
 
 def upload() -> None:
-    left, right = st.columns(2)
-    left.download_button(
-        "Empty template (Excel)",
-        template_bytes,
-        "sam-template.xlsx",
-        icon=":material/download:",
-        key="upload_template",
-        on_click="ignore",
-    )
-    right.download_button(
-        "Filled example (demo data)",
-        downloads.example_workbook,
-        "sam-example.xlsx",
-        icon=":material/download:",
-        key="upload_example",
-        on_click="ignore",
-    )
-    limit = min(settings.max_upload_mb, int(st.get_option("server.maxUploadSize")))
-    uploaded = st.file_uploader(
-        "Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV files, one per sheet",
-        type=[s.lstrip(".") for s in SPREADSHEET_SUFFIXES],
-        accept_multiple_files=True,
-        key=f"upload_files_{st.session_state.get('upload_round', 0)}",
-        help=f"Up to {limit} MB in all. A larger file is refused by the browser and marked in red.",
-    )
-    st.caption(
-        f"Files up to {limit} MB; a file marked in red was over it and not uploaded. Sheets up to "
-        f"{settings.read_limits.max_columns:,} columns and {settings.read_limits.max_cells:,} cells in all."
-    )
-    if not uploaded:
-        return
-    st.session_state.pop("upload_done", None)
-    files = [(f.name, f.getvalue()) for f in uploaded]
-    size = sum(len(content) for _, content in files) / 2**20
-    if size > settings.max_upload_mb:
-        st.error(
-            f"The upload is {size:,.1f} MB, over the limit of {settings.max_upload_mb} MB (setting "
-            "SAM_MAX_UPLOAD_MB). Nothing was read."
-        )
+    files = views.file_picker(settings)
+    if not files:
         return
     digest = files_sha256(files)
     opened, refused = views.open_uploads(digest, files, settings.read_limits)
@@ -96,6 +58,14 @@ def upload() -> None:
     mappings = [m for _, m, _ in chosen]
     # The user's choices are saved as they are made: fixing the file and uploading it again loses nothing.
     remember(con, [m for _, m, changed in chosen if changed], user=user)
+    if (
+        can(user, "publish_mapping")
+        and mappings
+        and st.button("Publish these mappings for everyone", key="upload_publish")
+    ):
+        for m in mappings:
+            publish(con, m, user=user)
+        st.success("Published: everyone's next upload of these sheets starts from these mappings.")
     sheets = [mapped(sheet, m) for sheet, m, _ in chosen]
     try:
         check_budget(sheets, settings.read_limits)
@@ -108,25 +78,7 @@ def upload() -> None:
     errors = validation.errors.height
     (st.error if errors else st.success)(validation.summary())
     views.report_table(validation.report)
-    left, right = st.columns(2)
-    left.download_button(
-        "Download the report (Excel)",
-        downloads.excel({"Report": validation.report}),
-        "validation-report.xlsx",
-        icon=":material/download:",
-        key="upload_report_download",
-        on_click="ignore",
-    )
-    right.download_button(
-        "Download the mapping (for scripted loads)",
-        mappings_yaml(mappings),
-        "sam-mapping.yaml",
-        icon=":material/download:",
-        key="upload_mapping_download",
-        on_click="ignore",
-        help="`python -m sam_core load EXPORT.xlsx --mapping sam-mapping.yaml` loads next month's export "
-        "the same way.",
-    )
+    views.report_downloads(downloads.excel({"Report": validation.report}), mappings_yaml(mappings))
     if errors or not validation.sheets:
         st.info(
             "Fix the errors in the file (or the mapping above) and upload it again; nothing has been changed."

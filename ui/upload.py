@@ -21,8 +21,10 @@ from sam_core.ingest.mapping import (
     propose,
     unknown_values,
 )
-from sam_core.ingest.reader import PEEK_ROWS, PendingSheet, ReadLimits, open_file
+from sam_core.ingest.reader import PEEK_ROWS, SPREADSHEET_SUFFIXES, PendingSheet, ReadLimits, open_file
 from sam_core.outputs.formatting import plain
+from sam_core.outputs.workbook import template_bytes
+from ui import downloads
 
 LEAVE_OUT = "(leave out)"
 SHEET_IGNORED = "(ignore this sheet)"
@@ -32,6 +34,75 @@ MAX_COLUMN_WIDGETS = 24
 NOT_FILLED = "(not filled: reported as missing)"
 GENERATE = "generate from each row's content"
 ERROR_EACH, SKIP_ROWS, USE_DEFAULT = "report each as an error", "skip those rows", "use a value:"
+
+
+def file_picker(settings) -> list[tuple[str, bytes]] | None:
+    """Template downloads and the uploader; the files chosen (name, bytes), or None."""
+    left, right = st.columns(2)
+    left.download_button(
+        "Empty template (Excel)",
+        template_bytes,
+        "sam-template.xlsx",
+        icon=":material/download:",
+        key="upload_template",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Filled example (demo data)",
+        downloads.example_workbook,
+        "sam-example.xlsx",
+        icon=":material/download:",
+        key="upload_example",
+        on_click="ignore",
+    )
+    # Streamlit refuses a file over server.maxUploadSize in the browser, with only a red mark: say it here.
+    limit = min(settings.max_upload_mb, int(st.get_option("server.maxUploadSize")))
+    uploaded = st.file_uploader(
+        "Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV files, one per sheet",
+        type=[s.lstrip(".") for s in SPREADSHEET_SUFFIXES],
+        accept_multiple_files=True,
+        key=f"upload_files_{st.session_state.get('upload_round', 0)}",
+        help=f"Up to {limit} MB in all. A larger file is refused by the browser and marked in red.",
+    )
+    st.caption(
+        f"Files up to {limit} MB; a file marked in red was over it and not uploaded. Sheets up to "
+        f"{settings.read_limits.max_columns:,} columns and {settings.read_limits.max_cells:,} cells in all."
+    )
+    if not uploaded:
+        return None
+    st.session_state.pop("upload_done", None)
+    files = [(f.name, f.getvalue()) for f in uploaded]
+    size = sum(len(content) for _, content in files) / 2**20
+    if size > settings.max_upload_mb:
+        st.error(
+            f"The upload is {size:,.1f} MB, over the limit of {settings.max_upload_mb} MB (setting "
+            "SAM_MAX_UPLOAD_MB). Nothing was read."
+        )
+        return None
+    return files
+
+
+def report_downloads(report_workbook, mapping_text: str) -> None:
+    """The report as Excel, and the mapping as a file for scripted loads."""
+    left, right = st.columns(2)
+    left.download_button(
+        "Download the report (Excel)",
+        report_workbook,
+        "validation-report.xlsx",
+        icon=":material/download:",
+        key="upload_report_download",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download the mapping (for scripted loads)",
+        mapping_text,
+        "sam-mapping.yaml",
+        icon=":material/download:",
+        key="upload_mapping_download",
+        on_click="ignore",
+        help="`python -m sam_core load EXPORT.xlsx --mapping sam-mapping.yaml` loads next month's export "
+        "the same way.",
+    )
 
 
 def open_uploads(digest: str, files: list[tuple[str, bytes]], limits: ReadLimits):

@@ -131,3 +131,24 @@ def test_the_apps_own_template_filled_by_a_manager_commits_with_no_error(
     expect(summary(page)).to_have_text(re.compile(r"^0 errors and"))
     upload_page.commit()
     expect(page.get_by_text(re.compile(r"loaded: \d+ rows? added"))).to_be_visible()
+
+
+def test_a_sheet_of_a_thousand_columns_draws_a_bounded_mapping_screen(
+    own_server, page, log_in, settle, tmp_path
+):
+    from workbooks import workbook_bytes
+
+    header = ["account_id", "account_name", "account_manager", *(f"extra {i}" for i in range(997))]
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(workbook_bytes({"Accounts": [header, ["W-1", "Wide Co", "Maria Keller", *["x"] * 997]]}))
+    log_in("manager")
+    page.goto(own_server + "/data_upload")
+    page.get_by_text("Log out").wait_for()
+    settle(page)
+    actions = Actions(page, settle, None)
+    actions.upload(path)
+    # 3 contract columns and 21 of the others get a drop-down (24 in all), the other 976 one list.
+    expect(page.get_by_text(re.compile(r"^976 more columns are not in the contract"))).to_have_count(1)
+    editor = page.get_by_test_id("stExpander").filter(has_text="wide.xlsx › Accounts")
+    assert editor.get_by_test_id("stSelectbox").count() == 1 + 24  # "This sheet holds" and the columns
+    expect(summary(page)).to_have_text(re.compile(r"^0 errors and 997 warnings"))
