@@ -604,7 +604,7 @@ def _peek_sheet(archive: zipfile.ZipFile, part: str, date_styles: set[int], date
     parser = ElementTree.XMLPullParser(events=("start", "end"))
     row_no, col_no = 0, -1
     with archive.open(part) as stream:
-        while chunk := stream.read(1 << 16):
+        while chunk := stream.read(1 << 13):
             parser.feed(chunk)
             for event, element in parser.read_events():
                 tag = _local(element.tag)
@@ -692,7 +692,7 @@ class _SharedStrings:
         top, out, i = max(indexes), {}, 0
         parser = ElementTree.XMLPullParser(events=("end",))
         with self.archive.open(self.part) as stream:
-            while i <= top and (chunk := stream.read(1 << 16)):
+            while i <= top and (chunk := stream.read(1 << 14)):
                 parser.feed(chunk)
                 for _, element in parser.read_events():
                     if _local(element.tag) != "si":
