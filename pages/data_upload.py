@@ -81,7 +81,8 @@ def upload() -> None:
     views.report_downloads(downloads.excel({"Report": validation.report}), mappings_yaml(mappings))
     if errors or not validation.sheets:
         st.info(
-            "Fix the errors in the file (or the mapping above) and upload it again; nothing has been changed."
+            "Fix the errors in the file (or the mapping above) and upload it again: your mapping choices are "
+            "kept. Nothing has been changed."
         )
         return
 

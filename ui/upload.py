@@ -21,7 +21,14 @@ from sam_core.ingest.mapping import (
     propose,
     unknown_values,
 )
-from sam_core.ingest.reader import PEEK_ROWS, SPREADSHEET_SUFFIXES, PendingSheet, ReadLimits, open_file
+from sam_core.ingest.reader import (
+    PEEK_ROWS,
+    SPREADSHEET_SUFFIXES,
+    PendingSheet,
+    ReadLimits,
+    open_file,
+    prefetch,
+)
 from sam_core.outputs.formatting import plain
 from sam_core.outputs.workbook import template_bytes
 from ui import downloads
@@ -144,6 +151,7 @@ def mapping_screen(
         for i, s in enumerate(sheets)
         if s.refused or proposals[i].sheet or st.session_state.get(f"upload_show_{tag}_{i}")
     ]
+    prefetch([sheets[i] for i in shown if not sheets[i].refused and proposals[i].sheet])  # one child per file
     chosen = []
     for i in shown:
         sheet = sheets[i]
