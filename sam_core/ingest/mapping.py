@@ -547,16 +547,3 @@ def described(mapping: SheetMapping) -> list[str]:
     out += [f"rows without {name} are skipped" for name in mapping.skip]
     out += [f"empty {name} becomes '{value}'" for name, value in mapping.defaults.items()]
     return out
-
-
-__all__ = [
-    "ALIAS",
-    "EXACT",
-    "GUESS",
-    "IGNORE",
-    "KEEP",
-    "REMEMBERED",
-    "UNKNOWN",
-    "SheetMapping",
-    "apply",
-]

@@ -321,10 +321,11 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
     missing = [col for col in sheet.columns if col.required and col.name not in matched]
     for col in missing:
         aliases = f" (or {', '.join(repr(a) for a in col.aliases[:3])})" if col.aliases else ""
+        fix = " in the file: map a column to it, or fill it in the mapping" if raw.mapped else ""
         report.add(
             ERROR,
             label,
-            f"Required column '{col.name}'{aliases} is missing.",
+            f"Required column '{col.name}'{'' if raw.mapped else aliases} is missing{fix}.",
             row=header_row,
             column=col.name,
         )
