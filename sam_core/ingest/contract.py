@@ -705,13 +705,24 @@ def match_sheet(sheet_name: str) -> Sheet | None:
 def match_column(sheet: Sheet, header: str, *, exact: bool = False) -> Column | None:
     """The contract column a header means on this sheet (exact name first, then aliases;
     with `exact`, the name only)."""
+    names, aliases = _column_keys(sheet)
     key = normalise_name(header)
-    for column in sheet.columns:
-        if key == normalise_name(column.name):
-            return column
-    if exact:
-        return None
-    for column in sheet.columns:
-        if key in {normalise_name(a) for a in column.aliases}:
-            return column
-    return None
+    found = names.get(key)
+    return found if found is not None or exact else aliases.get(key)
+
+
+_KEYS: dict[int, tuple[Sheet, dict[str, Column], dict[str, Column]]] = {}
+
+
+def _column_keys(sheet: Sheet) -> tuple[dict[str, Column], dict[str, Column]]:
+    """Per sheet, normalised column names and normalised aliases (the first column wins),
+    worked out once: matching headers is on the path of every upload."""
+    known = _KEYS.get(id(sheet))
+    if known is None or known[0] is not sheet:
+        names = {normalise_name(c.name): c for c in sheet.columns}
+        aliases: dict[str, Column] = {}
+        for column in sheet.columns:
+            for alias in column.aliases:
+                aliases.setdefault(normalise_name(alias), column)
+        known = _KEYS[id(sheet)] = (sheet, names, aliases)
+    return known[1], known[2]

@@ -109,8 +109,8 @@ def test_the_report_is_printed_in_full_one_line_per_problem(files, capsys):
     assert main(["validate", bad]) == 1
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("error"))
     assert line == (
-        "error   bad.xlsx › Accounts, row 1, account_manager: Required column 'account_manager' is missing in "
-        "the file: map a column to it, or fill it in the mapping."
+        "error   bad.xlsx › Accounts, row 1, account_manager: Required column 'account_manager' is missing "
+        "in the file: map a column to it, or fill it in the mapping."
     )
     assert len(line) > 120
 
