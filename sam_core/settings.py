@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
-from sam_core.ingest.reader import ReadLimits
+from sam_core.ingest.inspection import ReadLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = "demo"

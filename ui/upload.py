@@ -9,6 +9,7 @@ import streamlit as st
 
 from sam_core.errors import WorkbookError
 from sam_core.ingest import contract as c
+from sam_core.ingest.inspection import PEEK_ROWS, ReadLimits
 from sam_core.ingest.mapping import (
     EXACT,
     GUESS,
@@ -21,14 +22,7 @@ from sam_core.ingest.mapping import (
     propose,
     unknown_values,
 )
-from sam_core.ingest.reader import (
-    PEEK_ROWS,
-    SPREADSHEET_SUFFIXES,
-    PendingSheet,
-    ReadLimits,
-    open_file,
-    prefetch,
-)
+from sam_core.ingest.reader import SPREADSHEET_SUFFIXES, PendingSheet, open_file, prefetch
 from sam_core.outputs.formatting import plain
 from sam_core.outputs.workbook import template_bytes
 from ui import downloads

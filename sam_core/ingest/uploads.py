@@ -20,8 +20,9 @@ from sam_core.access.permissions import User, ensure
 from sam_core.errors import ConflictError, NotFound, ValidationFailed
 from sam_core.ingest import contract as c
 from sam_core.ingest.dates import MONTH_FIRST
+from sam_core.ingest.inspection import LIMITS, ReadLimits
 from sam_core.ingest.mapping import IGNORE, SheetMapping, apply, propose, remembered_mappings
-from sam_core.ingest.reader import LIMITS, PendingSheet, RawSheet, ReadLimits, check_budget, open_files
+from sam_core.ingest.reader import PendingSheet, RawSheet, check_budget, open_files
 from sam_core.ingest.validation import ROW, SheetData, Validation, validate
 from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 

@@ -18,7 +18,8 @@ import polars as pl
 from sam_core.access.permissions import ADMIN, User
 from sam_core.ingest import contract as c
 from sam_core.ingest.dates import MONTH_FIRST, parse_dates, parse_periods
-from sam_core.ingest.reader import HEADER_SEARCH_ROWS, PendingSheet, RawSheet, find_header_row, prefetch
+from sam_core.ingest.inspection import HEADER_SEARCH_ROWS
+from sam_core.ingest.reader import PendingSheet, RawSheet, find_header_row, prefetch
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 REPORT_SCHEMA = {

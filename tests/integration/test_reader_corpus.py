@@ -11,7 +11,8 @@ import pytest
 
 from sam_core.errors import WorkbookError
 from sam_core.ingest import sandbox
-from sam_core.ingest.reader import ReadLimits, open_file
+from sam_core.ingest.inspection import ReadLimits
+from sam_core.ingest.reader import open_file
 
 DAMAGED_XLS = (
     r"the workbook is damaged \(the Excel reader stopped at a broken record: .+\)\. Open it in Excel"
