@@ -508,17 +508,21 @@ def _value_extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
 # -- in the child process: reading one sheet -------------------------------------------
 
 
-def read_sheets(emit, path: str, names: list[str]) -> None:
-    """Read sheets side by side (each with its own reader); emit (name, cells, problem) as each is done."""
+def read_sheets(emit, path: str, names: list[str], folder: str) -> None:
+    """Read sheets side by side (each with its own reader); as each is done, write it to an
+    Arrow file in `folder` and emit (name, file, problem). A file is cheaper to hand over than
+    the frame through a pipe (pickled on one side, copied twice, unpickled on the other)."""
 
-    def one(name: str) -> tuple[str, pl.DataFrame | None, str]:
+    def one(index: int, name: str) -> tuple[str, str | None, str]:
         try:
-            return name, positional(_load(fastexcel.read_excel(path), name)), ""
+            target = f"{folder}/{index}.arrow"
+            positional(_load(fastexcel.read_excel(path), name)).write_ipc(target, compression="uncompressed")
+            return name, target, ""
         except BaseException as exc:  # a Rust panic (PanicException) is a BaseException
             return name, None, sandbox.describe(exc)
 
     with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(names))) as pool:
-        for done in as_completed([pool.submit(one, name) for name in names]):
+        for done in as_completed([pool.submit(one, i, name) for i, name in enumerate(names)]):
             emit(done.result())
 
 

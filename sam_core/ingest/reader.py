@@ -24,6 +24,8 @@ files are refused as damaged ("open and save it in Excel").
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import tempfile
 import threading
 import weakref
@@ -198,14 +200,18 @@ class _Source:
     when no sheet of it can be read any more) and the sheets read from it so far."""
 
     def __init__(self, file_name: str, content: bytes, limits: ReadLimits) -> None:
-        handle = tempfile.NamedTemporaryFile(prefix="sam-upload-", delete=False)  # noqa: SIM115
-        with handle:
-            handle.write(content)
-        self.path = Path(handle.name)
+        # In memory (/dev/shm) where there is one: the sheets read come back through it too.
+        shared = Path("/dev/shm")
+        parent = shared if os.access(shared, os.W_OK) else Path(tempfile.gettempdir())
+        _remove_orphans(parent)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"sam-upload-{os.getpid()}-", dir=parent))
+        weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
+        self.path = self.folder / "upload"
+        self.path.write_bytes(content)
         self.file_name, self.limits = file_name, limits
         self._sheets: dict[str, Future] = {}
         self._lock = threading.Lock()
-        weakref.finalize(self, self.path.unlink, missing_ok=True)
+        self._batches = 0
 
     def read(self, name: str) -> pl.DataFrame:
         self.prefetch([name])
@@ -224,11 +230,16 @@ class _Source:
     def _receive(self, names: list[str]) -> None:
         waiting = {name: self._sheets[name] for name in names}
         label = self.file_name if len(names) > 1 else f"{self.file_name}, sheet '{names[0]}'"
+        with self._lock:
+            self._batches += 1
+            folder = self.folder / str(self._batches)
+        folder.mkdir()
         try:
-            for name, cells, problem in sandbox.stream(
+            for name, written, problem in sandbox.stream(
                 read_sheets,
                 str(self.path),
                 names,
+                str(folder),
                 memory_mb=self.limits.memory_mb,
                 timeout_s=self.limits.timeout_s,
                 label=label,
@@ -237,6 +248,8 @@ class _Source:
                     error = WorkbookError(f"{self.file_name}, sheet '{name}': {problem}")
                     waiting.pop(name).set_exception(error)
                 else:
+                    cells = pl.read_ipc(written)
+                    Path(written).unlink()
                     waiting.pop(name).set_result(cells)
         except WorkbookError as exc:
             for future in waiting.values():
@@ -245,9 +258,19 @@ class _Source:
             for future in waiting.values():
                 future.set_exception(WorkbookError(f"{self.file_name}: the file could not be read ({exc})."))
             raise
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         for future in waiting.values():
             if not future.done():
                 future.set_exception(WorkbookError(f"{self.file_name}: a sheet was not read."))
+
+
+def _remove_orphans(parent: Path) -> None:
+    """Folders of uploads whose process was killed (no finalizer ran then): remove them."""
+    for folder in parent.glob("sam-upload-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _sniff(file_name: str, content: bytes) -> str:

@@ -176,3 +176,13 @@ def test_a_reader_that_hangs_panics_dies_or_runs_out_of_memory_becomes_a_refusal
     with pytest.raises(WorkbookError, match=message):
         sandbox.run(*run, memory_mb=256, timeout_s=timeout, label="x")
     assert sandbox.run(odd.answer, 42, memory_mb=256, timeout_s=30, label="x") == 42
+
+
+def test_the_files_of_an_upload_whose_process_was_killed_are_removed_by_the_next_one():
+    [sheet] = open_file("a.xlsx", odd.accounts())
+    parent = sheet.source.folder.parent
+    orphan = parent / "sam-upload-2147483647-abc"  # no such process
+    orphan.mkdir()
+    (orphan / "upload").write_bytes(b"x")
+    open_file("b.xlsx", odd.accounts())
+    assert not orphan.exists() and sheet.source.folder.exists()
