@@ -69,6 +69,7 @@ class SheetMapping:
     )  # columns whose empty cells skip the row (listed in the report)
     defaults: dict[str, str] = field(default_factory=dict)  # column -> value for its empty cells
     origin: str = ""  # where a remembered mapping came from, for the user to see
+    shared: bool = False  # someone else's, published for everyone
 
     @property
     def signature(self) -> str:
@@ -233,6 +234,8 @@ def propose(
         for name in _FIELDS:
             setattr(mapping, name, json.loads(json.dumps(getattr(saved, name))))
         mapping.copies = {k: v for k, v in mapping.copies.items() if v in mapping.columns}
+        if saved.shared and me and "account_manager" in mapping.fill:
+            mapping.fill["account_manager"] = me  # a published mapping fills in whoever uses it
     for header in headers:
         if header in settled:
             continue
@@ -456,6 +459,7 @@ def remembered_mappings(con: duckdb.DuckDBPyConnection, user: User) -> list[Shee
         mapping.origin = (
             f"your mapping of {when}" if owner == user.username else f"published by {owner} on {when}"
         ) + (" (published for everyone)" if published and owner == user.username else "")
+        mapping.shared = owner != user.username
         out.append(mapping)
     return out
 
