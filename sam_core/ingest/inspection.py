@@ -9,6 +9,7 @@ formats are opened with the reader itself, which parses the workbook on opening.
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import zipfile
@@ -28,7 +29,7 @@ from sam_core.ingest.sandbox import Refused
 # Refuse a container that unpacks past this, or whose members compress suspiciously well.
 MAX_UNPACKED_BYTES = 1 << 30
 MAX_COMPRESSION_RATIO = 200
-READ_THREADS = 4
+READ_THREADS = min(4, os.cpu_count() or 1)  # sheets read side by side in the child
 # How many rows at the top may hold titles above the header.
 HEADER_SEARCH_ROWS = 10
 # How many rows of each sheet are read before it is mapped (the header search and a margin).

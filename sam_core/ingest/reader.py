@@ -187,7 +187,8 @@ def prefetch(sheets: list) -> None:
     """Start reading these sheets in the background, one child process per file reading its
     sheets side by side; each `read()` then waits for its own sheet only."""
     wanted: dict[int, tuple[_Source, list[str]]] = {}
-    for sheet in sheets:
+    # Largest first: the sheet that takes longest to read and check starts first.
+    for sheet in sorted(sheets, key=lambda s: -getattr(s, "size", 0)):
         source = getattr(sheet, "source", None)
         if source is not None and not sheet.refused:
             wanted.setdefault(id(source), (source, []))[1].append(sheet.source_name)
