@@ -4,23 +4,23 @@ history and rollback."""
 import polars as pl
 import streamlit as st
 
-from sam_core.access.permissions import can
+from sam_core.access.permissions import ACCOUNT_MANAGER, ADMIN, can
 from sam_core.errors import ConflictError, PermissionDenied, SamError, ValidationFailed, WorkbookError
-from sam_core.ingest.mapping import apply, remember, remembered_mappings
-from sam_core.ingest.reader import SPREADSHEET_SUFFIXES, read_files
+from sam_core.ingest.mapping import mappings_yaml, publish, remember, remembered_mappings
+from sam_core.ingest.reader import check_budget
 from sam_core.ingest.uploads import (
     changed_values,
     changes_by_account,
     files_sha256,
     later_uploads,
     load_sheets,
+    mapped,
     preview_changes,
     rollback,
     upload_accounts,
     upload_history,
 )
 from sam_core.ingest.validation import validate
-from sam_core.outputs.workbook import template_bytes
 from sam_core.plans.edits import edit_conflicts, export_time, keep_app_edits
 from ui import data, downloads, run, session, widgets
 from ui import plan as plan_views
@@ -39,66 +39,52 @@ load_tab, history_tab = st.tabs(["Upload", "History"])
 
 
 def upload() -> None:
-    left, right = st.columns(2)
-    left.download_button(
-        "Empty template (Excel)",
-        template_bytes,
-        "sam-template.xlsx",
-        icon=":material/download:",
-        key="upload_template",
-        on_click="ignore",
-    )
-    right.download_button(
-        "Filled example (demo data)",
-        downloads.example_workbook,
-        "sam-example.xlsx",
-        icon=":material/download:",
-        key="upload_example",
-        on_click="ignore",
-    )
-    uploaded = st.file_uploader(
-        "Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV files, one per sheet",
-        type=[s.lstrip(".") for s in SPREADSHEET_SUFFIXES],
-        accept_multiple_files=True,
-        key=f"upload_files_{st.session_state.get('upload_round', 0)}",
-    )
-    if not uploaded:
+    files = views.file_picker(settings)
+    if not files:
         return
-    st.session_state.pop("upload_done", None)
-    files = [(f.name, f.getvalue()) for f in uploaded]
-    size = sum(len(content) for _, content in files) / 2**20
-    if size > settings.max_upload_mb:
-        st.error(
-            f"The upload is {size:,.1f} MB, over the limit of {settings.max_upload_mb} MB (setting "
-            "SAM_MAX_UPLOAD_MB). Nothing was read."
-        )
+    digest = files_sha256(files)
+    opened, refused = views.open_uploads(digest, files, settings.read_limits)
+    for reason in refused:
+        st.error(widgets.plain(reason))
+    if not opened:
         return
+    st.subheader("1. What each sheet holds")
+    me = user.name
+    everyone = session.users().accounts.values()
+    managers = (
+        [me] if user.role != ADMIN else [a.user.name for a in everyone if a.user.role == ACCOUNT_MANAGER]
+    )
+    chosen = views.mapping_screen(
+        digest[:8], opened, remembered_mappings(con, user), me=me, managers=managers
+    )
+    mappings = [m for _, m, _ in chosen]
+    # The user's choices are saved as they are made: fixing the file and uploading it again loses nothing.
+    remember(con, [m for _, m, changed in chosen if changed], user=user)
+    if (
+        can(user, "publish_mapping")
+        and mappings
+        and st.button("Publish these mappings for everyone", key="upload_publish")
+    ):
+        for m in mappings:
+            publish(con, m, user=user)
+        st.success("Published: everyone's next upload of these sheets starts from these mappings.")
+    sheets = [mapped(sheet, m) for sheet, m, _ in chosen]
     try:
-        raws = downloads.read_once(files_sha256(files), lambda: read_files(files))
+        check_budget(sheets, settings.read_limits)
     except WorkbookError as exc:
         st.error(widgets.plain(str(exc)))
         return
-    st.subheader("1. What each sheet holds")
-    remembered = remembered_mappings(con)
-    mappings = [views.mapping_editor(i, raw, remembered) for i, raw in enumerate(raws)]
-    sheets = [s for s in (apply(raw, m) for raw, m in zip(raws, mappings, strict=True)) if s is not None]
     validation = validate(sheets, con=con, user=user, date_order=settings.date_order)
 
     st.subheader("2. Validation report")
     errors = validation.errors.height
     (st.error if errors else st.success)(validation.summary())
     views.report_table(validation.report)
-    st.download_button(
-        "Download the report (Excel)",
-        downloads.excel({"Report": validation.report}),
-        "validation-report.xlsx",
-        icon=":material/download:",
-        key="upload_report_download",
-        on_click="ignore",
-    )
+    views.report_downloads(downloads.excel({"Report": validation.report}), mappings_yaml(mappings))
     if errors or not validation.sheets:
         st.info(
-            "Fix the errors in the file (or the mapping above) and upload it again; nothing has been changed."
+            "Fix the errors in the file (or the mapping above) and upload it again: your mapping choices are "
+            "kept. Nothing has been changed."
         )
         return
 
@@ -125,7 +111,7 @@ def upload() -> None:
                     sha256=files_sha256(files),
                     date_order=settings.date_order,
                 )
-                remember(con, mappings, user_name=user.username)
+                remember(con, mappings, user=user)
                 kept = keep_app_edits(con, conflicts, user=user) if keep_edits else 0  # Account plan hook
             except (ValidationFailed, PermissionDenied, ConflictError) as exc:
                 status.update(label="Nothing was loaded", state="error")

@@ -1,7 +1,8 @@
 """Command line: `python -m sam_core {init-demo,template,validate,load,load-plans,export-plans} ...`
 (see --help).
 
-The commands use the same code paths as the app: reading, validation and loading.
+The commands use the same code paths as the app: reading, mapping (the user's remembered
+mappings, or a mapping file saved by the Data upload page), validation and loading.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ import polars as pl
 from sam_core.access.permissions import ROLES, User
 from sam_core.access.users import UsersFile
 from sam_core.errors import SamError, ValidationFailed
-from sam_core.ingest.reader import read_files
+from sam_core.ingest import contract as c
+from sam_core.ingest.mapping import SheetMapping, described, mappings_from_yaml
+from sam_core.ingest.reader import open_files
+from sam_core.ingest.uploads import files_sha256, map_sheets
 from sam_core.ingest.validation import validate
 from sam_core.settings import load_settings
 from sam_core.store import connect
@@ -70,23 +74,77 @@ def _files(paths: list[str]) -> list[tuple[str, bytes]]:
     return [(Path(p).name, Path(p).read_bytes()) for p in paths]
 
 
+def _mapping_file(args) -> list[SheetMapping]:
+    if not args.mapping:
+        return []
+    path = Path(args.mapping)
+    return mappings_from_yaml(path.read_text(encoding="utf-8"), origin=f"mapping file {path.name}")
+
+
+def _print_mappings(mappings: list[SheetMapping]) -> None:
+    for m in mappings:
+        renamed = [
+            f"{h} -> {t}" for h, t in m.columns.items() if t and c.normalise_name(h) != c.normalise_name(t)
+        ]
+        how = f" ({m.origin})" if m.origin else ""
+        print(f"{m.file_name} › {m.source_sheet} read as {m.sheet}{how}")
+        for line in renamed + described(m):
+            print(f"    {line}")
+
+
 def validate_command(args) -> int:
     settings = load_settings()
-    con = connect(_db(args), read_only=False) if args.db else None
-    result = validate(read_files(_files(args.files)), con=con, date_order=settings.date_order)
+    user = _user(args.as_user, settings)
+    con = None
+    path = _db(args)
+    if args.db or path.exists():
+        try:
+            con = connect(path, read_only=not args.db)
+        except SamError as exc:
+            print(f"note: remembered mappings and references not checked ({exc})", file=sys.stderr)
+    sheets, mappings = map_sheets(
+        _readable(con), open_files(_files(args.files)), user=user, mappings=_mapping_file(args)
+    )
+    _print_mappings(mappings)
+    checked = _readable(con) if args.db else None  # references: only against a database named
+    result = validate(sheets, con=checked, user=user, date_order=settings.date_order)
     _print_report(result.report)
     print(result.summary())
+    if not result.sheets:
+        print("Nothing to load: no sheet could be read as a contract sheet.")
+        return 1
     return 0 if result.ok else 1
 
 
+def _readable(con):
+    """The database if it has the tables to check against (an old file opened read-only may not)."""
+    if con is None:
+        return None
+    try:
+        con.execute("SELECT 1 FROM mappings LIMIT 0")
+    except Exception:  # an older schema, not migrated because opened read-only
+        return None
+    return con
+
+
 def load(args) -> int:
-    from sam_core.ingest.uploads import load_files
+    from sam_core.ingest.uploads import load_sheets
 
     settings = load_settings()
     user = _user(args.as_user, settings)
     con = connect(_db(args))
+    files = _files(args.files)
+    sheets, mappings = map_sheets(con, open_files(files), user=user, mappings=_mapping_file(args))
+    _print_mappings(mappings)
     try:
-        result = load_files(con, _files(args.files), user=user, date_order=settings.date_order)
+        result = load_sheets(
+            con,
+            sheets,
+            user=user,
+            file_name=", ".join(name for name, _ in files),
+            sha256=files_sha256(files),
+            date_order=settings.date_order,
+        )
     except ValidationFailed as exc:
         if exc.report is not None:
             _print_report(exc.report)
@@ -136,12 +194,16 @@ def _user(name: str, settings) -> User:
     return user
 
 
-def _print_report(report: pl.DataFrame) -> None:
-    if report.height:
-        with pl.Config(tbl_rows=200, tbl_width_chars=200, fmt_str_lengths=120, tbl_hide_dataframe_shape=True):
-            print(report.head(200))
-        if report.height > 200:
-            print(f"... and {report.height - 200:,} more.")
+def _print_report(report: pl.DataFrame, limit: int = 500) -> None:
+    """One line per problem, in full: severity, where (file › sheet, row, column), value, what to do."""
+    for severity, file, sheet, row, column, value, problem in report.head(limit).iter_rows():
+        where = " › ".join(p for p in (file, sheet) if p)
+        where += f", row {row}" if row is not None else ""
+        where += f", {column}" if column else ""
+        shown = f" '{value}'" if value is not None else ""
+        print(f"{severity:<7} {where}:{shown} {problem}")
+    if report.height > limit:
+        print(f"... and {report.height - limit:,} more.")
 
 
 def _print_frame(frame: pl.DataFrame) -> None:
@@ -178,12 +240,28 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "validate",
-        help="print the validation report of workbooks (exit 1 on errors)",
-        description="Validate workbooks (or CSV files, one per sheet) and print every problem. Exit 0 when "
-        "clean, 1 with errors.",
+        help="print the validation report of workbooks (exit 1 on errors or nothing to load)",
+        description="Map and validate workbooks (or CSV files, one per sheet) as the Data upload page would, "
+        "and print every problem. Exit 0 when clean, 1 with errors or when no sheet is a contract sheet.",
     )
     s.add_argument("files", nargs="+", metavar="FILE")
-    s.add_argument("--db", help="also check references against this database")
+    s.add_argument(
+        "--db",
+        help="check references against this database; its remembered mappings are used (without --db: "
+        "those of SAM_DB_PATH, if it exists)",
+    )
+    s.add_argument(
+        "--as",
+        dest="as_user",
+        default="admin-cli",
+        metavar="USER",
+        help="validate as this user (their mappings and accounts); default: an admin",
+    )
+    s.add_argument(
+        "--mapping",
+        metavar="FILE.yaml",
+        help="a mapping file saved by the Data upload page (used before remembered mappings)",
+    )
     s.set_defaults(run=validate_command)
 
     s = sub.add_parser(
@@ -199,6 +277,11 @@ def parser() -> argparse.ArgumentParser:
         default="admin-cli",
         metavar="USER",
         help=f"load as this user of the users file (roles: {', '.join(ROLES)}); default: an admin",
+    )
+    s.add_argument(
+        "--mapping",
+        metavar="FILE.yaml",
+        help="a mapping file saved by the Data upload page (used before remembered mappings)",
     )
     s.set_defaults(run=load)
 

@@ -13,6 +13,9 @@
 | SAM_PLAN_REVIEW_DAYS | 90 | an account plan section not reviewed for longer is stale |
 | SAM_OFFERINGS | five examples | our offerings, separated by `;` (rows of a plan's whitespace) |
 | SAM_TRUSTED_PROXIES | (none) | addresses or networks of reverse proxies whose X-Forwarded-For is believed |
+| SAM_MAX_CELLS | 20000000 | cells (rows x columns) an upload's sheets may span |
+| SAM_READER_MEMORY_MB | 3072 | memory of the child process that reads an upload |
+| SAM_READER_TIMEOUT_S | 120 | time it may take |
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
+from sam_core.ingest.inspection import ReadLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = "demo"
@@ -45,6 +49,7 @@ class Settings:
     plan_review_days: int = 90
     offerings: tuple[str, ...] = DEFAULT_OFFERINGS
     trusted_proxies: tuple[str, ...] = ()
+    read_limits: ReadLimits = field(default_factory=ReadLimits)
 
     @property
     def demo(self) -> bool:
@@ -83,6 +88,11 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
         )
         or DEFAULT_OFFERINGS,
         trusted_proxies=trusted_proxies(get("SAM_TRUSTED_PROXIES", "")),
+        read_limits=ReadLimits(
+            max_cells=int(get("SAM_MAX_CELLS", str(ReadLimits.max_cells))),
+            memory_mb=int(get("SAM_READER_MEMORY_MB", str(ReadLimits.memory_mb))),
+            timeout_s=float(get("SAM_READER_TIMEOUT_S", str(ReadLimits.timeout_s))),
+        ),
     )
 
 

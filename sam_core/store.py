@@ -178,6 +178,25 @@ def _add_login_sessions_v7(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _mappings_per_user_v8(con: duckdb.DuckDBPyConnection) -> None:
+    """Remembered mappings belong to the user who made them (an admin may publish one for
+    everyone); those saved so far become their saver's own."""
+    con.execute(
+        """CREATE TABLE mappings (
+            owner VARCHAR NOT NULL, signature VARCHAR NOT NULL, source_sheet VARCHAR,
+            mapping VARCHAR NOT NULL, published BOOLEAN NOT NULL DEFAULT false, saved_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (owner, signature)
+        )"""
+    )
+    con.execute(
+        """INSERT INTO mappings
+           SELECT coalesce(saved_by, 'admin'), signature, source_sheet, mapping, false,
+                  coalesce(saved_at, now())
+           FROM source_mappings"""
+    )
+    con.execute("DROP TABLE source_mappings")
+
+
 # Append a function to migrate; never edit one that has shipped.
 MIGRATIONS = (
     _create_v1,
@@ -187,6 +206,7 @@ MIGRATIONS = (
     _add_assessment_drafts_v5,
     _add_account_plans_v6,
     _add_login_sessions_v7,
+    _mappings_per_user_v8,
 )
 
 

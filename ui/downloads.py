@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from sam_core.demo import demo_workbook_bytes
 from sam_core.outputs.brief import account_brief
@@ -54,14 +53,6 @@ def deck_download(as_of: date, rollup: bool, n: int):
 def excel(sheets: dict[str, pl.DataFrame]):
     """A download's workbook built when the button is clicked, not on every run."""
     return lambda: export_bytes(sheets)
-
-
-def read_once(digest: str, read):
-    """The raw sheets of the current upload, read once per set of files (by their hash)."""
-    cached = st.session_state.get("upload_raw")
-    if cached is None or cached[0] != digest:
-        st.session_state["upload_raw"] = (digest, read())
-    return st.session_state["upload_raw"][1]
 
 
 def example_workbook() -> bytes:

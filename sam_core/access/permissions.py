@@ -42,6 +42,7 @@ RULES: dict[str, frozenset[str]] = {
     "view:administration": frozenset({ADMIN}),
     # actions
     "upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
+    "publish_mapping": frozenset({ADMIN}),
     "rollback": frozenset({ADMIN}),
     "change_policy": frozenset({ADMIN}),
     "add_action": frozenset({ACCOUNT_MANAGER, ADMIN}),

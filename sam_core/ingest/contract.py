@@ -93,6 +93,9 @@ class Sheet:
     aliases: tuple[str, ...] = ()
     # Numeric columns the contract does not name are survey questions (Surveys only).
     extra_columns_are_questions: bool = False
+    # The columns that tell one row from another when an export has no id column: a generated
+    # id is made from them (see mapping.generate_ids), so the next export updates the same rows.
+    natural_key: tuple[str, ...] = ()
     table: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -160,7 +163,7 @@ SHEETS: tuple[Sheet, ...] = (
                 ID,
                 False,
                 "account_id of the parent; figures roll up from subsidiaries.",
-                ("parent", "parent id", "parent account id"),
+                ("parent", "parent id", "parent account id", "subsidiary of", "parent company"),
             ),
             _c(
                 "tier",
@@ -263,14 +266,14 @@ SHEETS: tuple[Sheet, ...] = (
                 TEXT,
                 False,
                 "What is being sold.",
-                ("opportunity name", "opportunity", "deal name", "topic"),
+                ("opportunity name", "opportunity", "deal name", "topic", "product"),
             ),
             _c(
                 "stage",
                 CHOICE,
                 False,
                 "prospecting, qualifying, proposal, negotiation, won or lost.",
-                ("sales stage", "pipeline stage"),
+                ("sales stage", "pipeline stage", "deal stage", "opportunity stage"),
                 allowed=("prospecting", "qualifying", "proposal", "negotiation", "won", "lost"),
                 value_aliases=(
                     ("closed_won", "won"),
@@ -303,10 +306,17 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 maximum=100,
             ),
-            _c("owner", TEXT, False, "Who works the opportunity.", ("opportunity owner",)),
+            _c(
+                "owner",
+                TEXT,
+                False,
+                "Who works the opportunity.",
+                ("opportunity owner", "sales agent", "sales rep", "deal owner", "salesperson"),
+            ),
         ),
         "Open and closed opportunities.",
-        ("pipeline", "deals", "opps"),
+        ("pipeline", "deals", "opps", "sales pipeline", "opportunities export", "deal list"),
+        natural_key=("account_id", "name"),
     ),
     Sheet(
         "Stakeholders",
@@ -393,6 +403,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         "The buying organisation: people at the customer.",
         ("contacts", "buying center", "buying centre", "people"),
+        natural_key=("account_id", "name"),
     ),
     Sheet(
         "Team",
@@ -479,7 +490,15 @@ SHEETS: tuple[Sheet, ...] = (
                 DATE,
                 True,
                 "When it took place or is planned.",
-                ("activity date", "meeting date", "start date"),
+                (
+                    "activity date",
+                    "meeting date",
+                    "start date",
+                    "timestamp",
+                    "engage date",
+                    "engagement date",
+                    "interaction date",
+                ),
             ),
             _c(
                 "type",
@@ -522,14 +541,15 @@ SHEETS: tuple[Sheet, ...] = (
             _c("notes", TEXT, False, "Notes.", ("description", "comments", "subject")),
         ),
         "Executive visits, reviews, QBRs and other meetings.",
-        ("activities", "meetings", "engagement"),
+        ("activities", "meetings", "engagement", "interactions", "interaction log", "activity log"),
+        natural_key=("account_id", "date", "type"),
     ),
     Sheet(
         "Evidence",
         ("account_id", "date", "signal"),
         (
             ACCOUNT_ID,
-            _c("date", DATE, True, "When it was observed.", ("observed", "observed on")),
+            _c("date", DATE, True, "When it was observed.", ("observed", "observed on", "timestamp")),
             _c(
                 "signal",
                 CHOICE,
@@ -554,7 +574,7 @@ SHEETS: tuple[Sheet, ...] = (
                 DATE,
                 True,
                 "When it was answered.",
-                ("date", "response date", "submitted", "submitted at"),
+                ("date", "response date", "submitted", "submitted at", "timestamp"),
             ),
             _c("wave", TEXT, False, "The survey wave, e.g. 2025 H1.", ("survey wave", "survey", "campaign")),
             _c("stakeholder_id", ID, False, "The respondent's stakeholder_id, if known.", ("contact id",)),
@@ -591,6 +611,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         "Loyalty survey responses; further numeric columns are questions (header = question text).",
         ("survey", "loyalty survey", "responses", "survey responses", "nps"),
+        natural_key=("account_id", "survey_date", "stakeholder_id", "respondent_name"),
         extra_columns_are_questions=True,
     ),
     Sheet(
@@ -634,6 +655,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         "Action items, from surveys, reviews or elsewhere.",
         ("action items", "tasks", "action plan"),
+        natural_key=("account_id", "description", "created"),
     ),
 )
 
@@ -661,6 +683,16 @@ def normalise_value(text: str) -> str:
     return _NON_ALNUM.sub("_", str(text).strip().lower()).strip("_")
 
 
+# Sheets that explain a workbook rather than hold data: never read as contract sheets.
+INSTRUCTION_WORDS = ("readme", "instructions", "instruction", "notes", "help", "about", "howto", "guide")
+
+
+def is_instructions(sheet_name: str) -> bool:
+    """True for a README, instructions or notes sheet (the template's own README included)."""
+    key = normalise_name(sheet_name)
+    return any(key.startswith(w) or key.endswith(w) for w in INSTRUCTION_WORDS)
+
+
 def match_sheet(sheet_name: str) -> Sheet | None:
     """The contract sheet a workbook sheet name means, or None."""
     key = normalise_name(sheet_name)
@@ -670,16 +702,30 @@ def match_sheet(sheet_name: str) -> Sheet | None:
     return None
 
 
-def match_column(sheet: Sheet, header: str) -> Column | None:
-    """The contract column a header means on this sheet (exact name first, then aliases)."""
+def match_column(sheet: Sheet, header: str, *, exact: bool = False) -> Column | None:
+    """The contract column a header means on this sheet (exact name first, then aliases;
+    with `exact`, the name only)."""
+    names, aliases = _column_keys(sheet)
     key = normalise_name(header)
-    for column in sheet.columns:
-        if key == normalise_name(column.name):
-            return column
-    for column in sheet.columns:
-        if key in {normalise_name(a) for a in column.aliases}:
-            return column
-    return None
+    found = names.get(key)
+    return found if found is not None or exact else aliases.get(key)
+
+
+_KEYS: dict[int, tuple[Sheet, dict[str, Column], dict[str, Column]]] = {}
+
+
+def _column_keys(sheet: Sheet) -> tuple[dict[str, Column], dict[str, Column]]:
+    """Per sheet, normalised column names and normalised aliases (the first column wins),
+    worked out once: matching headers is on the path of every upload."""
+    known = _KEYS.get(id(sheet))
+    if known is None or known[0] is not sheet:
+        names = {normalise_name(c.name): c for c in sheet.columns}
+        aliases: dict[str, Column] = {}
+        for column in sheet.columns:
+            for alias in column.aliases:
+                aliases.setdefault(normalise_name(alias), column)
+        known = _KEYS[id(sheet)] = (sheet, names, aliases)
+    return known[1], known[2]
 
 
 # -- Account plans (SPEC.md section 8) ------------------------------------------------

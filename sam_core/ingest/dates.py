@@ -15,7 +15,8 @@ MONTH_FIRST = "month-first"
 DAY_FIRST = "day-first"
 
 _ISO = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-_LOCAL = r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$"
+# A local date, perhaps with a time of day (a CRM timestamp such as 7/14/25 9:30 PM).
+_LOCAL = r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})(?:[ T]+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$"
 _SERIAL = r"^\d{5}(?:\.\d+)?$"  # an Excel day number that reached us as text
 # How Excel date cells read as text ("2025-07-31 00:00:00"), and plain ISO text.
 _PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$"

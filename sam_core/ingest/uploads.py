@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import duckdb
@@ -20,7 +20,9 @@ from sam_core.access.permissions import User, ensure
 from sam_core.errors import ConflictError, NotFound, ValidationFailed
 from sam_core.ingest import contract as c
 from sam_core.ingest.dates import MONTH_FIRST
-from sam_core.ingest.reader import PendingSheet, RawSheet, open_files, read_files
+from sam_core.ingest.inspection import LIMITS, ReadLimits
+from sam_core.ingest.mapping import IGNORE, SheetMapping, apply, propose, remembered_mappings
+from sam_core.ingest.reader import PendingSheet, RawSheet, check_budget, open_files
 from sam_core.ingest.validation import ROW, SheetData, Validation, validate
 from sam_core.store import WRITE_LOCK, bump_data_version, transaction
 
@@ -34,15 +36,51 @@ class LoadResult:
     validation: Validation
 
 
+def map_sheets(
+    con: duckdb.DuckDBPyConnection | None,
+    sheets: Sequence[PendingSheet],
+    *,
+    user: User | None,
+    mappings: Sequence[SheetMapping] = (),
+) -> tuple[list[PendingSheet], list[SheetMapping]]:
+    """Each sheet mapped as the Data upload page proposes it (`mappings` first, then the user's
+    remembered ones, exact names, aliases, guesses), not read yet: the sheets for `validate`,
+    and the mappings used. Sheets mapped to nothing are passed on only when their name is not a
+    contract sheet's (the report then says they were ignored)."""
+    remembered = list(mappings)
+    if con is not None and user is not None:
+        remembered += remembered_mappings(con, user)
+    out, used = [], []
+    for pending in sheets:
+        mapping = propose(pending, remembered, fill_gaps=False) if not pending.refused else None
+        if mapping is None or mapping.sheet == IGNORE:
+            if mapping is None or c.match_sheet(pending.name) is None:
+                out.append(pending)
+            continue
+        out.append(mapped(pending, mapping))
+        used.append(mapping)
+    return out, used
+
+
+def mapped(pending: PendingSheet, mapping: SheetMapping) -> PendingSheet:
+    """The sheet as its mapping reads it, still not read."""
+    return replace(pending, name=mapping.sheet, read=lambda: apply(pending.read(), mapping))
+
+
 def check_files(
     con: duckdb.DuckDBPyConnection,
     files: list[tuple[str, bytes]],
     *,
     user: User | None,
     date_order: str = MONTH_FIRST,
+    mappings: Sequence[SheetMapping] = (),
+    limits: ReadLimits = LIMITS,
 ) -> Validation:
-    """Read and validate uploaded files (name, bytes) against the database; changes nothing."""
-    return validate(read_files(files), con=con, user=user, date_order=date_order)
+    """Read, map (as the page proposes) and validate uploaded files (name, bytes) against the
+    database; changes nothing."""
+    sheets, _ = map_sheets(con, open_files(files, limits), user=user, mappings=mappings)
+    check_budget(sheets, limits)
+    return validate(sheets, con=con, user=user, date_order=date_order)
 
 
 def load_files(
@@ -52,13 +90,18 @@ def load_files(
     user: User,
     date_order: str = MONTH_FIRST,
     kind: str = UPLOAD,
+    mappings: Sequence[SheetMapping] = (),
+    limits: ReadLimits = LIMITS,
 ) -> LoadResult:
-    """Read, validate and load files in one transaction (see `load_sheets`); each sheet is
-    read while the ones before it are checked and written."""
+    """Read, map (as the page proposes: `mappings`, then the user's remembered ones), validate
+    and load files in one transaction (see `load_sheets`); each sheet is read while the ones
+    before it are checked and written."""
     ensure(user, "upload")
+    sheets, _ = map_sheets(con, open_files(files, limits), user=user, mappings=mappings)
+    check_budget(sheets, limits)
     return load_sheets(
         con,
-        open_files(files),
+        sheets,
         user=user,
         file_name=", ".join(name for name, _ in files),
         sha256=files_sha256(files),

@@ -18,7 +18,8 @@ import polars as pl
 from sam_core.access.permissions import ADMIN, User
 from sam_core.ingest import contract as c
 from sam_core.ingest.dates import MONTH_FIRST, parse_dates, parse_periods
-from sam_core.ingest.reader import HEADER_SEARCH_ROWS, PendingSheet, RawSheet, find_header_row
+from sam_core.ingest.inspection import HEADER_SEARCH_ROWS
+from sam_core.ingest.reader import PendingSheet, RawSheet, find_header_row, prefetch
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 REPORT_SCHEMA = {
@@ -31,6 +32,7 @@ REPORT_SCHEMA = {
     "problem": pl.String,
 }
 ROW = "__row"  # the Excel row number of each data row, kept until storage
+SKIPPED = "Row skipped"
 YES = ("yes", "y", "true", "1", "x", "ja", "si", "oui")
 NO = ("no", "n", "false", "0", "nein", "non")
 _NUMBER_WITH_COMMAS = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
@@ -64,11 +66,21 @@ class Validation:
     def ok(self) -> bool:
         return self.errors.height == 0
 
+    @property
+    def skipped(self) -> int:
+        """Rows the mapping skipped (each is listed in the report)."""
+        return self.report.filter(pl.col("problem").str.starts_with(SKIPPED)).height
+
     def summary(self) -> str:
         counts = dict(self.report.group_by("severity").len().iter_rows())
         parts = [f"{counts.get(s, 0)} {s}{'s' if counts.get(s, 0) != 1 else ''}" for s in (ERROR, WARNING)]
         rows = ", ".join(f"{name}: {data.rows.height:,} rows" for name, data in self.sheets.items())
-        return f"{' and '.join(parts)}. Sheets read: {rows or 'none'}."
+        skipped = (
+            f" {self.skipped:,} row{'s' if self.skipped != 1 else ''} skipped (listed)."
+            if self.skipped
+            else ""
+        )
+        return f"{' and '.join(parts)}. Sheets read: {rows or 'none'}.{skipped}"
 
 
 @dataclass
@@ -172,7 +184,11 @@ def validate(
     for raw in raw_sheets:
         report.file_name = raw.file_name
         sheet = c.match_sheet(raw.name)
-        if sheet is None and c.normalise_name(raw.name) in ("readme", "instructions", "help"):
+        if raw.refused:
+            report.add(
+                ERROR if sheet else WARNING, raw.name, f"Sheet '{raw.name}' was not read: {raw.refused}"
+            )
+        elif sheet is None and c.is_instructions(raw.name):
             report.add(INFO, raw.name, f"Sheet '{raw.name}' holds instructions and was skipped.")
         elif sheet is None and c.match_plan_sheet(raw.name) is not None:
             report.add(
@@ -204,7 +220,8 @@ def validate(
         own = _Report(raw.file_name)
         return own, _read_sheet(raw.read() if isinstance(raw, PendingSheet) else raw, sheet, own, date_order)
 
-    # Sheets are read and typed side by side: fastexcel and polars work outside the GIL.
+    # Sheets are read (one child process per file, its sheets side by side) and typed side by side.
+    prefetch([raw for raw, _ in tasks])
     results = {}
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         futures = {pool.submit(read, task): i for i, task in enumerate(tasks)}
@@ -250,6 +267,15 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
         return None
     header_row = raw.first_row + header_index
     headers = list(cells.row(header_index))
+    if raw.skipped is not None:
+        for (column,), rows in raw.skipped.group_by("column", maintain_order=True):
+            report.add_rows(
+                WARNING,
+                label,
+                column,
+                rows.with_columns(pl.lit(None, pl.String).alias("value")),
+                f"{SKIPPED}: it has no {column}, and the mapping skips such rows.",
+            )
     body = (
         cells.slice(header_index + 1)
         .with_row_index(ROW, offset=header_row + 1)
@@ -284,7 +310,7 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
             ok = False
             continue
         seen[key] = header
-        column = c.match_column(sheet, header)
+        column = c.match_column(sheet, header, exact=raw.mapped)
         if column is None:
             unknown.append((cell_col, header))
         elif column.name in matched:
@@ -313,10 +339,11 @@ def _read_sheet(raw: RawSheet, sheet: c.Sheet, report: _Report, date_order: str)
     missing = [col for col in sheet.columns if col.required and col.name not in matched]
     for col in missing:
         aliases = f" (or {', '.join(repr(a) for a in col.aliases[:3])})" if col.aliases else ""
+        fix = " in the file: map a column to it, or fill it in the mapping" if raw.mapped else ""
         report.add(
             ERROR,
             label,
-            f"Required column '{col.name}'{aliases} is missing.",
+            f"Required column '{col.name}'{'' if raw.mapped else aliases} is missing{fix}.",
             row=header_row,
             column=col.name,
         )
@@ -648,7 +675,45 @@ def _survey_answers(
     return pl.concat(parts) if parts else None
 
 
+def _check_case_twins(sheet: c.Sheet, rows: pl.DataFrame, report: _Report) -> None:
+    """Ids that differ only in upper and lower case (acc-0001 beside ACC-0001) are two keys to the
+    database but almost surely one thing: a warning names both and their rows."""
+    for key in sheet.key:
+        if sheet.column(key).kind != c.ID:
+            continue
+        firsts = (
+            rows.filter(pl.col(key).is_not_null())
+            .group_by(key)
+            .agg(pl.col(ROW).min())
+            .with_columns(pl.col(key).str.strip_chars().str.to_lowercase().alias("__fold"))
+            .filter(pl.col("__fold").is_duplicated())
+            .sort(ROW)
+        )
+        if firsts.height == 0:
+            continue
+        twins = firsts.with_columns(
+            pl.col(key).first().over("__fold").alias("__other"),
+            pl.col(ROW).first().over("__fold").alias("__other_row"),
+        ).filter(pl.col(ROW) != pl.col("__other_row"))
+        report.add_rows(
+            WARNING,
+            sheet.name,
+            key,
+            twins.with_columns(pl.col(key).alias("value")),
+            pl.format(
+                "Likely duplicate: {} '{}' (row {}) and '{}' (row {}) differ only in upper and lower case; "
+                "use one spelling, or they are stored as two.",
+                pl.lit(key),
+                pl.col("value"),
+                pl.col(ROW),
+                pl.col("__other"),
+                pl.col("__other_row"),
+            ),
+        )
+
+
 def _check_keys(sheet: c.Sheet, rows: pl.DataFrame, report: _Report) -> None:
+    _check_case_twins(sheet, rows, report)
     key = list(sheet.key)
     keyed = rows.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key]))
     if not keyed.select(pl.struct(key).is_duplicated().any()).item():
@@ -714,6 +779,29 @@ def _check_references(
         _check_global_key(con, data, report)
     if accounts:
         report.file_name = accounts.file_name
+        stored = _db_frame(con, "accounts", ["account_id"]).with_columns(
+            pl.col("account_id").str.to_lowercase().alias("__fold")
+        )
+        twins = (
+            accounts.rows.with_columns(
+                pl.col("account_id").str.strip_chars().str.to_lowercase().alias("__fold")
+            )
+            .join(stored.rename({"account_id": "__stored"}), on="__fold")
+            .filter(pl.col("__stored") != pl.col("account_id"))
+            .with_columns(pl.col("account_id").alias("value"))
+        )
+        report.add_rows(
+            WARNING,
+            "Accounts",
+            "account_id",
+            twins,
+            pl.format(
+                "Likely duplicate: account_id '{}' differs from the stored account '{}' only in upper and "
+                "lower case; use its spelling, or a second account is created.",
+                pl.col("value"),
+                pl.col("__stored"),
+            ),
+        )
         _report_unknown(
             report,
             "Accounts",

@@ -47,7 +47,7 @@ def revenue_metric(page):
 
 
 def test_upload_map_check_commit_and_see_it_on_the_portfolio(
-    own_server, page, log_in, settle, tmp_path, go_to, upload_page
+    own_server, page, log_in, settle, choose, tmp_path, go_to, upload_page
 ):
     log_in("manager")
     before = revenue_metric(page)
@@ -58,10 +58,7 @@ def test_upload_map_check_commit_and_see_it_on_the_portfolio(
     expect(page.locator("[role=gridcell]", has_text="Required column 'account_name'")).to_have_count(1)
     expect(page.get_by_role("button", name="Commit the upload")).to_have_count(0)
 
-    mapping = page.get_by_test_id("stSelectbox").filter(has_text="Company Title")
-    mapping.click()
-    page.get_by_role("option", name="account_name", exact=True).click()
-    settle(page)
+    choose("Company Title (not in the contract)", "account_name")
     expect(page.get_by_text("0 errors")).to_be_visible()
     expect(page.locator("[role=gridcell]", has_text="text dates read as month/day/year")).to_have_count(1)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sam_core.__main__ import main
+from sam_core.access.permissions import User
 from sam_core.store import connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +146,60 @@ def test_loading_a_plan_of_someone_elses_account_fails_and_says_why(files, tmp_p
     assert main(["load", program, "--db", str(db)]) == 0
     assert main(["load-plans", plans, "--db", str(db), "--as", "manager"]) == 1
     assert "belongs to Jonas Weber" in capsys.readouterr().out
+
+
+def test_validate_exits_1_when_nothing_is_a_contract_sheet(files, capsys):
+    assert main(["validate", files("pivot.xlsx", {"Pivot": [{"a": 1, "b": 2}]})]) == 1
+    assert "Nothing to load: no sheet could be read as a contract sheet." in capsys.readouterr().out
+
+
+def test_the_report_is_printed_in_full_one_line_per_problem(files, capsys):
+    bad = files("bad.xlsx", {"Accounts": [{"account_id": "A1", "account_name": "Alpha"}]})
+    assert main(["validate", bad]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("error"))
+    assert line == (
+        "error   bad.xlsx › Accounts, row 1, account_manager: Required column 'account_manager' is missing "
+        "in the file: map a column to it, or fill it in the mapping."
+    )
+    assert len(line) > 120
+
+
+def test_a_mapping_file_from_the_page_loads_next_months_export(tmp_path, capsys):
+    from crm_export import choose, crm_export, proposals
+
+    from sam_core.ingest.mapping import mappings_yaml
+
+    mapping = tmp_path / "sam-mapping.yaml"
+    mapping.write_text(mappings_yaml([m for _, m in choose(proposals(crm_export(1)))]))
+    export = tmp_path / "crm-august.xlsx"
+    export.write_bytes(crm_export(2))
+    db = tmp_path / "sam.duckdb"
+    assert main(["validate", str(export), "--mapping", str(mapping), "--as", "manager"]) == 0
+    assert main(["load", str(export), "--db", str(db), "--as", "manager", "--mapping", str(mapping)]) == 0
+    out = capsys.readouterr().out
+    assert "crm-august.xlsx › sales_pipeline read as Opportunities (mapping file sam-mapping.yaml)" in out
+    assert "    rows without account_id are skipped" in out
+    con = connect(db)
+    assert con.execute("SELECT count(*) FROM opportunities").fetchall() == [(6,)]  # 7 deals, D-106 skipped
+
+
+def test_scripted_loads_use_the_users_remembered_mappings(tmp_path, capsys):
+    from crm_export import choose, crm_export, proposals
+
+    from sam_core.ingest.mapping import remember
+
+    db = tmp_path / "sam.duckdb"
+    con = connect(db)
+    remember(
+        con,
+        [m for _, m in choose(proposals(crm_export(1)))],
+        user=User("manager", "Maria Keller", "account_manager"),
+    )
+    con.close()
+    export = tmp_path / "crm.xlsx"
+    export.write_bytes(crm_export(2))
+    assert main(["validate", str(export), "--db", str(db), "--as", "manager"]) == 0
+    assert "read as Engagements (your mapping of " in capsys.readouterr().out
+    assert (
+        main(["validate", str(export), "--db", str(db)]) == 1
+    )  # an admin has no such mapping: type is missing

@@ -130,8 +130,8 @@ def test_confirmed_mapping_is_remembered_for_the_next_export(loaded, crm):
     mapping = propose(crm)
     mapping.columns["Probabilty"] = "probability"
     mapping.values["stage"] = {"Develop": "qualifying"}
-    remember(loaded, [mapping], user_name="manager")
-    again = propose(crm, remembered_mappings(loaded))
+    remember(loaded, [mapping], user=MARIA)
+    again = propose(crm, remembered_mappings(loaded, MARIA))
     assert set(again.how.values()) == {"remembered"}
     assert (again.columns, again.values) == (mapping.columns, {"stage": {"Develop": "qualifying"}})
 

@@ -167,3 +167,17 @@ def test_find_header_row_of_no_cells_is_none():
 )
 def test_column_letter_counts_like_excel(index, letter):
     assert column_letter(index) == letter
+
+
+def test_the_reader_limits_are_settings():
+    from sam_core.settings import load_settings
+
+    limits = load_settings(
+        {"SAM_MAX_CELLS": "1000", "SAM_READER_MEMORY_MB": "512", "SAM_READER_TIMEOUT_S": "9"}
+    ).read_limits
+    assert (limits.max_cells, limits.memory_mb, limits.timeout_s, limits.max_columns) == (
+        1000,
+        512,
+        9.0,
+        1024,
+    )

@@ -396,5 +396,42 @@ def test_an_identifier_with_a_line_break_or_control_character_is_refused(make_wo
     ]
 
 
+def test_ids_that_differ_only_in_case_are_reported_as_likely_duplicates(make_workbook):
+    rows = [ACCOUNT, {**ACCOUNT, "account_id": "acc-0001"}, {**ACCOUNT, "account_id": "ACC-0001"}]
+    assert report(make_workbook, {"Accounts": rows}) == [
+        (
+            "warning",
+            "Accounts",
+            4,
+            "account_id",
+            "ACC-0001",
+            "Likely duplicate: account_id 'ACC-0001' (row 4) and 'acc-0001' (row 3) differ only in upper and "
+            "lower case; use one spelling, or they are stored as two.",
+        )
+    ]
+
+
 def test_spaces_and_a_trailing_line_break_around_an_identifier_are_trimmed(make_workbook):
     assert report(make_workbook, {"Accounts": [{**ACCOUNT, "account_id": " A1\n"}]}) == []
+
+
+def test_an_account_spelt_like_a_stored_one_in_another_case_is_reported(db, make_workbook):
+    from sam_core.access.permissions import User
+    from sam_core.ingest.uploads import load_files
+
+    load_files(
+        db,
+        [("a.xlsx", make_workbook({"Accounts": [{**ACCOUNT, "account_id": "ACC-0001"}]}))],
+        user=User("a", "A", "admin"),
+    )
+    checked = validate(
+        read_file("b.xlsx", make_workbook({"Accounts": [{**ACCOUNT, "account_id": "acc-0001"}]})), con=db
+    )
+    assert checked.report.select("severity", "row", "problem").rows() == [
+        (
+            "warning",
+            2,
+            "Likely duplicate: account_id 'acc-0001' differs from the stored account 'ACC-0001' only in "
+            "upper and lower case; use its spelling, or a second account is created.",
+        )
+    ]
