@@ -22,6 +22,7 @@ ALLOWED = {
         "view:loyalty",
         "view:data_upload",
         "upload",
+        "undo_own_upload",
         "add_action",
     },
     "coach": {
