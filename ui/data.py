@@ -15,7 +15,7 @@ from sam_core.metrics.cadence import cadence_status
 from sam_core.metrics.headline import headline
 from sam_core.metrics.health import account_overview
 from sam_core.metrics.policy import cadence_policy
-from sam_core.metrics.portfolio import monthly_revenue, revenue_trend
+from sam_core.metrics.portfolio import DEFAULT_RULES, RevenueRules, monthly_revenue, revenue_trend
 from sam_core.metrics.relationship_map import strategic_relationships
 from sam_core.store import connect, data_version
 from ui.run import RUN_KEY, once_per_run, settings
@@ -78,41 +78,48 @@ def data_changed() -> None:
     st.session_state.get(RUN_KEY, {}).pop("data_key", None)
 
 
+def rules() -> RevenueRules:
+    """How money is windowed, from the settings (data-through share, won deals as revenue)."""
+    return settings().revenue_rules
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
-def overview_at(key: tuple, as_of: date, rollup: bool, _con) -> pl.DataFrame:
-    return account_overview(_con, as_of=as_of, rollup=rollup)
+def overview_at(
+    key: tuple, as_of: date, rollup: bool, _con, rules: RevenueRules = DEFAULT_RULES
+) -> pl.DataFrame:
+    return account_overview(_con, as_of=as_of, rollup=rollup, rules=rules)
 
 
 def overview(as_of: date, rollup: bool):
     """The account overview (sam_core.metrics.health.account_overview) for this data version."""
-    return _once(overview_at, data_key(), as_of, rollup, db())
+    return _once(overview_at, data_key(), as_of, rollup, db(), rules())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def headline_at(key: tuple, as_of: date, rollup: bool, n: int, _con):
-    return headline(_con, overview_at(key, as_of, rollup, _con), as_of=as_of, n=n)
+def headline_at(key: tuple, as_of: date, rollup: bool, n: int, _con, rules: RevenueRules = DEFAULT_RULES):
+    return headline(_con, overview_at(key, as_of, rollup, _con, rules), as_of=as_of, n=n, rules=rules)
 
 
 def portfolio_headline(as_of: date, rollup: bool, n: int):
-    return _once(headline_at, data_key(), as_of, rollup, n, db())
+    return _once(headline_at, data_key(), as_of, rollup, n, db(), rules())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _trend(key: tuple, as_of: date, rollup: bool, top_ids: tuple[str, ...], grain: str, _con):
-    return revenue_trend(_con, as_of=as_of, top_ids=list(top_ids), rollup=rollup, grain=grain)
+def _trend(key: tuple, as_of: date, rollup: bool, top_ids: tuple[str, ...], grain: str, _con, rules):
+    return revenue_trend(_con, as_of=as_of, top_ids=list(top_ids), rollup=rollup, grain=grain, rules=rules)
 
 
 def trend(as_of: date, rollup: bool, top_ids: list[str], grain: str):
-    return _once(_trend, data_key(), as_of, rollup, tuple(top_ids), grain, db())
+    return _once(_trend, data_key(), as_of, rollup, tuple(top_ids), grain, db(), rules())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _sparklines(key: tuple, as_of: date, rollup: bool, ids: tuple[str, ...], _con):
-    return monthly_revenue(_con, as_of=as_of, account_ids=list(ids), rollup=rollup)
+def _sparklines(key: tuple, as_of: date, rollup: bool, ids: tuple[str, ...], _con, rules):
+    return monthly_revenue(_con, as_of=as_of, account_ids=list(ids), rollup=rollup, rules=rules)
 
 
 def sparklines(as_of: date, rollup: bool, ids: list[str]):
-    return _once(_sparklines, data_key(), as_of, rollup, tuple(ids), db())
+    return _once(_sparklines, data_key(), as_of, rollup, tuple(ids), db(), rules())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -15,7 +15,7 @@ import polars as pl
 
 from sam_core.errors import NotFound
 from sam_core.metrics.health import health_parts
-from sam_core.metrics.portfolio import monthly_revenue
+from sam_core.metrics.portfolio import DEFAULT_RULES, RevenueRules, monthly_revenue
 from sam_core.metrics.relationships import STRONG
 
 SPONSOR_TOUCHPOINTS = ("executive_visit", "site_visit", "qbr", "ninety_day_review")
@@ -23,9 +23,9 @@ SPONSOR_TOUCHPOINTS = ("executive_visit", "site_visit", "qbr", "ninety_day_revie
 
 @dataclass(frozen=True)
 class Brief:
-    account: dict  # one row of health.account_overview
+    account: dict  # one row of health.account_overview (its money over the data-through window)
     as_of: date
-    revenue_trend: list[float]  # the last 12 monthly revenues
+    revenue_trend: list[float]  # the 12 monthly revenues to the data-through month
     health_parts: pl.DataFrame  # part, score, weight, points
     stakeholders: (
         pl.DataFrame
@@ -38,14 +38,21 @@ class Brief:
 
 
 def account_brief(
-    con: duckdb.DuckDBPyConnection, overview: pl.DataFrame, account_id: str, *, as_of: date
+    con: duckdb.DuckDBPyConnection,
+    overview: pl.DataFrame,
+    account_id: str,
+    *,
+    as_of: date,
+    rollup: bool = False,
+    rules: RevenueRules = DEFAULT_RULES,
 ) -> Brief:
-    """Everything the brief shows for one account of the overview (health.account_overview)."""
+    """Everything the brief shows for one account of the overview (health.account_overview,
+    made with the same `as_of`, `rollup` and `rules`)."""
     rows = overview.filter(pl.col("account_id") == account_id)
     if rows.is_empty():
         raise NotFound(f"There is no account {account_id}.")
     account = rows.row(0, named=True)
-    trend = monthly_revenue(con, as_of=as_of, account_ids=[account_id])
+    trend = monthly_revenue(con, as_of=as_of, account_ids=[account_id], rollup=rollup, rules=rules)
     stakeholders = con.sql(
         """SELECT s.name, s.title, s.level, s.buying_role, s.influence, s.attitude, s.decision_maker,
                   string_agg(r.member || ' (' || r.strength || ')', ', ' ORDER BY r.strength DESC, r.member)

@@ -20,7 +20,9 @@ def test_headline_figures_match_the_hand_worked_values(portfolio):
     assert shown["Revenue, last 12 months"] == "€2.2k"  # 1200 + 600 + 300 + 60
     assert shown["Share of the top 20"] == "100%"
     assert shown["Effective accounts"] == "2.5"  # 2160² / 1,893,600 = 2.46
-    assert shown["Profit margin"] == "16.7%"  # 360 profit / 2160 revenue
+    assert (
+        shown["Profit margin"] == "30.0%"
+    )  # 360 profit / 1200 revenue of A1, the one account reporting profit
 
 
 def test_changing_n_changes_the_top_share_and_the_sentence(portfolio):
