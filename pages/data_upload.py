@@ -4,7 +4,6 @@ history and rollback."""
 import polars as pl
 import streamlit as st
 
-from sam_core.access.permissions import can
 from sam_core.errors import ConflictError, PermissionDenied, SamError, ValidationFailed, WorkbookError
 from sam_core.ingest.mapping import apply, remember, remembered_mappings
 from sam_core.ingest.reader import SPREADSHEET_SUFFIXES, read_files
@@ -12,10 +11,8 @@ from sam_core.ingest.uploads import (
     changed_values,
     changes_by_account,
     files_sha256,
-    later_uploads,
     load_sheets,
     preview_changes,
-    rollback,
     upload_accounts,
     upload_history,
 )
@@ -76,11 +73,14 @@ def upload() -> None:
     except WorkbookError as exc:
         st.error(widgets.plain(str(exc)))
         return
+    replace, currencies = views.upload_choices(con, settings.currency)
     st.subheader("1. What each sheet holds")
     remembered = remembered_mappings(con)
     mappings = [views.mapping_editor(i, raw, remembered) for i, raw in enumerate(raws)]
     sheets = [s for s in (apply(raw, m) for raw, m in zip(raws, mappings, strict=True)) if s is not None]
-    validation = validate(sheets, con=con, user=user, date_order=settings.date_order)
+    validation = validate(
+        sheets, con=con, user=user, date_order=settings.date_order, replace=replace, currencies=currencies
+    )
 
     st.subheader("2. Validation report")
     errors = validation.errors.height
@@ -101,15 +101,17 @@ def upload() -> None:
         return
 
     st.subheader("3. What will change")
-    st.dataframe(preview_changes(con, validation), hide_index=True)
-    by_account = changes_by_account(con, validation)
+    removing = views.removal_preview(con, validation, settings.currency) if replace else 0
+    st.dataframe(preview_changes(con, validation, replace=replace), hide_index=True)
+    by_account = changes_by_account(con, validation, replace=replace)
     st.caption(f"The upload touches {by_account['account_id'].n_unique():,} accounts.")
     with st.expander("Per account, and the changed values"):
         st.dataframe(by_account, hide_index=True, width="stretch", height=300)
         sheet = st.selectbox("Changed values of", list(validation.sheets), key="upload_changed_sheet")
         st.dataframe(changed_values(con, validation, sheet), hide_index=True, width="stretch")
 
-    if st.button("Commit the upload", type="primary", key="upload_commit", icon=":material/cloud_upload:"):
+    label = views.commit_label(removing)
+    if st.button(label, type="primary", key="upload_commit", icon=":material/cloud_upload:"):
         with st.status("Loading…", expanded=True) as status:
             try:
                 result = load_sheets(
@@ -119,6 +121,8 @@ def upload() -> None:
                     file_name=", ".join(n for n, _ in files),
                     sha256=files_sha256(files),
                     date_order=settings.date_order,
+                    replace=replace,
+                    currencies=currencies,
                 )
                 remember(con, mappings, user_name=user.username)
             except (ValidationFailed, PermissionDenied, ConflictError) as exc:
@@ -154,24 +158,20 @@ def history() -> None:
         u: f"{u}: {kind} {file or ''} {who}"
         for u, kind, file, who in uploads.select("upload_id", "kind", "file_name", "user_name").iter_rows()
     }
-    chosen = st.selectbox("Upload", list(labels), key="upload_history_chosen", format_func=labels.__getitem__)
+    chosen = st.selectbox(
+        "Upload",
+        list(labels),
+        key="upload_history_chosen",
+        format_func=labels.__getitem__,
+        index=list(labels).index(views.default_upload(uploads, user)),
+    )
     st.dataframe(upload_accounts(con, chosen), hide_index=True, height=200, key="upload_history_accounts")
-    if not can(user, "rollback"):
-        st.caption("Only an admin can roll an upload back.")
+    try:
+        new_id = views.rollback_control(con, user, chosen)
+    except SamError as exc:
+        st.error(widgets.plain(str(exc)))
         return
-    later = later_uploads(con, chosen)
-    if later:
-        st.warning(
-            f"Uploads {', '.join(map(str, later))} changed the same accounts later; roll those back first."
-        )
-    if st.button(
-        f"Roll back upload {chosen}", key="upload_rollback", disabled=bool(later), icon=":material/undo:"
-    ):
-        try:
-            new_id = rollback(con, chosen, user=user)
-        except SamError as exc:
-            st.error(widgets.plain(str(exc)))
-            return
+    if new_id is not None:
         st.session_state["upload_done"] = f"Upload {chosen} was rolled back (recorded as upload {new_id})."
         st.rerun()
 

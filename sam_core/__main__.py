@@ -15,6 +15,7 @@ import polars as pl
 from sam_core.access.permissions import ROLES, User
 from sam_core.access.users import UsersFile
 from sam_core.errors import SamError, ValidationFailed
+from sam_core.ingest.currency import Currencies
 from sam_core.ingest.reader import read_files
 from sam_core.ingest.validation import validate
 from sam_core.settings import load_settings
@@ -69,12 +70,30 @@ def _files(paths: list[str]) -> list[tuple[str, bytes]]:
     return [(Path(p).name, Path(p).read_bytes()) for p in paths]
 
 
+def _currencies(args, settings) -> Currencies:
+    return Currencies((args.currency or settings.currency).strip().upper(), settings.currency)
+
+
 def validate_command(args) -> int:
     settings = load_settings()
     con = connect(_db(args), read_only=False) if args.db else None
-    result = validate(read_files(_files(args.files)), con=con, date_order=settings.date_order)
+    result = validate(
+        read_files(_files(args.files)),
+        con=con,
+        date_order=settings.date_order,
+        replace=args.replace,
+        currencies=_currencies(args, settings),
+    )
     _print_report(result.report)
     print(result.summary())
+    if con is not None and result.ok and result.sheets:
+        from sam_core.ingest.uploads import preview_changes, removals
+
+        print("What loading would change:")
+        _print_frame(preview_changes(con, result, replace=args.replace))
+        if args.replace and not (gone := removals(con, result)).is_empty():
+            print(f"It would REMOVE {gone['rows'].sum():,} stored rows, per account and sheet:")
+            _print_frame(gone)
     return 0 if result.ok else 1
 
 
@@ -85,13 +104,21 @@ def load(args) -> int:
     user = _user(args.as_user, settings)
     con = connect(_db(args))
     try:
-        result = load_files(con, _files(args.files), user=user, date_order=settings.date_order)
+        result = load_files(
+            con,
+            _files(args.files),
+            user=user,
+            date_order=settings.date_order,
+            replace=args.replace,
+            currencies=_currencies(args, settings),
+        )
     except ValidationFailed as exc:
         if exc.report is not None:
             _print_report(exc.report)
         raise
     _print_report(result.validation.report)
-    print(f"Loaded as upload {result.upload_id} by {user.username}:")
+    mode = "complete history: rows it no longer holds removed" if args.replace else "upserted by key"
+    print(f"Loaded as upload {result.upload_id} by {user.username} ({mode}):")
     _print_frame(result.changes)
     return 0
 
@@ -124,6 +151,14 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
     db_help = "the DuckDB file (default: SAM_DB_PATH or data/sam.duckdb)"
+    currency_help = (
+        "the currency the file's money is in (default: SAM_CURRENCY, the reporting currency); other "
+        "currencies are converted with the stored Rates, or refused naming the missing rate"
+    )
+    replace_help = (
+        "the file is the complete history of the accounts it lists: remove their stored rows it no longer "
+        "holds (default: add and change rows, remove nothing)"
+    )
 
     s = sub.add_parser(
         "init-demo",
@@ -153,12 +188,16 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--db", help="also check references against this database")
+    s.add_argument("--currency", metavar="CODE", help=currency_help)
+    s.add_argument("--replace", action="store_true", help=replace_help)
     s.set_defaults(run=validate_command)
 
     s = sub.add_parser(
         "load",
         help="validate and load workbooks into the database",
-        description="Validate and load workbooks in one transaction; nothing changes if there is any error.",
+        description="Validate and load workbooks in one transaction; nothing changes if there is any "
+        "error. Rows are upserted by key (added or changed, never removed) unless --replace says the file "
+        "is the complete history of its accounts.",
     )
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--db", help=db_help)
@@ -169,6 +208,8 @@ def parser() -> argparse.ArgumentParser:
         metavar="USER",
         help=f"load as this user of the users file (roles: {', '.join(ROLES)}); default: an admin",
     )
+    s.add_argument("--currency", metavar="CODE", help=currency_help)
+    s.add_argument("--replace", action="store_true", help=replace_help)
     s.set_defaults(run=load)
 
     s = sub.add_parser(

@@ -121,3 +121,13 @@ def missing_rate_message(missing: Missing, sheet: c.Sheet, currencies: Currencie
         f"rate = the value of 1 {currencies.workbook} in {currencies.reporting}), or upload the file in "
         f"{currencies.reporting}."
     )
+
+
+COMMON = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "JPY", "CNY", "INR", "CAD", "AUD")
+
+
+def known_currencies(con: duckdb.DuckDBPyConnection, reporting: str) -> list[str]:
+    """Currencies a workbook may declare: the reporting one first, then those with stored
+    rates, then common codes (a workbook in one without rates is refused, naming the rate)."""
+    stored = [r[0] for r in con.execute("SELECT DISTINCT currency FROM rates ORDER BY 1").fetchall()]
+    return list(dict.fromkeys([reporting, *stored, *COMMON]))
