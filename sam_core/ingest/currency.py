@@ -2,9 +2,10 @@
 
 A workbook declares the currency its money is in (an upload choice; default the reporting
 currency, the `currency` setting). Each amount is converted with the rate of its row's month
-(Financials: period; Opportunities: close_date); amounts without a month (a wallet estimate,
-an opportunity without a close date) and months after the last rate in the table use the
-latest rate. A month before that with no rate refuses the upload, naming the rate to add.
+(Financials: period; Opportunities: close_date). Amounts without a month (a wallet estimate,
+an opportunity without a close date), the current month and the months to come (an expected
+close date) use the latest rate. A past month without a rate refuses the upload, naming the
+rate to add.
 
 Rates are stored per currency and month as the value of 1 unit in the reporting currency
 (the `Rates` sheet: currency, month, rate), loaded by admins.
@@ -81,15 +82,16 @@ def convert(
         if sheet.dated_by
         else pl.lit(this_month, dtype=pl.Date)
     )
-    last = rates.select(pl.col("month").max()).item() if rates.height else None
-    last_rate = rates.filter(pl.col("month") == last)["rate"][0] if last is not None else None
-    after_last = (pl.col("__month") > last) if last is not None else pl.lit(False)
+    latest = rates.sort("month").tail(1)
+    latest_rate = latest["rate"][0] if latest.height else None
+    # Undated amounts stand for now; this month and the months to come take the latest rate.
+    needs_latest = (month >= this_month) if sheet.dated_by else pl.lit(True)
     looked_up = (
-        rows.with_columns(month.alias("__month"))
+        rows.with_columns(month.alias("__month"), needs_latest.alias("__latest"))
         .join(rates.rename({"month": "__month", "rate": "__rate"}), on="__month", how="left")
         .with_columns(
-            pl.when(pl.col("__rate").is_null() & after_last)
-            .then(pl.lit(last_rate))
+            pl.when(pl.col("__latest"))
+            .then(pl.lit(latest_rate, dtype=pl.Float64))
             .otherwise(pl.col("__rate"))
             .alias("__rate")
         )
@@ -107,7 +109,7 @@ def convert(
         .otherwise(pl.col(m))
         .alias(m)
         for m in sheet.money_columns
-    ).drop("__month", "__rate")
+    ).drop("__month", "__rate", "__latest")
     return converted, [Missing(m, n, r) for m, n, r in gaps.iter_rows()]
 
 

@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 import polars as pl
@@ -52,10 +52,17 @@ def check_files(
     date_order: str = MONTH_FIRST,
     replace: bool = False,
     currencies: Currencies | None = None,
+    today: date | None = None,
 ) -> Validation:
     """Read and validate uploaded files (name, bytes) against the database; changes nothing."""
     return validate(
-        read_files(files), con=con, user=user, date_order=date_order, replace=replace, currencies=currencies
+        read_files(files),
+        con=con,
+        user=user,
+        date_order=date_order,
+        replace=replace,
+        currencies=currencies,
+        today=today,
     )
 
 
@@ -68,6 +75,7 @@ def load_files(
     kind: str = UPLOAD,
     replace: bool = False,
     currencies: Currencies | None = None,
+    today: date | None = None,
 ) -> LoadResult:
     """Read, validate and load files in one transaction (see `load_sheets`); each sheet is
     read while the ones before it are checked and written."""
@@ -82,6 +90,7 @@ def load_files(
         kind=kind,
         replace=replace,
         currencies=currencies,
+        today=today,
     )
 
 
@@ -101,6 +110,7 @@ def load_sheets(
     kind: str = UPLOAD,
     replace: bool = False,
     currencies: Currencies | None = None,
+    today: date | None = None,
 ) -> LoadResult:
     """Validate raw sheets against the database as it is now and load them in one
     transaction: upserted by key, or with `replace` as the complete history of the accounts
@@ -129,8 +139,8 @@ def load_sheets(
                 written = []
 
                 def write(data: SheetData, answers: pl.DataFrame | None) -> None:
-                    if data.sheet.name == "Rates":
-                        ensure(user, "load_rates")
+                    if data.sheet.name == "Rates" and not can(user, "load_rates"):
+                        return  # reported by the validation; refused below if it were not
                     counts = _write_sheet(
                         con, data.sheet, upload_id, _incoming(data), answers, replace=replace
                     )
@@ -144,6 +154,7 @@ def load_sheets(
                     on_sheet=write,
                     replace=replace,
                     currencies=currencies,
+                    today=today,
                 )
                 if not validation.ok:
                     n = validation.errors.height
@@ -151,6 +162,8 @@ def load_sheets(
                         f"The workbook has {n:,} error{'s' if n != 1 else ''}; nothing was loaded.",
                         validation.report,
                     )
+                if "Rates" in validation.sheets:
+                    ensure(user, "load_rates")
                 if not validation.sheets:
                     raise ValidationFailed(
                         "The workbook holds no rows to load (no contract sheet with data); nothing was "

@@ -83,7 +83,11 @@ def account_overview(
     pipeline = account_pipeline(con, through=revenue["data_through"][0], rollup=rollup)
     frame = (
         revenue.join(pipeline, on="account_id", how="left")
-        .with_columns(pl.col(c).fill_null(0) for c in PIPELINE_COLUMNS if c.endswith(("_deals", "_pipeline")))
+        .with_columns(
+            pl.col(c).fill_null(0)
+            for c in PIPELINE_COLUMNS
+            if c != "account_id" and not c.startswith("win_rate")
+        )
         .join(loyalty, on="account_id", how="left")
         .join(cadence, on="account_id", how="left")
         .join(relationship_summary(con), on="account_id", how="left")
