@@ -61,7 +61,9 @@ def account_pipeline(con: duckdb.DuckDBPyConnection, *, through: date, rollup: b
     )
     frame = con.sql(query, params=[rollup, through, through]).pl()
     return frame.with_columns(
-        (pl.col("won_deals") / pl.col("closed_deals")).alias("win_rate_count"),
+        (pl.col("won_deals") / pl.when(pl.col("closed_deals") > 0).then(pl.col("closed_deals"))).alias(
+            "win_rate_count"
+        ),
         (pl.col("won_value") / pl.when(pl.col("closed_value") > 0).then(pl.col("closed_value"))).alias(
             "win_rate_value"
         ),

@@ -59,6 +59,8 @@ def test_upload_map_check_commit_and_see_it_on_the_portfolio(
     expect(page.get_by_role("button", name="Commit the upload")).to_have_count(0)
 
     mapping = page.get_by_test_id("stSelectbox").filter(has_text="Company Title")
+    mapping.scroll_into_view_if_needed()  # a click that scrolls the page closes the list it opens
+    settle(page)
     mapping.click()
     page.get_by_role("option", name="account_name", exact=True).click()
     settle(page)

@@ -41,7 +41,7 @@ def test_brief_pdf_is_one_page_with_the_accounts_figures(program):
         "money in EUR, data through Jun 2026",
         "T12M revenue €1.2k (25.0% on the previous 12 months), margin 30.0%, share of wallet 60%, tier "
         "A, rank 1.",
-        "Open €0 in 0 deals (€0 weighted)",
+        "Open €300 in 2 deals (€170 weighted)",
         "75/100 (healthy)",
         "Cara CEO - executive (decision maker): covered by Sam Sponsor (4)",
         "Dan CFO - senior: NOT COVERED",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import pytest
 
 from sam_core.access.permissions import User
@@ -85,6 +86,11 @@ def test_open_weighted_won_and_win_rates_of_an_account(pipeline):
         "win_rate_count": 0.5,  # 1 of 2
         "win_rate_value": 0.75,  # 300 of 400
     }
+
+
+def test_an_account_without_closed_deals_has_no_win_rate_rather_than_nan(pipeline):
+    nordic = account_pipeline(pipeline, through=date(2026, 1, 1)).filter(pl.col("account_id") == "A9")
+    assert nordic.select("closed_deals", "win_rate_count", "win_rate_value").rows() == [(0, None, None)]
 
 
 def test_a_subsidiarys_pipeline_rolls_up_into_its_parent(pipeline):
