@@ -74,6 +74,7 @@ def upload() -> None:
         st.error(widgets.plain(str(exc)))
         return
     replace, currencies = views.upload_choices(con, settings.currency)
+    removal_slot = st.container()  # a complete history's removals show here, before anything else
     st.subheader("1. What each sheet holds")
     remembered = remembered_mappings(con)
     mappings = [views.mapping_editor(i, raw, remembered) for i, raw in enumerate(raws)]
@@ -101,7 +102,8 @@ def upload() -> None:
         return
 
     st.subheader("3. What will change")
-    removing = views.removal_preview(con, validation, settings.currency) if replace else 0
+    with removal_slot:
+        removing = views.removal_preview(con, validation, settings.currency) if replace else 0
     st.dataframe(preview_changes(con, validation, replace=replace), hide_index=True)
     by_account = changes_by_account(con, validation, replace=replace)
     st.caption(f"The upload touches {by_account['account_id'].n_unique():,} accounts.")

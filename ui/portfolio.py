@@ -43,7 +43,7 @@ def data_through_note(h: Headline, currency: str, as_of: date) -> None:
     who has no financials, and revenue from won deals."""
     d = h.data_through
     why = (
-        f"accounts holding {d.reported_share:.0%} of the previous 12 months' revenue have reported it"
+        f"accounts holding {_share(d.reported_share)} of the previous 12 months' revenue have reported it"
         if d.reported_share is not None
         else "the first month of data"
     )
@@ -52,30 +52,41 @@ def data_through_note(h: Headline, currency: str, as_of: date) -> None:
         if d.latest_month > d.month
         else ""
     )
+    first = formatting.month(_months_before(d.month, 11))
     st.caption(
-        f"**Money in {currency} ({formatting.symbol(currency)}), {formatting.data_through(d.month)}**: {why}"
-        f"{early}. As of {formatting.long_date(as_of)}; the last 12 months are "
-        f"{formatting.month(_months_before(d.month, 11))} to {formatting.month(d.month)}."
+        f"**Money in {currency} ({formatting.symbol(currency)}), {formatting.data_through(d.month)}** "
+        f"(the last 12 months: {first} to {formatting.month(d.month)}): {why}{early}. "
+        f"As of {formatting.long_date(as_of)}."
     )
-    notes = []
-    if h.not_reported.height:
-        notes.append(
-            f"**Not reported for {formatting.month(d.month)}** ({h.not_reported.height}): "
-            f"{names(h.not_reported)}. Their growth compares the same months, not counting the missing one "
-            "as a fall."
-        )
-    if h.no_financials.height:
-        notes.append(
-            f"**No financials** in the 12 months ({h.no_financials.height}): {names(h.no_financials)}. "
-            "Left out of revenue, concentration, tiers, growth and margin."
-        )
-    if h.won_as_revenue.height:
-        notes.append(
-            f"**Revenue from won deals** ({h.won_as_revenue.height}, setting SAM_WON_AS_REVENUE): "
-            f"{names(h.won_as_revenue)}."
-        )
-    if notes:
-        st.caption("  \n".join(notes))
+    counts = [
+        f"{h.not_reported.height} not reported for {formatting.month(d.month)}"
+        if h.not_reported.height
+        else "",
+        f"{h.no_financials.height} without financials" if h.no_financials.height else "",
+        f"{h.won_as_revenue.height} with revenue from won deals" if h.won_as_revenue.height else "",
+    ]
+    if not any(counts):
+        return
+    with st.expander("Accounts: " + ", ".join(c for c in counts if c)):
+        if h.not_reported.height:
+            st.markdown(
+                f"**Not reported for {formatting.month(d.month)}**: {names(h.not_reported, 50)}. Their "
+                "growth compares the same months, not counting the missing one as a fall."
+            )
+        if h.no_financials.height:
+            st.markdown(
+                f"**No financials** in the 12 months: {names(h.no_financials, 50)}. Left out of revenue, "
+                "concentration, tiers, growth and margin."
+            )
+        if h.won_as_revenue.height:
+            st.markdown(
+                f"**Revenue from won deals** (setting SAM_WON_AS_REVENUE): {names(h.won_as_revenue, 50)}."
+            )
+
+
+def _share(share: float) -> str:
+    """95%, but 99.6% rather than a rounded 100% while some revenue has not reported."""
+    return f"{share:.1%}" if 0.995 <= share < 1 else f"{share:.0%}"
 
 
 def _months_before(month: date, k: int) -> date:

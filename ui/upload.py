@@ -148,26 +148,24 @@ def removal_preview(con, validation, currency: str) -> int:
         .agg(pl.col("money").sum())
         .iter_rows()
     )
+    accounts = gone["account_id"].n_unique()
+    rows = f"{n:,} stored row{'s' if n != 1 else ''} of {accounts:,} account{'s' if accounts != 1 else ''}"
     st.error(
-        f"**{n:,} stored row{'s' if n != 1 else ''} of {gone['account_id'].n_unique():,} accounts will be "
-        f"removed**{f' ({worth})' if worth else ''}, because this file is marked as the complete history of "
-        "its accounts and no longer holds them. Untick the box above to keep them.",
+        f"**{rows} will be removed**{f' ({worth})' if worth else ''}, because this file is marked as the "
+        "complete history of its accounts and no longer holds them. Untick the box above to keep them; the "
+        "commit button at the end says how many rows go.",
         icon=":material/delete_forever:",
     )
     symbol = formatting.symbol(currency)
     st.dataframe(
-        gone.with_columns(
-            pl.when(pl.col("money_column").is_not_null())
-            .then(pl.col("money_column") + pl.lit(f" ({symbol})"))
-            .alias("money_column")
-        ),
+        gone,
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * gone.height, 320),
         key="upload_removals",
         column_config={
             "rows": st.column_config.NumberColumn("rows removed"),
-            "money": st.column_config.NumberColumn("money removed", format="localized"),
+            "money": st.column_config.NumberColumn(f"money removed ({symbol})", format="localized"),
             "money_column": st.column_config.TextColumn("of"),
             "first": st.column_config.DateColumn("from"),
             "last": st.column_config.DateColumn("to"),

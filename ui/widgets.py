@@ -130,8 +130,8 @@ def account_table_config() -> dict:
         "financials": status_column(
             "Financials",
             FINANCIALS_STATUSES,
-            help="What the 12 months to the data-through month hold: reported, not reported (no row for the "
-            "last month), no financials, or revenue from won deals (setting).",
+            help="Empty when the account reported the data-through month; else not reported (no row for that "
+            "month), no financials in the 12 months, or revenue from won deals (setting).",
         ),
         "growth": cc.NumberColumn("Growth", format="percent"),
         "margin": cc.NumberColumn("Margin", format="percent"),
@@ -174,6 +174,10 @@ def account_table_config() -> dict:
 
 def account_table(table: pl.DataFrame) -> pl.DataFrame:
     """The account table as the Portfolio shows it (health band and cadence as labels)."""
-    return status_labels(
-        table.select([*ACCOUNT_TABLE_COLUMNS, "account_id"]), ["health_band", "cadence", "financials"]
+    shown = table.select([*ACCOUNT_TABLE_COLUMNS, "account_id"]).with_columns(
+        # only what differs from a full report stands out
+        pl.when(pl.col("financials") != "reported").then(pl.col("financials")).alias("financials")
+    )
+    return status_labels(shown, ["health_band", "cadence", "financials"]).with_columns(
+        pl.col("financials").fill_null(pl.lit([], dtype=pl.List(pl.String)))
     )

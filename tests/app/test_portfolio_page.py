@@ -34,11 +34,11 @@ def test_pipeline_and_wins_match_the_hand_worked_values(portfolio):
 
 
 def test_the_page_says_what_the_money_covers(portfolio):
-    caption = portfolio.caption[0].value
-    assert caption.startswith(
-        "**Money in EUR (€), data through Jun 2026**: accounts holding 100% of the previous"
+    assert portfolio.caption[0].value == (
+        "**Money in EUR (€), data through Jun 2026** (the last 12 months: Jul 2025 to Jun 2026): accounts "
+        "holding 100% of the previous 12 months' revenue have reported it. As of "
+        f"{date.today().day} {date.today():%b %Y}."
     )
-    assert "the last 12 months are Jul 2025 to Jun 2026." in caption
 
 
 def growth(at) -> str:
