@@ -51,14 +51,15 @@ def _revenue_line(a: dict, m) -> str:
     through = month(a["data_through"])
     if a["financials"] == "no financials":
         return f"No financials in the 12 months to {through}: left out of revenue, growth and margin."
-    note = {
-        "not reported": f" (not reported for {through}; growth compares the same months)",
-        "won deals": " (revenue from won deals: the account has no financials)",
-    }.get(a["financials"], "")
+    growth = {
+        "not reported": (
+            f"{percent(a['growth'], 1)} on the same months a year before; {through} not reported yet"
+        ),
+        "won deals": f"{percent(a['growth'], 1)}; revenue from won deals, the account has no financials",
+    }.get(a["financials"], f"{percent(a['growth'], 1)} on the previous 12 months")
     return (
-        f"T12M revenue {m(a['revenue'])}{note} ({percent(a['growth'], 1)} on the previous 12 months), "
-        f"margin {percent(a['margin'], 1)}, share of wallet {percent(a['share_of_wallet'])}, "
-        f"tier {a['tier'] or '-'}, rank {a['rank']}."
+        f"T12M revenue {m(a['revenue'])} ({growth}), margin {percent(a['margin'], 1)}, "
+        f"share of wallet {percent(a['share_of_wallet'])}, tier {a['tier'] or '-'}, rank {a['rank']}."
     )
 
 

@@ -7,9 +7,11 @@ known only from the CRM: no financials, one deal won for 50 in Jun 2025.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import polars as pl
+import pypdf
 import pytest
 
 from sam_core.access.permissions import User
@@ -17,6 +19,8 @@ from sam_core.ingest.uploads import load_files
 from sam_core.metrics.headline import headline
 from sam_core.metrics.health import account_overview
 from sam_core.metrics.portfolio import RevenueRules, account_revenue, concentration, data_through
+from sam_core.outputs.brief import account_brief
+from sam_core.outputs.exports import brief_pdf
 
 ADMIN = User("admin", "Admin", "admin")
 MARIA = User("manager", "Maria Keller", "account_manager")
@@ -179,3 +183,15 @@ def test_the_overview_lists_every_account_with_ranked_ones_first(loaded):
     overview = account_overview(loaded, as_of=AS_OF)
     assert overview["account_id"].to_list() == ["A", "B", "C"]
     assert overview.filter(pl.col("account_id") == "C")["health"].to_list() == [None]
+
+
+def test_the_brief_says_what_its_money_covers_and_that_the_month_is_missing(loaded):
+    overview = account_overview(loaded, as_of=AS_OF)
+    pdf = brief_pdf(account_brief(loaded, overview, "B", as_of=AS_OF), currency="EUR")
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", " ")
+    assert "money in EUR, data through Jan 2026" in text
+    assert "T12M revenue €209 (0.0% on the same months a year before; Jan 2026 not reported yet)" in text
+    no_financials = brief_pdf(account_brief(loaded, overview, "C", as_of=AS_OF), currency="EUR")
+    assert "No financials in the 12 months to Jan 2026" in pypdf.PdfReader(io.BytesIO(no_financials)).pages[
+        0
+    ].extract_text().replace("\n", " ")
