@@ -54,8 +54,14 @@ def preview(con, files, mode: str) -> float:
     started = time.perf_counter()
     validation = validate(read_files(files), con=con, user=ADMIN, **_mode_args(mode))
     assert validation.ok, validation.errors
-    uploads.preview_changes(con, validation, **_mode_args(mode))
-    uploads.changes_by_account(con, validation, **_mode_args(mode))
+    if len(MODES) == 2:  # as the page does now: per account once, per sheet from it
+        by_account = uploads.changes_by_account(con, validation, **_mode_args(mode))
+        uploads.preview_changes(con, validation, by_account=by_account)
+        if mode == "replace":
+            uploads.removals(con, validation)
+    else:
+        uploads.preview_changes(con, validation)
+        uploads.changes_by_account(con, validation)
     uploads.changed_values(con, validation, next(iter(validation.sheets)))
     return time.perf_counter() - started
 

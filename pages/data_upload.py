@@ -104,8 +104,8 @@ def upload() -> None:
     st.subheader("3. What will change")
     with removal_slot:
         removing = views.removal_preview(con, validation, settings.currency) if replace else 0
-    st.dataframe(preview_changes(con, validation, replace=replace), hide_index=True)
     by_account = changes_by_account(con, validation, replace=replace)
+    st.dataframe(preview_changes(con, validation, by_account=by_account), hide_index=True)
     st.caption(f"The upload touches {by_account['account_id'].n_unique():,} accounts.")
     with st.expander("Per account, and the changed values"):
         st.dataframe(by_account, hide_index=True, width="stretch", height=300)

@@ -391,12 +391,19 @@ def changes_by_account(
 
 
 def preview_changes(
-    con: duckdb.DuckDBPyConnection, validation: Validation, *, replace: bool = False
+    con: duckdb.DuckDBPyConnection,
+    validation: Validation,
+    *,
+    replace: bool = False,
+    by_account: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """What loading would do, per sheet: accounts touched, rows, added, changed, removed."""
+    """What loading would do, per sheet: accounts touched, rows, added, changed, removed (from
+    `changes_by_account`, computed here unless given)."""
+    if by_account is None:
+        by_account = changes_by_account(con, validation, replace=replace)
     rows = []
     for name, data in validation.sheets.items():
-        counts = _counts_by_account(con, data.sheet, _incoming(data), replace=replace)
+        counts = by_account.filter(pl.col("sheet") == name)
         rows.append(
             {
                 "sheet": name,

@@ -284,3 +284,34 @@ def test_an_action_closes_only_the_loop_of_its_own_account(loaded, load, make_wo
         ("R1", "X2", False),
         ("R2", None, True),
     ]
+
+
+def test_a_database_from_before_upserts_is_migrated_and_its_old_uploads_still_roll_back(
+    tmp_path, make_workbook, monkeypatch
+):
+    from sam_core import store
+
+    path = tmp_path / "old.duckdb"
+    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:5])
+    old = store.connect(path)
+    old.execute("DROP TABLE rates")  # the contract had no Rates sheet then
+    old.execute("DROP TABLE rates__before")
+    old.execute(
+        "INSERT INTO accounts VALUES ('A1', 'Alpha', 'Maria Keller', NULL, NULL, NULL, NULL, NULL, "
+        "NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+    )
+    old.execute("INSERT INTO uploads VALUES (1, 'upload', 'admin', now(), 'old.xlsx', 'x', NULL, NULL)")
+    old.execute("INSERT INTO upload_scope VALUES (1, 'Accounts', 'A1')")
+    old.execute("INSERT INTO upload_sheets VALUES (1, 'Accounts', 1, 0, 0)")
+    old.close()
+    monkeypatch.undo()
+    con = store.connect(path)
+    assert store.schema_version(con) == len(store.MIGRATIONS)
+    assert con.execute("SELECT mode, currency FROM uploads").fetchall() == [(None, None)]
+    upload_id = load_files(
+        con, [("new.xlsx", make_workbook({"Financials": fin("A1", (1, 10))}))], user=ADMIN
+    ).upload_id
+    rollback(con, upload_id, user=ADMIN)
+    rollback(con, 1, user=ADMIN)  # as then: by account
+    assert con.execute("SELECT count(*) FROM accounts").fetchall() == [(0,)]
+    con.close()
