@@ -61,7 +61,9 @@ if c.flags:
 
 st.subheader("Revenue concentration")
 chart, tiers = st.columns([5, 2])
-data.chart(("pareto", as_of, rollup, n), lambda: charts.pareto_chart(overview, n), where=chart)
+data.chart(
+    ("pareto", as_of, rollup, n), lambda: charts.pareto_chart(overview, n, currency=currency), where=chart
+)
 tier_table = (
     ranked(overview)
     .group_by("tier")
@@ -87,7 +89,8 @@ measure = measure_col.segmented_control(
 grain = grain_col.segmented_control("By", ["month", "quarter"], default="month", key="portfolio_grain")
 trend = data.trend(as_of, rollup, top["account_id"].to_list(), grain or "month")
 data.chart(
-    ("trend", as_of, rollup, n, grain, measure), lambda: charts.trend_chart(trend, measure or "revenue")
+    ("trend", as_of, rollup, n, grain, measure),
+    lambda: charts.trend_chart(trend, measure or "revenue", currency=currency),
 )
 
 st.subheader(f"Top {n} accounts")

@@ -39,12 +39,12 @@ def show(top: pl.DataFrame, headline: Headline, currency: str) -> None:
         unsafe_allow_html=True,
     )
     if index == 0:
-        _summary(top, headline)
+        _summary(top, headline, currency)
     else:
         _account(top.row(index - 1, named=True))
 
 
-def _summary(top: pl.DataFrame, h: Headline) -> None:
+def _summary(top: pl.DataFrame, h: Headline, currency: str) -> None:
     c = h.concentration
     st.title(f"Top {c.n} accounts: {c.top_share:.0%} of revenue")
     cols = st.columns(5)
@@ -60,7 +60,7 @@ def _summary(top: pl.DataFrame, h: Headline) -> None:
     cols[2].metric("Loyalty index", "–" if h.loyalty_index.value is None else f"{h.loyalty_index.value:.0f}")
     cols[3].metric("Cadence compliance", widgets.percent(h.cadence_compliance.value))
     cols[4].metric(f"At risk in the top {c.n}", h.at_risk)
-    st.altair_chart(charts.pareto_chart(top, c.n, height=420), width="stretch")
+    st.altair_chart(charts.pareto_chart(top, c.n, height=420, currency=currency), width="stretch")
 
 
 def _account(row: dict) -> None:

@@ -260,7 +260,9 @@ def deck_pptx(headline: Headline, overview: pl.DataFrame, briefs: list[Brief], *
         *list(c.flags),
     ]
     _text(slide, "\n".join(figures), Inches(0.5), Inches(1.3), Inches(4.6), Inches(5.8), 14)
-    picture = io.BytesIO(chart_png(pareto_chart(overview, c.n, height=380).properties(width=620)))
+    picture = io.BytesIO(
+        chart_png(pareto_chart(overview, c.n, height=380, currency=currency).properties(width=620))
+    )
     slide.shapes.add_picture(picture, Inches(5.3), Inches(1.3), width=Inches(7.6))
     for brief in briefs:
         a = brief.account
