@@ -302,12 +302,15 @@ def _apply(
         )
         return {"added": n, "changed": 0, "removed": 0}
     con.execute(f"CREATE OR REPLACE TEMP TABLE upload_new AS {t.new_rows(incoming)}")
-    changed_keys = f"SELECT {t.keys} FROM upload_new SEMI JOIN {t.stored(incoming)} o USING ({t.keys})"
-    gone = changed_keys + (f" UNION ALL {t.removed_keys(incoming)}" if remove else "")
+    # The keys whose stored version goes: changed rows, and with `remove` the rows the file lacks.
+    gone = (
+        f"SELECT {t.keys}, true AS changed FROM upload_new SEMI JOIN {t.stored(incoming)} o USING ({t.keys})"
+    )
+    if remove:
+        gone += f" UNION ALL SELECT {t.keys}, false FROM ({t.removed_keys(incoming)})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE upload_gone AS {gone}")
     new, changed, gone_count = con.execute(
-        f"SELECT (SELECT count(*) FROM upload_new), (SELECT count(*) FROM ({changed_keys})),"
-        " (SELECT count(*) FROM upload_gone)"
+        "SELECT (SELECT count(*) FROM upload_new), count(*) FILTER (WHERE changed), count(*) FROM upload_gone"
     ).fetchall()[0]
     if gone_count:
         match = " AND ".join(f't."{k}" = g."{k}"' for k in t.key)
