@@ -12,7 +12,7 @@ from sam_core.metrics.portfolio import ranked
 from sam_core.outputs.brief import account_brief
 from sam_core.outputs.exports import brief_pdf, brief_xlsx, deck_pptx
 from sam_core.outputs.workbook import export_bytes, money_export_bytes
-from ui.data import connection, data_key, headline_at, overview_at
+from ui.data import connection, data_key, headline_at, overview_at, through_at
 from ui.run import settings
 
 
@@ -23,8 +23,13 @@ def brief_download(account_id: str, as_of: date, rollup: bool, kind: str):
     def build() -> bytes:
         con = connection().cursor()
         try:
-            overview = overview_at(key, as_of, rollup, con, rules)
-            brief = account_brief(con, overview, account_id, as_of=as_of, rollup=rollup, rules=rules)
+            overview, through = (
+                overview_at(key, as_of, rollup, con, rules),
+                through_at(key, as_of, con, rules),
+            )
+            brief = account_brief(
+                con, overview, account_id, as_of=as_of, rollup=rollup, rules=rules, through=through
+            )
             return (
                 brief_pdf(brief, currency=currency) if kind == "pdf" else brief_xlsx(brief, currency=currency)
             )
@@ -41,9 +46,12 @@ def deck_download(as_of: date, rollup: bool, n: int):
     def build() -> bytes:
         con = connection().cursor()
         try:
-            overview = overview_at(key, as_of, rollup, con, rules)
+            overview, through = (
+                overview_at(key, as_of, rollup, con, rules),
+                through_at(key, as_of, con, rules),
+            )
             briefs = [
-                account_brief(con, overview, a, as_of=as_of, rollup=rollup, rules=rules)
+                account_brief(con, overview, a, as_of=as_of, rollup=rollup, rules=rules, through=through)
                 for a in ranked(overview)["account_id"].head(n)
             ]
             headline = headline_at(key, as_of, rollup, n, con, rules)

@@ -75,9 +75,10 @@ def headline(
     as_of: date,
     n: int,
     rules: RevenueRules = DEFAULT_RULES,
+    through: DataThrough | None = None,
 ) -> Headline:
     """Headline figures from the account overview (see health.account_overview, made with
-    the same `as_of` and `rules`)."""
+    the same `as_of`, `rules` and data-through month)."""
     money = ranked(overview)
     revenue = float(money["revenue"].sum())
     previous = money["revenue_previous_like"].sum()
@@ -105,7 +106,7 @@ def headline(
     policy = cadence_policy(con)
     status = cadence_status(con, as_of=as_of, policy=policy)
     return Headline(
-        data_through=data_through(con, as_of=as_of, share=rules.reported_share),
+        data_through=through or data_through(con, as_of=as_of, share=rules.reported_share),
         revenue=Figure(revenue, previous or None),
         growth=Figure(revenue / previous - 1 if previous else None),
         margin=Figure(

@@ -29,7 +29,13 @@ from sam_core.metrics.cadence import account_cadence, cadence_status
 from sam_core.metrics.loyalty import latest_loyalty
 from sam_core.metrics.pipeline import PIPELINE_COLUMNS, account_pipeline
 from sam_core.metrics.policy import cadence_policy
-from sam_core.metrics.portfolio import DEFAULT_RULES, RevenueRules, account_revenue, monthly_revenue
+from sam_core.metrics.portfolio import (
+    DEFAULT_RULES,
+    DataThrough,
+    RevenueRules,
+    account_revenue,
+    monthly_revenue,
+)
 from sam_core.metrics.relationships import relationship_summary
 
 DEFAULT_WEIGHTS = {
@@ -67,13 +73,14 @@ def account_overview(
     rollup: bool = False,
     weights: dict[str, float] | None = None,
     rules: RevenueRules = DEFAULT_RULES,
+    through: DataThrough | None = None,
 ) -> pl.DataFrame:
     """One row per account, ranked by T12M revenue over the data-through window: money
     figures (see portfolio), pipeline and wins (see pipeline), loyalty (latest wave on or
     before `as_of`), cadence, relationships, momentum, actions, freshness, health with its
     band and the score and contribution of each part (`score: <part>`, `points: <part>`)."""
     weights = weights or DEFAULT_WEIGHTS
-    revenue = account_revenue(con, as_of=as_of, rollup=rollup, rules=rules)
+    revenue = account_revenue(con, as_of=as_of, rollup=rollup, rules=rules, through=through)
     if revenue.is_empty():
         return revenue
     loyalty = latest_loyalty(con, as_of=as_of).select(

@@ -115,8 +115,10 @@ def account_revenue(
     as_of: date,
     rollup: bool = False,
     rules: RevenueRules = DEFAULT_RULES,
+    through: DataThrough | None = None,
 ) -> pl.DataFrame:
-    """One row per account (per top parent with `rollup`) over the data-through window:
+    """One row per account (per top parent with `rollup`) over the data-through window
+    (`through`, found with `data_through` when not given):
     T12M revenue, profit, EBITDA, plan; previous-12-month revenue; growth (T12M / previous -
     1, where an account that has not reported the data-through month leaves out the same
     month a year before, so a missing report is never a fall); margin (profit / the revenue
@@ -129,7 +131,7 @@ def account_revenue(
     margin and computed tier stay empty, listed after the ranked accounts), or won deals
     (with `rules.won_as_revenue`, an account without financials whose won deals in the window
     count as its revenue). `data_through` is the window's last month on every row."""
-    through = data_through(con, as_of=as_of, share=rules.reported_share)
+    through = through or data_through(con, as_of=as_of, share=rules.reported_share)
     if through is None:
         return pl.DataFrame()
     query = (
@@ -309,10 +311,11 @@ def revenue_trend(
     rollup: bool = False,
     grain: str = "month",
     rules: RevenueRules = DEFAULT_RULES,
+    through: DataThrough | None = None,
 ) -> pl.DataFrame:
     """Revenue, profit, EBITDA and plan per period (month or quarter) over the 24 months to
     the data-through month, for the top accounts (`top_ids`) against the rest."""
-    through = data_through(con, as_of=as_of, share=rules.reported_share)
+    through = through or data_through(con, as_of=as_of, share=rules.reported_share)
     if through is None:
         return pl.DataFrame()
     last = through.month
@@ -339,10 +342,11 @@ def monthly_revenue(
     account_ids: list[str],
     rollup: bool = False,
     rules: RevenueRules = DEFAULT_RULES,
+    through: DataThrough | None = None,
 ) -> pl.DataFrame:
     """Monthly revenue of the 12 months to the data-through month per account, as a list
     (for sparklines)."""
-    through = data_through(con, as_of=as_of, share=rules.reported_share)
+    through = through or data_through(con, as_of=as_of, share=rules.reported_share)
     if through is None:
         return pl.DataFrame(schema={"account_id": pl.String, "revenue_trend": pl.List(pl.Float64)})
     last = through.month

@@ -15,7 +15,7 @@ import polars as pl
 
 from sam_core.errors import NotFound
 from sam_core.metrics.health import health_parts
-from sam_core.metrics.portfolio import DEFAULT_RULES, RevenueRules, monthly_revenue
+from sam_core.metrics.portfolio import DEFAULT_RULES, DataThrough, RevenueRules, monthly_revenue
 from sam_core.metrics.relationships import STRONG
 
 SPONSOR_TOUCHPOINTS = ("executive_visit", "site_visit", "qbr", "ninety_day_review")
@@ -45,14 +45,17 @@ def account_brief(
     as_of: date,
     rollup: bool = False,
     rules: RevenueRules = DEFAULT_RULES,
+    through: DataThrough | None = None,
 ) -> Brief:
     """Everything the brief shows for one account of the overview (health.account_overview,
-    made with the same `as_of`, `rollup` and `rules`)."""
+    made with the same `as_of`, `rollup`, `rules` and data-through month)."""
     rows = overview.filter(pl.col("account_id") == account_id)
     if rows.is_empty():
         raise NotFound(f"There is no account {account_id}.")
     account = rows.row(0, named=True)
-    trend = monthly_revenue(con, as_of=as_of, account_ids=[account_id], rollup=rollup, rules=rules)
+    trend = monthly_revenue(
+        con, as_of=as_of, account_ids=[account_id], rollup=rollup, rules=rules, through=through
+    )
     stakeholders = con.sql(
         """SELECT s.name, s.title, s.level, s.buying_role, s.influence, s.attitude, s.decision_maker,
                   string_agg(r.member || ' (' || r.strength || ')', ', ' ORDER BY r.strength DESC, r.member)
