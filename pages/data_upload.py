@@ -12,11 +12,9 @@ from sam_core.ingest.uploads import (
     changed_values,
     changes_by_account,
     files_sha256,
-    later_uploads,
     load_sheets,
     mapped,
     preview_changes,
-    rollback,
     upload_accounts,
     upload_history,
 )
@@ -48,6 +46,8 @@ def upload() -> None:
         st.error(widgets.plain(reason))
     if not opened:
         return
+    replace, currencies = views.upload_choices(con, settings.currency)
+    removal_slot = st.container()  # a complete history's removals show here, before anything else
     st.subheader("1. What each sheet holds")
     me = user.name
     everyone = session.users().accounts.values()
@@ -74,7 +74,9 @@ def upload() -> None:
     except WorkbookError as exc:
         st.error(widgets.plain(str(exc)))
         return
-    validation = validate(sheets, con=con, user=user, date_order=settings.date_order)
+    validation = validate(
+        sheets, con=con, user=user, date_order=settings.date_order, replace=replace, currencies=currencies
+    )
 
     st.subheader("2. Validation report")
     errors = validation.errors.height
@@ -89,8 +91,10 @@ def upload() -> None:
         return
 
     st.subheader("3. What will change")
-    st.dataframe(preview_changes(con, validation), hide_index=True)
-    by_account = changes_by_account(con, validation)
+    with removal_slot:
+        removing = views.removal_preview(con, validation, settings.currency) if replace else 0
+    by_account = changes_by_account(con, validation, replace=replace)
+    st.dataframe(preview_changes(con, validation, by_account=by_account), hide_index=True)
     st.caption(f"The upload touches {by_account['account_id'].n_unique():,} accounts.")
     with st.expander("Per account, and the changed values"):
         st.dataframe(by_account, hide_index=True, width="stretch", height=300)
@@ -100,7 +104,8 @@ def upload() -> None:
     conflicts = edit_conflicts(con, validation, taken_at=export_time(files))
     keep_edits = plan_views.upload_conflicts(conflicts)
 
-    if st.button("Commit the upload", type="primary", key="upload_commit", icon=":material/cloud_upload:"):
+    label = views.commit_label(removing)
+    if st.button(label, type="primary", key="upload_commit", icon=":material/cloud_upload:"):
         with st.status("Loading…", expanded=True) as status:
             try:
                 result = load_sheets(
@@ -110,6 +115,8 @@ def upload() -> None:
                     file_name=", ".join(n for n, _ in files),
                     sha256=files_sha256(files),
                     date_order=settings.date_order,
+                    replace=replace,
+                    currencies=currencies,
                 )
                 remember(con, mappings, user=user)
                 kept = keep_app_edits(con, conflicts, user=user) if keep_edits else 0  # Account plan hook
@@ -148,24 +155,20 @@ def history() -> None:
         u: f"{u}: {kind} {file or ''} {who}"
         for u, kind, file, who in uploads.select("upload_id", "kind", "file_name", "user_name").iter_rows()
     }
-    chosen = st.selectbox("Upload", list(labels), key="upload_history_chosen", format_func=labels.__getitem__)
+    chosen = st.selectbox(
+        "Upload",
+        list(labels),
+        key="upload_history_chosen",
+        format_func=labels.__getitem__,
+        index=list(labels).index(views.default_upload(uploads, user)),
+    )
     st.dataframe(upload_accounts(con, chosen), hide_index=True, height=200, key="upload_history_accounts")
-    if not can(user, "rollback"):
-        st.caption("Only an admin can roll an upload back.")
+    try:
+        new_id = views.rollback_control(con, user, chosen)
+    except SamError as exc:
+        st.error(widgets.plain(str(exc)))
         return
-    later = later_uploads(con, chosen)
-    if later:
-        st.warning(
-            f"Uploads {', '.join(map(str, later))} changed the same accounts later; roll those back first."
-        )
-    if st.button(
-        f"Roll back upload {chosen}", key="upload_rollback", disabled=bool(later), icon=":material/undo:"
-    ):
-        try:
-            new_id = rollback(con, chosen, user=user)
-        except SamError as exc:
-            st.error(widgets.plain(str(exc)))
-            return
+    if new_id is not None:
         st.session_state["upload_done"] = f"Upload {chosen} was rolled back (recorded as upload {new_id})."
         st.rerun()
 

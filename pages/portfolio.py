@@ -5,17 +5,22 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from sam_core.metrics.health import health_parts
-from sam_core.outputs import charts
+from sam_core.metrics.portfolio import ranked
+from sam_core.outputs import charts, formatting
 from sam_core.plans.plan import plan_status
 from ui import data, downloads, presentation, run, session, widgets
+from ui import portfolio as views
 
 widgets.header("Portfolio")
 user = session.guard("portfolio")
 
-as_of = date.today()
-left, middle, right = st.columns([1, 2, 2], vertical_alignment="bottom")
-n = left.number_input("Top N accounts", min_value=1, max_value=100, value=20, step=1, key="portfolio_n")
+today = date.today()
+month_col, n_col, middle, right = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
+month = month_col.selectbox(
+    "As of", views.recent_months(today), format_func=formatting.month, key="portfolio_as_of"
+)
+as_of = views.as_of_date(month, today)
+n = n_col.number_input("Top N accounts", min_value=1, max_value=100, value=20, step=1, key="portfolio_n")
 rollup = middle.toggle("Roll subsidiaries up into their parent", key="portfolio_rollup")
 present = right.toggle(
     "Presentation mode", key="portfolio_present", help="Large type, no sidebar, one account per screen."
@@ -28,65 +33,16 @@ if overview.is_empty():
         "page."
     )
     st.stop()
-top = overview.head(n)
+top = ranked(overview).head(n)
+h = data.portfolio_headline(as_of, rollup, n)
+currency = run.settings().currency
 if present:
-    presentation.show(top, data.portfolio_headline(as_of, rollup, n))
+    presentation.show(top, h, currency)
     st.stop()
 
-h = data.portfolio_headline(as_of, rollup, n)
 c = h.concentration
-cols = st.columns(5)
-cols[0].metric(
-    "Revenue, last 12 months",
-    widgets.money(h.revenue.value),
-    widgets.percent(h.growth.value, 1) + " growth",
-    help="Trailing 12 months against the 12 before.",
-)
-cols[1].metric(
-    "Profit margin",
-    widgets.percent(h.margin.value, 1),
-    None if h.margin.change is None else f"{h.margin.change * 100:+.1f} pts",
-)
-cols[2].metric(
-    f"Share of the top {n}",
-    widgets.percent(h.top_share.value, 0),
-    None if h.top_share.change is None else f"{h.top_share.change * 100:+.1f} pts vs a year ago",
-    delta_color="inverse",
-)
-cols[3].metric(
-    "Effective accounts",
-    f"{c.effective_accounts:.1f}",
-    help="Effective number of accounts = 1 / HHI (Herfindahl-Hirschman index of account shares).",
-)
-cols[4].metric(f"At risk in the top {n}", h.at_risk, help="Status at risk, or health below 40.")
-cols = st.columns(5)
-cols[0].metric(
-    "Loyalty index",
-    "–" if h.loyalty_index.value is None else f"{h.loyalty_index.value:.0f}",
-    None if h.loyalty_index.change is None else f"{h.loyalty_index.change:+.1f} vs previous wave",
-    help=f"0-100, latest survey wave, {h.respondents} respondents.",
-)
-cols[1].metric(
-    "NPS",
-    "–" if h.nps.value is None else f"{h.nps.value:+.0f}",
-    None if h.nps.change is None else f"{h.nps.change:+.0f} vs previous wave",
-)
-cols[2].metric(
-    "Feedback coverage",
-    widgets.percent(h.feedback_coverage.value),
-    None if h.feedback_coverage.change is None else f"{h.feedback_coverage.change * 100:+.0f} pts",
-    help="Feedback revenue coverage: share of revenue from accounts that answered the latest survey wave "
-    "(aim: about 80%).",
-)
-cols[3].metric(
-    "Cadence compliance",
-    widgets.percent(h.cadence_compliance.value),
-    None
-    if h.cadence_compliance.change is None
-    else f"{h.cadence_compliance.change * 100:+.0f} pts in 90 days",
-    help="Sponsor cadence compliance: share of the cadence rules of strategic accounts that are not overdue.",
-)
-cols[4].metric("Strategic accounts", h.strategic_accounts)
+views.data_through_note(h, currency, as_of)
+views.headline(h, n)
 others = c.accounts - min(n, c.accounts)
 st.markdown(
     f"**Top {n} = {c.top_share:.0%} of revenue; the other {others:,} account{'s' if others != 1 else ''} = "
@@ -106,9 +62,12 @@ if c.flags:
 
 st.subheader("Revenue concentration")
 chart, tiers = st.columns([5, 2])
-data.chart(("pareto", as_of, rollup, n), lambda: charts.pareto_chart(overview, n), where=chart)
+data.chart(
+    ("pareto", as_of, rollup, n), lambda: charts.pareto_chart(overview, n, currency=currency), where=chart
+)
 tier_table = (
-    overview.group_by("tier")
+    ranked(overview)
+    .group_by("tier")
     .agg(pl.len().alias("accounts"), (pl.col("share").sum() * 100).alias("share"))
     .sort("tier")
 )
@@ -131,7 +90,8 @@ measure = measure_col.segmented_control(
 grain = grain_col.segmented_control("By", ["month", "quarter"], default="month", key="portfolio_grain")
 trend = data.trend(as_of, rollup, top["account_id"].to_list(), grain or "month")
 data.chart(
-    ("trend", as_of, rollup, n, grain, measure), lambda: charts.trend_chart(trend, measure or "revenue")
+    ("trend", as_of, rollup, n, grain, measure),
+    lambda: charts.trend_chart(trend, measure or "revenue", currency=currency),
 )
 
 st.subheader(f"Top {n} accounts")
@@ -168,10 +128,11 @@ event = st.dataframe(
     column_config=widgets.account_table_config(),
 )
 left, right = st.columns(2)
+through = f"{h.data_through.month:%Y-%m}"
 left.download_button(
     "Download the table (Excel)",
-    downloads.excel({f"Top {n} accounts": table}),
-    file_name=f"top-{n}-accounts-{as_of}.xlsx",
+    downloads.money_excel(f"Top {n} accounts", table, as_of, h.data_through.month),
+    file_name=f"top-{n}-accounts-through-{through}.xlsx",
     icon=":material/download:",
     key="portfolio_export",
     on_click="ignore",
@@ -179,7 +140,7 @@ left.download_button(
 right.download_button(
     "Meeting deck (PowerPoint)",
     downloads.deck_download(as_of, rollup, n),
-    file_name=f"top-{n}-accounts-{as_of}.pptx",
+    file_name=f"top-{n}-accounts-through-{through}.pptx",
     icon=":material/slideshow:",
     key="portfolio_deck",
     on_click="ignore",
@@ -202,37 +163,6 @@ account = (
 )
 if account:
     st.session_state["sam_account"] = account
-    row = table.filter(pl.col("account_id") == account).row(0, named=True)
-    text, chart = st.columns([1, 2])
-    text.metric("Health", "–" if row["health"] is None else f"{row['health']:.0f} / 100")
-    text.markdown(widgets.health_badge(row["health_band"]))
-    text.caption("Parts without data for this account are left out and the other weights rescaled.")
-    pdf, xlsx = text.columns(2)
-    stem = f"brief-{account}-{as_of}"
-    pdf.download_button(
-        "Brief (PDF)",
-        downloads.brief_download(account, as_of, rollup, "pdf"),
-        file_name=f"{stem}.pdf",
-        icon=":material/picture_as_pdf:",
-        key="portfolio_brief_pdf",
-        on_click="ignore",
-    )
-    xlsx.download_button(
-        "Brief (Excel)",
-        downloads.brief_download(account, as_of, rollup, "xlsx"),
-        file_name=f"{stem}.xlsx",
-        icon=":material/table:",
-        key="portfolio_brief_xlsx",
-        on_click="ignore",
-    )
-    for page, label in (
-        ("pages/relationship_map.py", "Relationship map"),
-        ("pages/sponsor_cadence.py", "Sponsor cadence"),
-        ("pages/loyalty.py", "Loyalty"),
-    ):
-        text.page_link(
-            page, label=f"{label} of {widgets.plain(row['account_name'])}", icon=":material/arrow_forward:"
-        )
-    data.chart(
-        ("health", as_of, rollup, account), lambda: charts.health_parts_chart(health_parts(row)), where=chart
+    views.account_detail(
+        table.filter(pl.col("account_id") == account).row(0, named=True), as_of, rollup, through
     )

@@ -18,6 +18,7 @@ from sam_core.access.permissions import ROLES, User
 from sam_core.access.users import UsersFile
 from sam_core.errors import SamError, ValidationFailed
 from sam_core.ingest import contract as c
+from sam_core.ingest.currency import Currencies
 from sam_core.ingest.mapping import SheetMapping, described, mappings_from_yaml
 from sam_core.ingest.reader import open_files
 from sam_core.ingest.uploads import files_sha256, map_sheets
@@ -92,6 +93,10 @@ def _print_mappings(mappings: list[SheetMapping]) -> None:
             print(f"    {line}")
 
 
+def _currencies(args, settings) -> Currencies:
+    return Currencies((args.currency or settings.currency).strip().upper(), settings.currency)
+
+
 def validate_command(args) -> int:
     settings = load_settings()
     user = _user(args.as_user, settings)
@@ -107,12 +112,27 @@ def validate_command(args) -> int:
     )
     _print_mappings(mappings)
     checked = _readable(con) if args.db else None  # references: only against a database named
-    result = validate(sheets, con=checked, user=user, date_order=settings.date_order)
+    result = validate(
+        sheets,
+        con=checked,
+        user=user,
+        date_order=settings.date_order,
+        replace=args.replace,
+        currencies=_currencies(args, settings),
+    )
     _print_report(result.report)
     print(result.summary())
     if not result.sheets:
         print("Nothing to load: no sheet could be read as a contract sheet.")
         return 1
+    if checked is not None and result.ok:
+        from sam_core.ingest.uploads import preview_changes, removals
+
+        print("What loading would change:")
+        _print_frame(preview_changes(checked, result, replace=args.replace))
+        if args.replace and not (gone := removals(checked, result)).is_empty():
+            print(f"It would REMOVE {gone['rows'].sum():,} stored rows, per account and sheet:")
+            _print_frame(gone)
     return 0 if result.ok else 1
 
 
@@ -144,13 +164,16 @@ def load(args) -> int:
             file_name=", ".join(name for name, _ in files),
             sha256=files_sha256(files),
             date_order=settings.date_order,
+            replace=args.replace,
+            currencies=_currencies(args, settings),
         )
     except ValidationFailed as exc:
         if exc.report is not None:
             _print_report(exc.report)
         raise
     _print_report(result.validation.report)
-    print(f"Loaded as upload {result.upload_id} by {user.username}:")
+    mode = "complete history: rows it no longer holds removed" if args.replace else "upserted by key"
+    print(f"Loaded as upload {result.upload_id} by {user.username} ({mode}):")
     _print_frame(result.changes)
     return 0
 
@@ -217,6 +240,14 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
     db_help = "the DuckDB file (default: SAM_DB_PATH or data/sam.duckdb)"
+    currency_help = (
+        "the currency the file's money is in (default: SAM_CURRENCY, the reporting currency); other "
+        "currencies are converted with the stored Rates, or refused naming the missing rate"
+    )
+    replace_help = (
+        "the file is the complete history of the accounts it lists: remove their stored rows it no longer "
+        "holds (default: add and change rows, remove nothing)"
+    )
 
     s = sub.add_parser(
         "init-demo",
@@ -262,12 +293,16 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE.yaml",
         help="a mapping file saved by the Data upload page (used before remembered mappings)",
     )
+    s.add_argument("--currency", metavar="CODE", help=currency_help)
+    s.add_argument("--replace", action="store_true", help=replace_help)
     s.set_defaults(run=validate_command)
 
     s = sub.add_parser(
         "load",
         help="validate and load workbooks into the database",
-        description="Validate and load workbooks in one transaction; nothing changes if there is any error.",
+        description="Validate and load workbooks in one transaction; nothing changes if there is any "
+        "error. Rows are upserted by key (added or changed, never removed) unless --replace says the file "
+        "is the complete history of its accounts.",
     )
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--db", help=db_help)
@@ -283,6 +318,8 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE.yaml",
         help="a mapping file saved by the Data upload page (used before remembered mappings)",
     )
+    s.add_argument("--currency", metavar="CODE", help=currency_help)
+    s.add_argument("--replace", action="store_true", help=replace_help)
     s.set_defaults(run=load)
 
     s = sub.add_parser(

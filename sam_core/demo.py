@@ -1,7 +1,11 @@
 """The demo program: a deterministic generator (fixed seed) of a complete contract workbook.
 
 About 440 accounts, the top 20 holding about 93% of trailing-12-month revenue; 24 months
-of financials ending with the last full month before `today`; and, for the strategic
+of financials ending with the last full month before `today`, as real reporting looks: a few
+accounts have not reported that month yet (one of them Maria Keller's), two large ones have
+already sent this month's figures so far, and three accounts known only from the CRM have
+opportunities but no financials; an open pipeline with some probabilities left to the
+stage's default, and won and lost deals over the last year; and, for the strategic
 accounts, stakeholders, team waves, relationships, two years of engagements, evidence,
 two survey waves and actions. Some accounts are deliberately unhealthy so that every
 view has something to show: single-threaded, uncovered decision makers, no executive
@@ -34,6 +38,12 @@ TOP_COUNT = 20
 TOP_SHARE = 0.93
 EXTRA_STRATEGIC = 10  # strategic accounts beyond the top 20
 MONTHS = 24
+# Accounts (by index, largest first) that have not reported the last full month yet; the
+# first is Maria Keller's. Accounts that already sent this month's figures so far. Accounts
+# known only from the CRM (opportunities, no financials).
+NOT_REPORTED = (15, 101, 152, 233, 318, 389)
+EARLY = (0, 3)
+CRM_ONLY = (437, 438, 439)
 BUSINESS_UNITS = ("Industrial Solutions", "Healthcare", "Digital Services")
 REGIONS = ("DACH", "Nordics", "Benelux", "UK & Ireland", "France", "Iberia", "North America")
 INDUSTRIES = (
@@ -355,16 +365,27 @@ class _Generator:
 
     def financials(self, accounts: list[dict]) -> list[dict]:
         rows = []
-        for a in accounts:
+        this_month = month_start(self.today)
+        days = (add_months(this_month, 1) - this_month).days
+        for i, a in enumerate(accounts):
             margin = self.rnd.uniform(0.18, 0.42)
             lost = a["status"] == "lost"
-            for k, period in enumerate(self.periods):
+            periods = list(self.periods)
+            if i in NOT_REPORTED:
+                periods = periods[:-1]
+            if i in EARLY:
+                periods.append(this_month)
+            for k, period in enumerate(periods):
                 # Growth compounds over the two years so T12M vs prior 12M shows it.
                 trend = (1 + a["_growth"]) ** ((k - MONTHS + 1) / 12)
                 season = 1 + 0.08 * ((period.month % 12) in (10, 11, 0)) - 0.05 * (period.month in (7, 8))
                 revenue = a["_revenue"] / 12 * trend * season * self.rnd.uniform(0.9, 1.1)
+                if period == this_month:
+                    revenue *= self.today.day / days  # the month so far
                 if lost and k >= MONTHS - 6:
                     revenue = 0.0
+                if i in CRM_ONLY:
+                    continue
                 rows.append(
                     {
                         "account_id": a["account_id"],
@@ -388,13 +409,17 @@ class _Generator:
             "won": 100,
             "lost": 0,
         }
-        for a in accounts:
+        for i, a in enumerate(accounts):
             count = self.rnd.randint(3, 8) if a["strategic"] == "yes" else self.rnd.randint(0, 2)
+            if i in CRM_ONLY:
+                count = 4
             for _ in range(count):
                 n += 1
                 stage = self.pick(stages)
                 closed = stage in ("won", "lost")
                 offset = -self.rnd.randint(10, 360) if closed else self.rnd.randint(10, 330)
+                # Some CRM exports leave the probability to the stage's default.
+                given = closed or self.rnd.random() < 0.7
                 rows.append(
                     {
                         "opportunity_id": f"OPP-{n:05d}",
@@ -403,7 +428,7 @@ class _Generator:
                         "stage": stage,
                         "amount": round(a["_revenue"] * self.rnd.uniform(0.02, 0.25), -2),
                         "close_date": self.today + timedelta(days=offset),
-                        "probability": probability[stage],
+                        "probability": probability[stage] if given else None,
                         "owner": a["account_manager"],
                     }
                 )

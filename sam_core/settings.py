@@ -16,6 +16,9 @@
 | SAM_MAX_CELLS | 20000000 | cells (rows x columns) an upload's sheets may span |
 | SAM_READER_MEMORY_MB | 3072 | memory of the child process that reads an upload |
 | SAM_READER_TIMEOUT_S | 120 | time it may take |
+| SAM_DATA_THROUGH_SHARE | 80 | % of the previous 12 months' revenue whose accounts must have |
+|  |  | reported a month for the money figures to run through it ("data through") |
+| SAM_WON_AS_REVENUE | no | yes: accounts without financials count won deals as revenue |
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 
 from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
 from sam_core.ingest.inspection import ReadLimits
+from sam_core.metrics.portfolio import RevenueRules
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = "demo"
@@ -50,10 +54,17 @@ class Settings:
     offerings: tuple[str, ...] = DEFAULT_OFFERINGS
     trusted_proxies: tuple[str, ...] = ()
     read_limits: ReadLimits = field(default_factory=ReadLimits)
+    data_through_share: float = 0.8
+    won_as_revenue: bool = False
 
     @property
     def demo(self) -> bool:
         return self.mode == DEMO
+
+    @property
+    def revenue_rules(self) -> RevenueRules:
+        """How the money figures are windowed (see sam_core.metrics.portfolio)."""
+        return RevenueRules(self.data_through_share, self.won_as_revenue)
 
 
 def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +84,18 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
     date_order = get("SAM_DATE_ORDER", MONTH_FIRST).strip().lower()
     if date_order not in (MONTH_FIRST, DAY_FIRST):
         raise ValueError(f"SAM_DATE_ORDER must be '{MONTH_FIRST}' or '{DAY_FIRST}', not {date_order!r}.")
+    share = get("SAM_DATA_THROUGH_SHARE", "80").strip().rstrip("%")
+    try:
+        through_share = float(share) / 100
+    except ValueError:
+        through_share = -1.0
+    if not 0.01 <= through_share <= 1:
+        raise ValueError(
+            f"SAM_DATA_THROUGH_SHARE must be a percentage from 1 to 100 such as 80, not {share!r}."
+        )
+    won = get("SAM_WON_AS_REVENUE", "no").strip().lower()
+    if won not in ("yes", "no", "true", "false", "1", "0"):
+        raise ValueError(f"SAM_WON_AS_REVENUE must be yes or no, not {won!r}.")
     return Settings(
         mode=mode,
         db_path=Path(get("SAM_DB_PATH", str(ROOT / "data" / "sam.duckdb"))),
@@ -93,6 +116,8 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
             memory_mb=int(get("SAM_READER_MEMORY_MB", str(ReadLimits.memory_mb))),
             timeout_s=float(get("SAM_READER_TIMEOUT_S", str(ReadLimits.timeout_s))),
         ),
+        data_through_share=through_share,
+        won_as_revenue=won in ("yes", "true", "1"),
     )
 
 

@@ -1,9 +1,11 @@
 """The DuckDB file: connection, schema migrations, transactions and the data version.
 
 Every data sheet of the contract is a table of the same name (lower case) with the
-contract's columns plus `extras` (unknown columns kept aside, as JSON). Its twin
-`<table>__before` keeps, per upload, the rows that upload replaced, so that any upload
-can be rolled back and nothing is deleted without being recoverable.
+contract's columns plus `extras` (unknown columns kept aside, as JSON) and `loaded_in` (the
+upload that wrote this version of the row; NULL for rows written before uploads were
+stamped, or added on a page). Its twin `<table>__before` keeps, per upload, the previous
+versions of the rows that upload changed or removed, so that any upload can be rolled back
+exactly and nothing is deleted without being recoverable.
 """
 
 from __future__ import annotations
@@ -197,6 +199,25 @@ def _mappings_per_user_v8(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE source_mappings")
 
 
+def _add_upsert_v9(con: duckdb.DuckDBPyConnection) -> None:
+    """Upserts and exact rollback: every data row remembers the upload that wrote it
+    (`loaded_in`); an upload records its mode (upsert / replace; NULL before this version,
+    rolled back by account as then) and the currency its workbook declared; exchange rates."""
+    # Databases made after the Rates sheet joined the contract have the table from version 1.
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS rates (currency VARCHAR, month DATE, rate DOUBLE, extras VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS rates__before (upload_id BIGINT NOT NULL, currency VARCHAR, month DATE, "
+        "rate DOUBLE, extras VARCHAR)"
+    )
+    for table in data_tables():
+        for name in (table, f"{table}__before"):
+            con.execute(f"ALTER TABLE {name} ADD COLUMN loaded_in BIGINT")  # sql-ok: contract table names
+    con.execute("ALTER TABLE uploads ADD COLUMN mode VARCHAR")
+    con.execute("ALTER TABLE uploads ADD COLUMN currency VARCHAR")
+
+
 # Append a function to migrate; never edit one that has shipped.
 MIGRATIONS = (
     _create_v1,
@@ -207,6 +228,7 @@ MIGRATIONS = (
     _add_account_plans_v6,
     _add_login_sessions_v7,
     _mappings_per_user_v8,
+    _add_upsert_v9,
 )
 
 

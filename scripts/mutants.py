@@ -46,9 +46,27 @@ MUTANTS = [
     ),
     (
         "sam_core/metrics/headline.py",
+        "profit / with_profit if with_profit else None",
         "profit / revenue if revenue else None",
-        "profit / previous if previous else None",
-        "margin over previous revenue",
+        "margin over all revenue, not the accounts reporting profit",
+    ),
+    (
+        "sam_core/metrics/portfolio.py",
+        "if reported >= share * total:",
+        "if reported > share * total:",
+        "data through needs more than the share",
+    ),
+    (
+        "sam_core/metrics/portfolio.py",
+        "revenue / nullif(revenue_previous_like, 0) - 1 AS growth",
+        "revenue / nullif(revenue_previous, 0) - 1 AS growth",
+        "a missing report counted as a fall",
+    ),
+    (
+        "sam_core/metrics/pipeline.py",
+        'STAGE_PROBABILITY = {"prospecting": 0.10, "qualifying": 0.25, "proposal": 0.50',
+        'STAGE_PROBABILITY = {"prospecting": 0.10, "qualifying": 0.25, "proposal": 0.40',
+        "proposal stage default 40%",
     ),
     (
         "sam_core/metrics/cadence.py",

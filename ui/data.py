@@ -15,7 +15,14 @@ from sam_core.metrics.cadence import cadence_status
 from sam_core.metrics.headline import headline
 from sam_core.metrics.health import account_overview
 from sam_core.metrics.policy import cadence_policy
-from sam_core.metrics.portfolio import monthly_revenue, revenue_trend
+from sam_core.metrics.portfolio import (
+    DEFAULT_RULES,
+    DataThrough,
+    RevenueRules,
+    data_through,
+    monthly_revenue,
+    revenue_trend,
+)
 from sam_core.metrics.relationship_map import strategic_relationships
 from sam_core.plans.facts import plan_facts
 from sam_core.store import connect, data_version
@@ -79,41 +86,64 @@ def data_changed() -> None:
     st.session_state.get(RUN_KEY, {}).pop("data_key", None)
 
 
+def rules() -> RevenueRules:
+    """How money is windowed, from the settings (data-through share, won deals as revenue)."""
+    return settings().revenue_rules
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
-def overview_at(key: tuple, as_of: date, rollup: bool, _con) -> pl.DataFrame:
-    return account_overview(_con, as_of=as_of, rollup=rollup)
+def through_at(key: tuple, as_of: date, _con, rules: RevenueRules = DEFAULT_RULES) -> DataThrough | None:
+    """The data-through month, found once per data version, date and rules: every money
+    figure of a page uses it."""
+    return data_through(_con, as_of=as_of, share=rules.reported_share)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def overview_at(
+    key: tuple, as_of: date, rollup: bool, _con, rules: RevenueRules = DEFAULT_RULES
+) -> pl.DataFrame:
+    through = through_at(key, as_of, _con, rules)
+    return account_overview(_con, as_of=as_of, rollup=rollup, rules=rules, through=through)
 
 
 def overview(as_of: date, rollup: bool):
     """The account overview (sam_core.metrics.health.account_overview) for this data version."""
-    return _once(overview_at, data_key(), as_of, rollup, db())
+    return _once(overview_at, data_key(), as_of, rollup, db(), rules())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def headline_at(key: tuple, as_of: date, rollup: bool, n: int, _con):
-    return headline(_con, overview_at(key, as_of, rollup, _con), as_of=as_of, n=n)
+def headline_at(key: tuple, as_of: date, rollup: bool, n: int, _con, rules: RevenueRules = DEFAULT_RULES):
+    overview = overview_at(key, as_of, rollup, _con, rules)
+    through = through_at(key, as_of, _con, rules)
+    return headline(_con, overview, as_of=as_of, n=n, rules=rules, through=through)
 
 
 def portfolio_headline(as_of: date, rollup: bool, n: int):
-    return _once(headline_at, data_key(), as_of, rollup, n, db())
+    return _once(headline_at, data_key(), as_of, rollup, n, db(), rules())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _trend(key: tuple, as_of: date, rollup: bool, top_ids: tuple[str, ...], grain: str, _con):
-    return revenue_trend(_con, as_of=as_of, top_ids=list(top_ids), rollup=rollup, grain=grain)
+def _trend(key: tuple, as_of: date, rollup: bool, top_ids: tuple[str, ...], grain: str, _con, rules):
+    through = through_at(key, as_of, _con, rules)
+    return revenue_trend(
+        _con, as_of=as_of, top_ids=list(top_ids), rollup=rollup, grain=grain, rules=rules, through=through
+    )
 
 
 def trend(as_of: date, rollup: bool, top_ids: list[str], grain: str):
-    return _once(_trend, data_key(), as_of, rollup, tuple(top_ids), grain, db())
+    return _once(_trend, data_key(), as_of, rollup, tuple(top_ids), grain, db(), rules())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _sparklines(key: tuple, as_of: date, rollup: bool, ids: tuple[str, ...], _con):
-    return monthly_revenue(_con, as_of=as_of, account_ids=list(ids), rollup=rollup)
+def _sparklines(key: tuple, as_of: date, rollup: bool, ids: tuple[str, ...], _con, rules):
+    through = through_at(key, as_of, _con, rules)
+    return monthly_revenue(
+        _con, as_of=as_of, account_ids=list(ids), rollup=rollup, rules=rules, through=through
+    )
 
 
 def sparklines(as_of: date, rollup: bool, ids: list[str]):
-    return _once(_sparklines, data_key(), as_of, rollup, tuple(ids), db())
+    return _once(_sparklines, data_key(), as_of, rollup, tuple(ids), db(), rules())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

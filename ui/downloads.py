@@ -7,24 +7,39 @@ from datetime import date
 import polars as pl
 
 from sam_core.demo import demo_workbook_bytes
+from sam_core.metrics.portfolio import ranked
 from sam_core.outputs.brief import account_brief
 from sam_core.outputs.exports import brief_pdf, brief_xlsx, deck_pptx
-from sam_core.outputs.workbook import export_bytes
-from ui.data import connection, data_key, headline_at, overview_at
+from sam_core.outputs.workbook import export_bytes, money_export_bytes
+from ui.data import connection, data_key, headline_at, overview_at, through_at
 from ui.run import settings
 
 
 def brief_download(account_id: str, as_of: date, rollup: bool, kind: str):
     """A callable that builds the account's one-page brief as 'pdf' or 'xlsx'."""
-    currency, key, review_days = settings().currency, data_key(), settings().plan_review_days
+    currency, key, rules = settings().currency, data_key(), settings().revenue_rules
+    review_days = settings().plan_review_days
 
     def build() -> bytes:
         con = connection().cursor()
         try:
-            brief = account_brief(
-                con, overview_at(key, as_of, rollup, con), account_id, as_of=as_of, review_days=review_days
+            overview, through = (
+                overview_at(key, as_of, rollup, con, rules),
+                through_at(key, as_of, con, rules),
             )
-            return brief_pdf(brief, currency=currency) if kind == "pdf" else brief_xlsx(brief)
+            brief = account_brief(
+                con,
+                overview,
+                account_id,
+                as_of=as_of,
+                rollup=rollup,
+                rules=rules,
+                through=through,
+                review_days=review_days,
+            )
+            return (
+                brief_pdf(brief, currency=currency) if kind == "pdf" else brief_xlsx(brief, currency=currency)
+            )
         finally:
             con.close()
 
@@ -33,17 +48,31 @@ def brief_download(account_id: str, as_of: date, rollup: bool, kind: str):
 
 def deck_download(as_of: date, rollup: bool, n: int):
     """A callable that builds the meeting deck: summary slide, then one slide per top-N account."""
-    currency, key, review_days = settings().currency, data_key(), settings().plan_review_days
+    currency, key, rules = settings().currency, data_key(), settings().revenue_rules
+    review_days = settings().plan_review_days
 
     def build() -> bytes:
         con = connection().cursor()
         try:
-            overview = overview_at(key, as_of, rollup, con)
+            overview, through = (
+                overview_at(key, as_of, rollup, con, rules),
+                through_at(key, as_of, con, rules),
+            )
             briefs = [
-                account_brief(con, overview, a, as_of=as_of, review_days=review_days)
-                for a in overview["account_id"].head(n)
+                account_brief(
+                    con,
+                    overview,
+                    a,
+                    as_of=as_of,
+                    rollup=rollup,
+                    rules=rules,
+                    through=through,
+                    review_days=review_days,
+                )
+                for a in ranked(overview)["account_id"].head(n)
             ]
-            return deck_pptx(headline_at(key, as_of, rollup, n, con), overview, briefs, currency=currency)
+            headline = headline_at(key, as_of, rollup, n, con, rules)
+            return deck_pptx(headline, overview, briefs, currency=currency)
         finally:
             con.close()
 
@@ -53,6 +82,13 @@ def deck_download(as_of: date, rollup: bool, n: int):
 def excel(sheets: dict[str, pl.DataFrame]):
     """A download's workbook built when the button is clicked, not on every run."""
     return lambda: export_bytes(sheets)
+
+
+def money_excel(title: str, frame: pl.DataFrame, as_of: date, through: date | None):
+    """A download of money figures: an About sheet (data through, currency, as of), then the
+    frame with the currency in its money headers; built when clicked."""
+    currency = settings().currency
+    return lambda: money_export_bytes({title: frame}, currency=currency, through=through, as_of=as_of)
 
 
 def example_workbook() -> bytes:

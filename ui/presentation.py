@@ -7,7 +7,7 @@ import streamlit as st
 
 from sam_core.metrics.headline import Headline
 from sam_core.metrics.health import health_parts
-from sam_core.outputs import charts
+from sam_core.outputs import charts, formatting
 from ui import widgets
 
 _STYLE = """
@@ -23,7 +23,7 @@ h1 {font-size: 3rem !important;}
 """
 
 
-def show(top: pl.DataFrame, headline: Headline) -> None:
+def show(top: pl.DataFrame, headline: Headline, currency: str) -> None:
     """Slide 0 is the summary; slides 1..N are the top accounts in revenue order."""
     st.html(_STYLE)
     slides = top.height + 1
@@ -33,24 +33,34 @@ def show(top: pl.DataFrame, headline: Headline) -> None:
         index = st.session_state["portfolio_slide"] = (index - 1) % slides
     if forward.button("Next", key="portfolio_next", icon=":material/arrow_forward:", width="stretch"):
         index = st.session_state["portfolio_slide"] = (index + 1) % slides
-    where.markdown(f"<p style='text-align:center'>Slide {index + 1} of {slides}</p>", unsafe_allow_html=True)
+    where.markdown(
+        f"<p style='text-align:center'>Slide {index + 1} of {slides} · money in {currency}, "
+        f"{formatting.data_through(headline.data_through.month)}</p>",
+        unsafe_allow_html=True,
+    )
     if index == 0:
-        _summary(top, headline)
+        _summary(top, headline, currency)
     else:
         _account(top.row(index - 1, named=True))
 
 
-def _summary(top: pl.DataFrame, h: Headline) -> None:
+def _summary(top: pl.DataFrame, h: Headline, currency: str) -> None:
     c = h.concentration
     st.title(f"Top {c.n} accounts: {c.top_share:.0%} of revenue")
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].metric(
         "Revenue, last 12 months", widgets.money(h.revenue.value), widgets.percent(h.growth.value, 1)
     )
-    cols[1].metric("Loyalty index", "–" if h.loyalty_index.value is None else f"{h.loyalty_index.value:.0f}")
-    cols[2].metric("Cadence compliance", widgets.percent(h.cadence_compliance.value))
-    cols[3].metric(f"At risk in the top {c.n}", h.at_risk)
-    st.altair_chart(charts.pareto_chart(top, c.n, height=420), width="stretch")
+    cols[1].metric(
+        "Weighted pipeline",
+        widgets.money(h.pipeline.weighted_pipeline),
+        f"won {widgets.money(h.pipeline.won_value)}",
+        delta_color="off",
+    )
+    cols[2].metric("Loyalty index", "–" if h.loyalty_index.value is None else f"{h.loyalty_index.value:.0f}")
+    cols[3].metric("Cadence compliance", widgets.percent(h.cadence_compliance.value))
+    cols[4].metric(f"At risk in the top {c.n}", h.at_risk)
+    st.altair_chart(charts.pareto_chart(top, c.n, height=420, currency=currency), width="stretch")
 
 
 def _account(row: dict) -> None:
@@ -75,7 +85,12 @@ def _account(row: dict) -> None:
         f"Relationship coverage: **{widgets.percent(row['coverage'])}**"
         + (" — single-threaded" if row["single_threaded"] else ""),
         f"Open actions: **{row['open_actions']}**, overdue: **{row['overdue_actions']}**",
+        f"Pipeline: **{widgets.money(row['open_pipeline'])}** open, "
+        f"**{widgets.money(row['weighted_pipeline'])}** weighted; won **{widgets.money(row['won_value'])}** "
+        "in 12 months",
     ]
+    if row["financials"] != "reported":
+        notes.append(f"Financials: **{row['financials']}** for {formatting.month(row['data_through'])}")
     if row["stale"]:
         notes.append(f"Stale data: {widgets.plain(row['stale'])}")
     left.markdown("\n".join(f"- {n}" for n in notes))

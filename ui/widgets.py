@@ -30,6 +30,11 @@ def money(value: float | None) -> str:
     return formatting.money(value, settings().currency)
 
 
+def money_label(label: str) -> str:
+    """A money column's label with the currency symbol: 'Revenue T12M (€)'."""
+    return f"{label} ({formatting.symbol(settings().currency)})"
+
+
 percent = formatting.percent
 
 
@@ -44,10 +49,15 @@ ACCOUNT_TABLE_COLUMNS = [
     "account_name",
     "tier",
     "revenue",
+    "financials",
     "growth",
     "margin",
     "share_of_wallet",
     "revenue_trend",
+    "open_pipeline",
+    "weighted_pipeline",
+    "won_value",
+    "win_rate_count",
     "health",
     "health_band",
     "loyalty_index",
@@ -74,6 +84,9 @@ HEALTH_BANDS = ("healthy", "watch", "at risk")
 CADENCE_STATUSES = ("compliant", "due soon", "overdue", "not applicable")
 
 
+FINANCIALS_STATUSES = ("reported", "not reported", "no financials", "won deals")
+
+
 _STATUS_COLOURS = {
     "healthy": "#2e7d32",
     "watch": "#b26a00",
@@ -82,6 +95,10 @@ _STATUS_COLOURS = {
     "due soon": "#b26a00",
     "overdue": "#c62828",
     "not applicable": "#757575",
+    "reported": "#2e7d32",
+    "not reported": "#b26a00",
+    "no financials": "#757575",
+    "won deals": "#1565c0",
 }
 
 
@@ -110,11 +127,31 @@ def account_table_config() -> dict:
         "rank": cc.NumberColumn("#", width="small"),
         "account_name": cc.TextColumn("Account", width="medium"),
         "tier": cc.TextColumn("Tier", width="small"),
-        "revenue": cc.NumberColumn(f"Revenue T12M ({settings().currency})", format="compact"),
+        "revenue": cc.NumberColumn(money_label("Revenue T12M"), format="compact"),
+        "financials": status_column(
+            "Financials",
+            FINANCIALS_STATUSES,
+            help="Empty when the account reported the data-through month; else not reported (no row for that "
+            "month), no financials in the 12 months, or revenue from won deals (setting).",
+        ),
         "growth": cc.NumberColumn("Growth", format="percent"),
         "margin": cc.NumberColumn("Margin", format="percent"),
         "share_of_wallet": cc.NumberColumn("Wallet share", format="percent"),
         "revenue_trend": cc.LineChartColumn("Revenue, 12 months", width="small"),
+        "open_pipeline": cc.NumberColumn(
+            money_label("Pipeline"), format="compact", help="Open opportunities."
+        ),
+        "weighted_pipeline": cc.NumberColumn(
+            money_label("Weighted"),
+            format="compact",
+            help="Open amount x probability (stage default if empty).",
+        ),
+        "won_value": cc.NumberColumn(money_label("Won T12M"), format="compact"),
+        "win_rate_count": cc.NumberColumn(
+            "Win rate",
+            format="percent",
+            help="Won / closed deals in the 12 months to the data-through month.",
+        ),
         "health": cc.ProgressColumn("Health", format="%.0f", min_value=0, max_value=100, width="small"),
         "health_band": status_column("Health band", HEALTH_BANDS),
         "loyalty_index": cc.NumberColumn("Loyalty", format="%.0f"),
@@ -143,4 +180,10 @@ def account_table_config() -> dict:
 
 def account_table(table: pl.DataFrame) -> pl.DataFrame:
     """The account table as the Portfolio shows it (health band and cadence as labels)."""
-    return status_labels(table.select([*ACCOUNT_TABLE_COLUMNS, "account_id"]), ["health_band", "cadence"])
+    shown = table.select([*ACCOUNT_TABLE_COLUMNS, "account_id"]).with_columns(
+        # only what differs from a full report stands out
+        pl.when(pl.col("financials") != "reported").then(pl.col("financials")).alias("financials")
+    )
+    return status_labels(shown, ["health_band", "cadence", "financials"]).with_columns(
+        pl.col("financials").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    )

@@ -43,7 +43,9 @@ RULES: dict[str, frozenset[str]] = {
     # actions
     "upload": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "publish_mapping": frozenset({ADMIN}),
-    "rollback": frozenset({ADMIN}),
+    "rollback": frozenset({ADMIN}),  # any upload
+    "undo_own_upload": frozenset({ACCOUNT_MANAGER, ADMIN}),  # one's own latest upload
+    "load_rates": frozenset({ADMIN}),  # the exchange rates (Rates sheet)
     "change_policy": frozenset({ADMIN}),
     "add_action": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "submit_assessment": frozenset({COACH, ADMIN}),

@@ -70,6 +70,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     sql_type: str = ""
+    money: bool = False  # an amount in the workbook's currency, converted to the reporting currency
 
     @property
     def storage_type(self) -> str:
@@ -96,6 +97,8 @@ class Sheet:
     # The columns that tell one row from another when an export has no id column: a generated
     # id is made from them (see mapping.generate_ids), so the next export updates the same rows.
     natural_key: tuple[str, ...] = ()
+    # The date column whose month picks the exchange rate of the sheet's money columns.
+    dated_by: str | None = None
     table: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -104,6 +107,15 @@ class Sheet:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def has_accounts(self) -> bool:
+        """True for every sheet whose rows belong to an account (all but Rates)."""
+        return "account_id" in self.column_names
+
+    @property
+    def money_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.money)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -212,6 +224,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "The customer's yearly spend in our categories.",
                 ("wallet", "wallet size", "total addressable spend"),
                 minimum=0,
+                money=True,
             ),
         ),
         "One row per customer account; rows are upserted by account_id.",
@@ -235,19 +248,22 @@ SHEETS: tuple[Sheet, ...] = (
                 True,
                 "Revenue in the period.",
                 ("sales", "net revenue", "turnover", "net sales"),
+                money=True,
             ),
-            _c("profit", NUMBER, False, "Gross profit in the period.", ("gross profit",)),
-            _c("ebitda", NUMBER, False, "EBITDA in the period.", ()),
+            _c("profit", NUMBER, False, "Gross profit in the period.", ("gross profit",), money=True),
+            _c("ebitda", NUMBER, False, "EBITDA in the period.", (), money=True),
             _c(
                 "plan_revenue",
                 NUMBER,
                 False,
                 "Planned revenue for the period.",
                 ("plan", "budget", "target revenue", "revenue plan"),
+                money=True,
             ),
         ),
         "Revenue, profit, EBITDA and plan per account and period.",
         ("finance", "revenue", "p&l"),
+        dated_by="period",
     ),
     Sheet(
         "Opportunities",
@@ -289,6 +305,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Value of the opportunity.",
                 ("close value", "value", "deal value", "opportunity amount", "est revenue"),
                 minimum=0,
+                money=True,
             ),
             _c(
                 "close_date",
@@ -317,6 +334,7 @@ SHEETS: tuple[Sheet, ...] = (
         "Open and closed opportunities.",
         ("pipeline", "deals", "opps", "sales pipeline", "opportunities export", "deal list"),
         natural_key=("account_id", "name"),
+        dated_by="close_date",
     ),
     Sheet(
         "Stakeholders",
@@ -656,6 +674,35 @@ SHEETS: tuple[Sheet, ...] = (
         "Action items, from surveys, reviews or elsewhere.",
         ("action items", "tasks", "action plan"),
         natural_key=("account_id", "description", "created"),
+    ),
+    Sheet(
+        "Rates",
+        ("currency", "month"),
+        (
+            _c(
+                "currency",
+                TEXT,
+                True,
+                "Three-letter currency code (ISO 4217), e.g. USD.",
+                ("currency code", "from currency", "ccy"),
+            ),
+            _c(
+                "month",
+                PERIOD,
+                True,
+                "The month the rate applies to (2025-07 or a date in it).",
+                ("period", "date", "rate month"),
+            ),
+            _c(
+                "rate",
+                NUMBER,
+                True,
+                "Value of 1 unit of the currency in the reporting currency.",
+                ("exchange rate", "fx rate", "conversion rate"),
+            ),
+        ),
+        "Exchange rates to the reporting currency, per currency and month (admins only).",
+        ("exchange rates", "fx rates", "currency rates", "fx"),
     ),
 )
 

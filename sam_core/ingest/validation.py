@@ -11,12 +11,14 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import date
 
 import duckdb
 import polars as pl
 
 from sam_core.access.permissions import ADMIN, User
 from sam_core.ingest import contract as c
+from sam_core.ingest import currency as money
 from sam_core.ingest.dates import MONTH_FIRST, parse_dates, parse_periods
 from sam_core.ingest.inspection import HEADER_SEARCH_ROWS
 from sam_core.ingest.reader import PendingSheet, RawSheet, find_header_row, prefetch
@@ -168,9 +170,15 @@ def validate(
     user: User | None = None,
     date_order: str = MONTH_FIRST,
     on_sheet: Callable[[SheetData, pl.DataFrame | None], None] | None = None,
+    replace: bool = False,
+    currencies: money.Currencies | None = None,
+    today: date | None = None,
 ) -> Validation:
     """Check raw sheets against the contract, the database (`con`, for references) and the
-    user's ownership of accounts. Returns the typed sheets and the full report.
+    user's ownership of accounts. Returns the typed sheets and the full report. References
+    are checked against what the database will hold after an upsert, or with `replace` after
+    the workbook replaced the rows of the accounts it lists. Money in another currency
+    (`currencies`) is converted with the rates (`today` dates amounts without a month).
 
     Sheets are read (when pending) and typed side by side. `on_sheet(data, survey_answers)`
     is called in this thread for each sheet as soon as it is typed, while no error has been
@@ -215,17 +223,42 @@ def validate(
         else:
             tasks.append((raw, sheet))
 
+    rates: dict[str, pl.DataFrame] = {}
+
     def read(task):
         raw, sheet = task
         own = _Report(raw.file_name)
-        return own, _read_sheet(raw.read() if isinstance(raw, PendingSheet) else raw, sheet, own, date_order)
+        parsed = _read_sheet(raw.read() if isinstance(raw, PendingSheet) else raw, sheet, own, date_order)
+        if parsed is not None and sheet.name == "Rates":
+            parsed = (_rates_rows(parsed[0], own), None)
+        if parsed is not None and "rates" in rates:
+            parsed = (
+                _converted(parsed[0], currencies, rates["rates"], own, today or date.today()),
+                parsed[1],
+            )
+        return own, parsed
 
     # Sheets are read (one child process per file, its sheets side by side) and typed side by side.
     prefetch([raw for raw, _ in tasks])
     results = {}
+    if currencies is not None and currencies.converts:
+        # The workbook's own Rates sheet is read first: the money of the others is converted with it.
+        for i, task in enumerate(tasks):
+            if task[1].name == "Rates":
+                results[i] = read(task)
+        incoming = results[next(iter(results))][1] if results else None
+        rates["rates"] = money.rates_of(
+            money.stored_rates(con, currencies.workbook),
+            incoming[0].rows if incoming is not None else None,
+            currencies.workbook,
+        )
+    # Sheets are read and typed side by side: fastexcel and polars work outside the GIL.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        futures = {pool.submit(read, task): i for i, task in enumerate(tasks)}
-        clean = not report.errors()
+        futures = {pool.submit(read, task): i for i, task in enumerate(tasks) if i not in results}
+        clean = not report.errors() and not any(own.errors() for own, _ in results.values())
+        for _, parsed in results.values():
+            if on_sheet is not None and clean and parsed is not None:
+                on_sheet(*parsed)
         for done in as_completed(futures):
             own, parsed = results[futures[done]] = done.result()
             clean = clean and not own.errors()
@@ -242,7 +275,8 @@ def validate(
         sheets[sheet.name] = data
         if sheet_answers is not None:
             answers = sheet_answers
-    _check_references(sheets, con, report, skip_accounts="Accounts" in unreadable)
+    _check_references(sheets, con, report, skip_accounts="Accounts" in unreadable, replace=replace)
+    _check_action_sources(sheets, con, user, report)
     if user is not None and user.role != ADMIN:
         _check_ownership(sheets, con, user, report)
     return Validation(sheets, answers, report.frame())
@@ -749,7 +783,7 @@ def _db_frame(con: duckdb.DuckDBPyConnection | None, table: str, columns: list[s
 
 
 def _check_references(
-    sheets: dict[str, SheetData], con, report: _Report, *, skip_accounts: bool = False
+    sheets: dict[str, SheetData], con, report: _Report, *, skip_accounts: bool = False, replace: bool = False
 ) -> None:
     accounts = sheets.get("Accounts")
     known_accounts = pl.concat(
@@ -760,6 +794,8 @@ def _check_references(
     ).unique()
     for name, data in sheets.items():
         report.file_name = data.file_name
+        if not data.sheet.has_accounts:
+            continue
         if name != "Accounts" and skip_accounts:
             report.add(
                 WARNING,
@@ -815,7 +851,7 @@ def _check_references(
         )
         report.add_rows(ERROR, "Accounts", "parent_account", own, "An account cannot be its own parent.")
 
-    stakeholders = _known_people(con, sheets, "Stakeholders", "stakeholders", "stakeholder_id")
+    stakeholders = _known_people(con, sheets, "Stakeholders", "stakeholders", "stakeholder_id", replace)
     if "Stakeholders" in sheets:
         data = sheets["Stakeholders"]
         report.file_name = data.file_name
@@ -859,7 +895,7 @@ def _check_references(
             ),
         )
     if "Relationships" in sheets:
-        team = _known_people(con, sheets, "Team", "team", "member")
+        team = _known_people(con, sheets, "Team", "team", "member", replace)
         data = sheets["Relationships"]
         report.file_name = data.file_name
         strangers = data.rows.join(team, on=["account_id", "member"], how="anti").with_columns(
@@ -878,14 +914,24 @@ def _check_references(
         )
 
 
-def _known_people(con, sheets: dict[str, SheetData], sheet: str, table: str, id_column: str) -> pl.DataFrame:
-    """(id, account_id) known after this upload: the workbook's rows plus the database's
-    rows of accounts the workbook does not replace on that sheet."""
+def _known_people(
+    con, sheets: dict[str, SheetData], sheet: str, table: str, id_column: str, replace: bool = False
+) -> pl.DataFrame:
+    """(id, account_id) known after this upload: the workbook's rows plus the database's rows
+    it leaves in place (an upsert: all but those it re-keys; a replace: those of accounts it
+    does not list on that sheet)."""
     stored = _db_frame(con, table, [id_column, "account_id"])
     if sheet not in sheets:
         return stored
     incoming = sheets[sheet].rows.select(id_column, "account_id")
-    kept = stored.filter(~pl.col("account_id").is_in(incoming["account_id"].unique().implode()))
+    gone = (
+        pl.col("account_id").is_in(incoming["account_id"].unique().implode())
+        if replace
+        else pl.struct(id_column, "account_id").is_in(
+            incoming.select(pl.struct(id_column, "account_id")).to_series().implode()
+        )
+    )
+    kept = stored.filter(~gone)
     return pl.concat([kept, incoming.cast(kept.schema)]) if kept.height else incoming
 
 
@@ -936,15 +982,20 @@ def _check_global_key(con, data: SheetData, report: _Report) -> None:
 
 
 def _check_ownership(sheets: dict[str, SheetData], con, user: User, report: _Report) -> None:
-    """An account manager writes only rows of accounts they own, or new accounts they create as owner."""
-    owners = dict(_db_frame(con, "accounts", ["account_id", "account_manager"]).iter_rows())
-    if "Accounts" in sheets:
-        for account_id, manager in (
-            sheets["Accounts"].rows.select("account_id", "account_manager").iter_rows()
-        ):
-            owners.setdefault(account_id, manager)
+    """An account manager writes only rows of accounts they own, or new accounts they create as
+    owner; indirect writes included (a parent link to an account they do not own). Rates are
+    an admin's table."""
+    owners = _owners(con, sheets)
+    _check_parents(sheets, con, user, report, owners)
     for name, data in sheets.items():
         report.file_name = data.file_name
+        if not data.sheet.has_accounts:
+            report.add(
+                ERROR,
+                name,
+                f"Not permitted: only an admin may load the {name} sheet; remove it from the workbook.",
+            )
+            continue
         firsts = (
             data.rows.filter(pl.col("account_id").is_not_null())
             .group_by("account_id")
@@ -963,3 +1014,149 @@ def _check_ownership(sheets: dict[str, SheetData], con, user: User, report: _Rep
                     column="account_id",
                     value=account_id,
                 )
+
+
+def _owners(con, sheets: dict[str, SheetData]) -> dict[str, str]:
+    """account_id -> account_manager as stored, and for new accounts as the workbook names them."""
+    owners = dict(_db_frame(con, "accounts", ["account_id", "account_manager"]).iter_rows())
+    if "Accounts" in sheets:
+        for account_id, manager in (
+            sheets["Accounts"].rows.select("account_id", "account_manager").iter_rows()
+        ):
+            owners.setdefault(account_id, manager)
+    return owners
+
+
+def _check_parents(sheets: dict[str, SheetData], con, user: User, report: _Report, owners: dict) -> None:
+    """A parent link is a write to the parent's figures (they roll up): an account manager may
+    set or change it only to an account they own; a stored link they leave as it is stands."""
+    if "Accounts" not in sheets:
+        return
+    data = sheets["Accounts"]
+    stored = _db_frame(con, "accounts", ["account_id", "parent_account"]).rename(
+        {"parent_account": "__stored"}
+    )
+    linked = (
+        data.rows.filter(pl.col("parent_account").is_not_null())
+        .join(stored, on="account_id", how="left")
+        .filter(pl.col("__stored").is_null() | (pl.col("__stored") != pl.col("parent_account")))
+    )
+    report.file_name = data.file_name
+    for row, account_id, parent in linked.select(ROW, "account_id", "parent_account").iter_rows():
+        manager = owners.get(parent)
+        if manager is not None and not user.owns(parent, manager):
+            report.add(
+                ERROR,
+                "Accounts",
+                f"Not permitted: parent account {parent} belongs to {manager}; {user.name} may link "
+                f"{account_id} only to an account they own (its figures would roll up into theirs).",
+                row=row,
+                column="parent_account",
+                value=parent,
+            )
+
+
+def _check_action_sources(sheets: dict[str, SheetData], con, user: User | None, report: _Report) -> None:
+    """An action whose source is a survey response or engagement of another account would
+    close that account's loop: refused unless the user owns that account too, and reported
+    (it closes nothing there: the loop joins on account and source)."""
+    if "Actions" not in sheets:
+        return
+    sources = pl.concat(
+        [
+            _known_items(con, sheets, "Surveys", "surveys", "response_id"),
+            _known_items(con, sheets, "Engagements", "engagements", "engagement_id"),
+        ]
+    ).unique("source", keep="first")
+    data = sheets["Actions"]
+    elsewhere = (
+        data.rows.filter(pl.col("source").is_not_null())
+        .join(sources, on="source", how="inner")
+        .filter(pl.col("__theirs") != pl.col("account_id"))
+    )
+    if elsewhere.is_empty():
+        return
+    owners = _owners(con, sheets)
+    report.file_name = data.file_name
+    for row, account_id, source, theirs, what in elsewhere.select(
+        ROW, "account_id", "source", "__theirs", "__what"
+    ).iter_rows():
+        manager = owners.get(theirs)
+        if user is not None and user.role != ADMIN and not user.owns(theirs, manager):
+            report.add(
+                ERROR,
+                "Actions",
+                f"Not permitted: source '{source}' is a {what} of account {theirs} ({manager}), not "
+                f"{account_id}; {user.name} may not act on another manager's {what}s.",
+                row=row,
+                column="source",
+                value=source,
+            )
+        else:
+            report.add(
+                WARNING,
+                "Actions",
+                f"Source '{source}' is a {what} of account {theirs}, not {account_id}: this action does not "
+                f"close that {what}'s loop.",
+                row=row,
+                column="source",
+                value=source,
+            )
+
+
+def _known_items(con, sheets: dict[str, SheetData], sheet: str, table: str, id_column: str) -> pl.DataFrame:
+    """source, __theirs (account), __what: the ids an action's source may name, as the
+    workbook and the database hold them (the workbook first)."""
+    what = {"Surveys": "survey response", "Engagements": "engagement"}[sheet]
+    frames = [sheets[sheet].rows.select(id_column, "account_id")] if sheet in sheets else []
+    frames.append(_db_frame(con, table, [id_column, "account_id"]))
+    return (
+        pl.concat([f.cast({id_column: pl.String, "account_id": pl.String}) for f in frames])
+        .select(
+            pl.col(id_column).alias("source"),
+            pl.col("account_id").alias("__theirs"),
+            pl.lit(what).alias("__what"),
+        )
+        .unique("source", keep="first", maintain_order=True)
+    )
+
+
+def _rates_rows(data: SheetData, report: _Report) -> SheetData:
+    """Currency codes in capitals, each a three-letter code; rates above zero."""
+    rows = data.rows.with_columns(pl.col("currency").str.to_uppercase())
+    bad_code = rows.filter(pl.col("currency").is_not_null() & ~pl.col("currency").str.contains(money.CODE))
+    report.add_rows(
+        ERROR,
+        "Rates",
+        "currency",
+        bad_code.with_columns(pl.col("currency").alias("value")),
+        pl.format("'{}' is not a three-letter currency code such as USD.", pl.col("value")),
+    )
+    not_positive = rows.filter(pl.col("rate") <= 0)
+    report.add_rows(
+        ERROR,
+        "Rates",
+        "rate",
+        not_positive.with_columns(pl.col("rate").alias("value")),
+        pl.format(
+            "Rate {} must be above zero (the value of 1 unit in the reporting currency).", pl.col("value")
+        ),
+    )
+    return SheetData(data.sheet, data.file_name, data.source_name, rows)
+
+
+def _converted(
+    data: SheetData, currencies: money.Currencies, rates: pl.DataFrame, report: _Report, today: date
+) -> SheetData:
+    """The sheet's money in the reporting currency; a month without a rate is an error."""
+    rows, missing = money.convert(data.rows, data.sheet, currencies, rates, today=today)
+    for gap in missing:
+        report.add(
+            ERROR,
+            data.sheet.name,
+            money.missing_rate_message(gap, data.sheet, currencies),
+            row=gap.first_row,
+            column=data.sheet.dated_by,
+            value=f"{gap.month:%Y-%m}",
+        )
+    return SheetData(data.sheet, data.file_name, data.source_name, rows)

@@ -61,7 +61,9 @@ def data_freshness(con: duckdb.DuckDBPyConnection, *, as_of: date) -> pl.DataFra
     return con.sql(
         """WITH arrived AS (
                SELECT s.account_id, max(u.uploaded_at) AS last_upload
-               FROM upload_scope s JOIN uploads u USING (upload_id) GROUP BY s.account_id
+               FROM upload_scope s JOIN uploads u USING (upload_id)
+               WHERE s.sheet <> 'Rates'  -- its scope holds currencies, not accounts
+               GROUP BY s.account_id
            ),
            met AS (SELECT account_id, max(date) AS last_engagement FROM engagements
                    WHERE status = 'held' AND date <= ? GROUP BY account_id),

@@ -27,8 +27,15 @@ import polars as pl
 from sam_core.metrics.activity import action_counts, data_freshness, evidence_momentum
 from sam_core.metrics.cadence import account_cadence, cadence_status
 from sam_core.metrics.loyalty import latest_loyalty
+from sam_core.metrics.pipeline import PIPELINE_COLUMNS, account_pipeline
 from sam_core.metrics.policy import cadence_policy
-from sam_core.metrics.portfolio import account_revenue, monthly_revenue
+from sam_core.metrics.portfolio import (
+    DEFAULT_RULES,
+    DataThrough,
+    RevenueRules,
+    account_revenue,
+    monthly_revenue,
+)
 from sam_core.metrics.relationships import relationship_summary
 
 DEFAULT_WEIGHTS = {
@@ -65,18 +72,30 @@ def account_overview(
     as_of: date,
     rollup: bool = False,
     weights: dict[str, float] | None = None,
+    rules: RevenueRules = DEFAULT_RULES,
+    through: DataThrough | None = None,
 ) -> pl.DataFrame:
-    """One row per account, ranked by T12M revenue: money figures (see portfolio), loyalty
-    (latest wave), cadence, relationships, momentum, actions, freshness, health with its
+    """One row per account, ranked by T12M revenue over the data-through window: money
+    figures (see portfolio), pipeline and wins (see pipeline), loyalty (latest wave on or
+    before `as_of`), cadence, relationships, momentum, actions, freshness, health with its
     band and the score and contribution of each part (`score: <part>`, `points: <part>`)."""
     weights = weights or DEFAULT_WEIGHTS
-    revenue = account_revenue(con, as_of=as_of, rollup=rollup)
+    revenue = account_revenue(con, as_of=as_of, rollup=rollup, rules=rules, through=through)
     if revenue.is_empty():
         return revenue
-    loyalty = latest_loyalty(con).select("account_id", "loyalty_index", "nps", "respondents", "thin")
+    loyalty = latest_loyalty(con, as_of=as_of).select(
+        "account_id", "loyalty_index", "nps", "respondents", "thin"
+    )
     cadence = account_cadence(cadence_status(con, as_of=as_of, policy=cadence_policy(con)))
+    pipeline = account_pipeline(con, through=revenue["data_through"][0], rollup=rollup)
     frame = (
-        revenue.join(loyalty, on="account_id", how="left")
+        revenue.join(pipeline, on="account_id", how="left")
+        .with_columns(
+            pl.col(c).fill_null(0)
+            for c in PIPELINE_COLUMNS
+            if c != "account_id" and not c.startswith("win_rate")
+        )
+        .join(loyalty, on="account_id", how="left")
         .join(cadence, on="account_id", how="left")
         .join(relationship_summary(con), on="account_id", how="left")
         .join(evidence_momentum(con, as_of=as_of), on="account_id", how="left")
@@ -117,10 +136,17 @@ def account_overview(
 
 
 def with_sparklines(
-    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, as_of: date, rollup: bool = False
+    con: duckdb.DuckDBPyConnection,
+    frame: pl.DataFrame,
+    *,
+    as_of: date,
+    rollup: bool = False,
+    rules: RevenueRules = DEFAULT_RULES,
 ) -> pl.DataFrame:
-    """Add `revenue_trend` (the last 12 monthly revenues) to the rows of `frame`."""
-    trend = monthly_revenue(con, as_of=as_of, account_ids=frame["account_id"].to_list(), rollup=rollup)
+    """Add `revenue_trend` (the monthly revenues to the data-through month) to the rows of `frame`."""
+    trend = monthly_revenue(
+        con, as_of=as_of, account_ids=frame["account_id"].to_list(), rollup=rollup, rules=rules
+    )
     return frame.join(trend, on="account_id", how="left")
 
 

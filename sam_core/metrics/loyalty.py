@@ -13,6 +13,8 @@ A response without a wave label belongs to the half-year of its survey date ("20
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import polars as pl
 
@@ -29,19 +31,32 @@ _RESPONSES = """
                AS respondent_index
         FROM surveys
     )"""
+# The same, as of a date: the responses given on or before it (the first parameter).
+_RESPONSES_UNTIL = _RESPONSES.replace("FROM surveys", "FROM surveys WHERE survey_date <= ?")
 
 
-def waves(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Survey waves, oldest first (ordered by their latest response)."""
+def _responses(as_of: date | None) -> tuple[str, list]:
+    """The responses CTE and its parameters: every response, or those given by `as_of`."""
+    return (_RESPONSES, []) if as_of is None else (_RESPONSES_UNTIL, [as_of])
+
+
+def waves(con: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> list[str]:
+    """Survey waves, oldest first (ordered by their latest response); with `as_of`, the waves
+    with a response on or before it."""
+    responses, params = _responses(as_of)
     rows = con.execute(
-        f"WITH {_RESPONSES} SELECT wave_label FROM responses GROUP BY 1 ORDER BY max(survey_date)"
+        f"WITH {responses} SELECT wave_label FROM responses GROUP BY 1 ORDER BY max(survey_date)", params
     ).fetchall()  # sql-ok
     return [r[0] for r in rows]
 
 
-def loyalty_by_account(con: duckdb.DuckDBPyConnection, *, wave: str | None = None) -> pl.DataFrame:
-    """Per account and wave (one wave if given): respondents, loyalty index, NPS, thin flag."""
-    query = f"""WITH {_RESPONSES}
+def loyalty_by_account(
+    con: duckdb.DuckDBPyConnection, *, wave: str | None = None, as_of: date | None = None
+) -> pl.DataFrame:
+    """Per account and wave (one wave if given): respondents, loyalty index, NPS, thin flag
+    (with `as_of`, over the responses given by then)."""
+    responses, params = _responses(as_of)
+    query = f"""WITH {responses}
     SELECT account_id, wave_label AS wave, max(survey_date) AS last_response,
            count(*) AS respondents,
            avg(respondent_index) AS loyalty_index,
@@ -51,12 +66,12 @@ def loyalty_by_account(con: duckdb.DuckDBPyConnection, *, wave: str | None = Non
            count(*) < {THIN_BELOW} AS thin
     FROM responses WHERE ? IS NULL OR wave_label = ?
     GROUP BY ALL ORDER BY account_id, last_response"""  # sql-ok: THIN_BELOW is a constant
-    return con.sql(query, params=[wave, wave]).pl()
+    return con.sql(query, params=[*params, wave, wave]).pl()
 
 
-def latest_loyalty(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Each account's figures in the latest wave (accounts not in it are absent)."""
-    known = waves(con)
+def latest_loyalty(con: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> pl.DataFrame:
+    """Each account's figures in the latest wave (on or before `as_of`; accounts not in it are absent)."""
+    known = waves(con, as_of=as_of)
     if not known:
         return pl.DataFrame(
             schema={
@@ -68,21 +83,24 @@ def latest_loyalty(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                 "thin": pl.Boolean,
             }
         )
-    return loyalty_by_account(con, wave=known[-1])
+    return loyalty_by_account(con, wave=known[-1], as_of=as_of)
 
 
-def program_loyalty(con: duckdb.DuckDBPyConnection, *, wave: str | None) -> dict[str, float | int | None]:
+def program_loyalty(
+    con: duckdb.DuckDBPyConnection, *, wave: str | None, as_of: date | None = None
+) -> dict[str, float | int | None]:
     """Loyalty index and NPS over all respondents of a wave (not an average of accounts)."""
     if wave is None:
         return {"loyalty_index": None, "nps": None, "respondents": 0}
-    query = f"""WITH {_RESPONSES}
+    responses, params = _responses(as_of)
+    query = f"""WITH {responses}
     SELECT avg(respondent_index),
            100.0 * (count(*) FILTER (WHERE recommend_score >= 9)
                     - count(*) FILTER (WHERE recommend_score <= 6))
                / nullif(count(recommend_score), 0),
            count(*)
     FROM responses WHERE wave_label = ?"""  # sql-ok
-    index, nps, n = con.execute(query, [wave]).fetchall()[0]
+    index, nps, n = con.execute(query, [*params, wave]).fetchall()[0]
     return {"loyalty_index": index, "nps": nps, "respondents": n}
 
 
@@ -301,7 +319,7 @@ def respondents(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: str) -
                string_agg(x.action_id || ' (' || x.status || ')', ', ') AS actions
         FROM responses r
         LEFT JOIN stakeholders s ON s.stakeholder_id = r.stakeholder_id
-        LEFT JOIN actions x ON x.source = r.response_id
+        LEFT JOIN actions x ON x.source = r.response_id AND x.account_id = r.account_id
         WHERE r.account_id = ? AND r.wave_label = ?
         GROUP BY ALL ORDER BY r.respondent_index NULLS LAST""",
         params=[account_id, wave],
@@ -338,7 +356,8 @@ def recurring_words(comment_frame: pl.DataFrame, *, top: int = 12) -> pl.DataFra
 
 def closed_loop(con: duckdb.DuckDBPyConnection, *, as_of) -> pl.DataFrame:
     """Every detractor or low-scoring response (recommend <= 6, or satisfaction or continue
-    <= 2) with its linked actions (Actions.source = response_id); `loop_open` when none."""
+    <= 2) with its linked actions (an action of the same account whose source is the
+    response_id); `loop_open` when none."""
     return con.sql(
         f"""WITH {_RESPONSES}
         SELECT r.response_id, r.account_id, a.account_name, r.wave_label AS wave, r.survey_date,
@@ -346,8 +365,8 @@ def closed_loop(con: duckdb.DuckDBPyConnection, *, as_of) -> pl.DataFrame:
                x.action_id, x.description, x.owner, x.due, x.status, x.closed,
                x.status IN ('open', 'in_progress') AND x.due < ? AS overdue,
                x.action_id IS NULL AS loop_open
-        FROM responses r LEFT JOIN accounts a USING (account_id) LEFT
-            JOIN actions x ON x.source = r.response_id
+        FROM responses r LEFT JOIN accounts a USING (account_id)
+        LEFT JOIN actions x ON x.source = r.response_id AND x.account_id = r.account_id
         WHERE {LOW_SCORE}
         ORDER BY loop_open DESC, r.survey_date DESC""",
         params=[as_of],

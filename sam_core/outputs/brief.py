@@ -15,7 +15,7 @@ import polars as pl
 
 from sam_core.errors import NotFound
 from sam_core.metrics.health import health_parts
-from sam_core.metrics.portfolio import monthly_revenue
+from sam_core.metrics.portfolio import DEFAULT_RULES, DataThrough, RevenueRules, monthly_revenue
 from sam_core.metrics.relationships import STRONG
 from sam_core.plans.plan import DEFAULT_REVIEW_DAYS, plan_status
 
@@ -24,9 +24,9 @@ SPONSOR_TOUCHPOINTS = ("executive_visit", "site_visit", "qbr", "ninety_day_revie
 
 @dataclass(frozen=True)
 class Brief:
-    account: dict  # one row of health.account_overview
+    account: dict  # one row of health.account_overview (its money over the data-through window)
     as_of: date
-    revenue_trend: list[float]  # the last 12 monthly revenues
+    revenue_trend: list[float]  # the 12 monthly revenues to the data-through month
     health_parts: pl.DataFrame  # part, score, weight, points
     stakeholders: (
         pl.DataFrame
@@ -45,15 +45,21 @@ def account_brief(
     account_id: str,
     *,
     as_of: date,
+    rollup: bool = False,
+    rules: RevenueRules = DEFAULT_RULES,
+    through: DataThrough | None = None,
     review_days: int = DEFAULT_REVIEW_DAYS,
 ) -> Brief:
-    """Everything the brief shows for one account of the overview (health.account_overview),
-    with the account plan's stale flag (`review_days`: the setting SAM_PLAN_REVIEW_DAYS)."""
+    """Everything the brief shows for one account of the overview (health.account_overview,
+    made with the same `as_of`, `rollup`, `rules` and data-through month), with the account
+    plan's stale flag (`review_days`: the setting SAM_PLAN_REVIEW_DAYS)."""
     rows = overview.filter(pl.col("account_id") == account_id)
     if rows.is_empty():
         raise NotFound(f"There is no account {account_id}.")
     account = rows.row(0, named=True)
-    trend = monthly_revenue(con, as_of=as_of, account_ids=[account_id])
+    trend = monthly_revenue(
+        con, as_of=as_of, account_ids=[account_id], rollup=rollup, rules=rules, through=through
+    )
     stakeholders = con.sql(
         """SELECT s.name, s.title, s.level, s.buying_role, s.influence, s.attitude, s.decision_maker,
                   string_agg(r.member || ' (' || r.strength || ')', ', ' ORDER BY r.strength DESC, r.member)

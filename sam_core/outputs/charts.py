@@ -8,6 +8,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from sam_core.outputs.formatting import symbol
+
 HEALTH_COLOURS = {"healthy": "#2e7d32", "watch": "#f9a825", "at risk": "#c62828", "no data": "#9e9e9e"}
 TIER_COLOURS = {"A": "#1f5fa8", "B": "#6a9fd4", "C": "#c5d7ea"}
 
@@ -17,9 +19,14 @@ def pareto_window(n: int, accounts: int) -> int:
     return min(accounts, max(3 * n, 40))
 
 
-def pareto_chart(revenue: pl.DataFrame, n: int, *, height: int = 320) -> alt.LayerChart:
+def pareto_chart(
+    revenue: pl.DataFrame, n: int, *, height: int = 320, currency: str = "EUR"
+) -> alt.LayerChart:
     """Bars of T12M revenue for the largest accounts (coloured by tier), the cumulative
-    share line, the top-N cut marked, and the share of the accounts beyond the window."""
+    share line, the top-N cut marked, and the share of the accounts beyond the window.
+    Accounts without financials (no rank) are left out."""
+    if "rank" in revenue.columns:
+        revenue = revenue.filter(pl.col("rank").is_not_null())
     shown = pareto_window(n, revenue.height)
     data = (
         revenue.head(shown)
@@ -35,7 +42,7 @@ def pareto_chart(revenue: pl.DataFrame, n: int, *, height: int = 320) -> alt.Lay
         )
     )
     bars = base.mark_bar(size=max(2, min(24, 700 // max(1, shown)))).encode(
-        y=alt.Y("revenue:Q", title="T12M revenue (millions)"),
+        y=alt.Y("revenue:Q", title=f"T12M revenue ({symbol(currency)} millions)"),
         color=alt.Color(
             "tier:N",
             scale=alt.Scale(domain=list(TIER_COLOURS), range=list(TIER_COLOURS.values())),
@@ -44,7 +51,7 @@ def pareto_chart(revenue: pl.DataFrame, n: int, *, height: int = 320) -> alt.Lay
         tooltip=[
             "rank",
             "account_name",
-            alt.Tooltip("revenue:Q", format=",.1f", title="revenue (m)"),
+            alt.Tooltip("revenue:Q", format=",.1f", title=f"revenue ({symbol(currency)}m)"),
             alt.Tooltip("cumulative_share:Q", format=".1%"),
             "tier",
         ],
@@ -78,7 +85,9 @@ def pareto_chart(revenue: pl.DataFrame, n: int, *, height: int = 320) -> alt.Lay
     return alt.layer(*layers).resolve_scale(y="independent").properties(height=height)
 
 
-def trend_chart(trend: pl.DataFrame, measure: str, *, height: int = 300) -> alt.LayerChart:
+def trend_chart(
+    trend: pl.DataFrame, measure: str, *, height: int = 300, currency: str = "EUR"
+) -> alt.LayerChart:
     """`measure` per period for the top accounts and the rest, with plan dashed (revenue)."""
     data = trend.with_columns(
         (pl.col(measure) / 1e6).alias("value"), (pl.col("plan_revenue") / 1e6).alias("plan")
@@ -91,7 +100,7 @@ def trend_chart(trend: pl.DataFrame, measure: str, *, height: int = 300) -> alt.
     )
     base = alt.Chart(data).encode(x=alt.X("period:T", title=None), color=colour)
     lines = base.mark_line(point=True, strokeWidth=2.5).encode(
-        y=alt.Y("value:Q", title=f"{measure.replace('_', ' ').capitalize()} (millions)"),
+        y=alt.Y("value:Q", title=f"{measure.replace('_', ' ').capitalize()} ({symbol(currency)} millions)"),
         tooltip=[alt.Tooltip("period:T", format="%b %Y"), "group", alt.Tooltip("value:Q", format=",.1f")],
     )
     layers = [lines]

@@ -21,20 +21,45 @@ from pptx.util import Emu, Inches, Pt
 from sam_core.metrics.headline import Headline
 from sam_core.outputs.brief import Brief
 from sam_core.outputs.charts import health_parts_chart, pareto_chart
-from sam_core.outputs.formatting import long_date, money, percent
-from sam_core.outputs.workbook import export_bytes
+from sam_core.outputs.formatting import (
+    MONEY_COLUMNS,
+    data_through,
+    long_date,
+    money,
+    money_header,
+    month,
+    percent,
+    symbol,
+)
+from sam_core.outputs.workbook import money_export_bytes
 
 PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 210, 279, 12  # mm: fits A4 and Letter
 
 
 def _latin1(text) -> str:
-    """Helvetica covers Latin-1; anything else becomes '?' rather than failing."""
+    """Helvetica covers Windows-1252 (Latin-1 and €); anything else becomes '?' rather than failing."""
     return (
         str(text if text is not None else "–")
         .replace("–", "-")
         .replace("’", "'")
-        .encode("latin-1", "replace")
-        .decode("latin-1")
+        .encode("cp1252", "replace")
+        .decode("cp1252")
+    )
+
+
+def _revenue_line(a: dict, m) -> str:
+    through = month(a["data_through"])
+    if a["financials"] == "no financials":
+        return f"No financials in the 12 months to {through}: left out of revenue, growth and margin."
+    growth = {
+        "not reported": (
+            f"{percent(a['growth'], 1)} on the same months a year before; {through} not reported yet"
+        ),
+        "won deals": f"{percent(a['growth'], 1)}; revenue from won deals, the account has no financials",
+    }.get(a["financials"], f"{percent(a['growth'], 1)} on the previous 12 months")
+    return (
+        f"T12M revenue {m(a['revenue'])} ({growth}), margin {percent(a['margin'], 1)}, "
+        f"share of wallet {percent(a['share_of_wallet'])}, tier {a['tier'] or '-'}, rank {a['rank']}."
     )
 
 
@@ -43,7 +68,7 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
     a = brief.account
 
     def m(v):
-        return money(v, currency, symbol=False)
+        return money(v, currency)
 
     health = "-" if a["health"] is None else f"{a['health']:.0f}/100 ({a['health_band']})"
     parts = brief.health_parts.filter(pl.col("score").is_not_null())
@@ -68,10 +93,12 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
     )
     return {
         "Account plan": [plan_line(brief.plan)],
-        "Revenue": [
-            f"T12M revenue {m(a['revenue'])} ({percent(a['growth'], 1)} on the previous 12 months), margin "
-            f"{percent(a['margin'], 1)}, "
-            f"share of wallet {percent(a['share_of_wallet'])}, tier {a['tier']}, rank {a['rank']}."
+        "Revenue": [_revenue_line(a, m)],
+        "Pipeline": [
+            f"Open {m(a['open_pipeline'])} in {a['open_deals']} deals "
+            f"({m(a['weighted_pipeline'])} weighted); won {m(a['won_value'])} in the 12 months to "
+            f"{month(a['data_through'])}; win rate {percent(a['win_rate_count'])} of deals, "
+            f"{percent(a['win_rate_value'])} of value."
         ],
         "Health": [f"{health}. Parts: {why or 'no data'}."],
         "Key stakeholders": people or ["No stakeholders recorded."],
@@ -111,6 +138,7 @@ def brief_pdf(brief: Brief, *, currency: str) -> bytes:
     """The brief on one page."""
     a = brief.account
     pdf = FPDF(format="A4", unit="mm")
+    pdf.core_fonts_encoding = "windows-1252"  # the euro sign
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.add_page()
@@ -124,8 +152,9 @@ def brief_pdf(brief: Brief, *, currency: str) -> bytes:
         width,
         5,
         _latin1(
-            f"Account brief, {long_date(brief.as_of)}  |  account manager {a['account_manager']}  |  "
-            f"executive sponsor {a['executive_sponsor'] or '-'}  |  {a['business_unit'] or ''}"
+            f"Account brief, {long_date(brief.as_of)}  |  money in {currency}, "
+            f"{data_through(a['data_through'])}  |  account manager {a['account_manager']}  |  "
+            f"executive sponsor {a['executive_sponsor'] or '-'}"
         ),
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
@@ -164,15 +193,19 @@ def _sparkline(pdf: FPDF, values: list[float], *, x: float, y: float, w: float, 
     pdf.set_xy(MARGIN, MARGIN + 14)
 
 
-def brief_xlsx(brief: Brief) -> bytes:
-    """The brief as a workbook: a summary sheet and one sheet per list."""
+def brief_xlsx(brief: Brief, *, currency: str) -> bytes:
+    """The brief as a workbook: About (data through, currency), a summary sheet and one sheet
+    per list, money headers naming the currency."""
     summary = pl.DataFrame(
         {
-            "figure": [*brief.account, "account plan"],
+            "figure": [
+                *(money_header(k, currency) if k in MONEY_COLUMNS else k for k in brief.account),
+                "account plan",
+            ],
             "value": [*(_cell(v) for v in brief.account.values()), plan_line(brief.plan)],
         }
     )
-    return export_bytes(
+    return money_export_bytes(
         {
             "Summary": summary,
             "Health": brief.health_parts,
@@ -184,7 +217,10 @@ def brief_xlsx(brief: Brief) -> bytes:
                 {"month": list(range(-len(brief.revenue_trend) + 1, 1)), "revenue": brief.revenue_trend},
                 schema={"month": pl.Int64, "revenue": pl.Float64},
             ),
-        }
+        },
+        currency=currency,
+        through=brief.account["data_through"],
+        as_of=brief.as_of,
     )
 
 
@@ -216,10 +252,17 @@ def deck_pptx(headline: Headline, overview: pl.DataFrame, briefs: list[Brief], *
         32,
         bold=True,
     )
+    p = headline.pipeline
     figures = [
+        f"Money in {currency} ({symbol(currency)}), {data_through(headline.data_through.month)}",
         f"Revenue, last 12 months: {money(headline.revenue.value, currency)} "
         f"({percent(headline.growth.value, 1)} growth)",
-        f"Profit margin: {percent(headline.margin.value, 1)}",
+        f"Profit margin: {percent(headline.margin.value, 1)} "
+        f"({headline.margin_accounts} accounts report profit)",
+        f"Pipeline: {money(p.open_pipeline, currency)} open, "
+        f"{money(p.weighted_pipeline, currency)} weighted; "
+        f"won {money(p.won_value, currency)}; win rate {percent(p.win_rate_count)} of deals, "
+        f"{percent(p.win_rate_value)} of value",
         "Loyalty index: "
         f"{'-' if headline.loyalty_index.value is None else f'{headline.loyalty_index.value:.0f}'}; "
         f"NPS: {'-' if headline.nps.value is None else f'{headline.nps.value:+.0f}'}",
@@ -230,7 +273,9 @@ def deck_pptx(headline: Headline, overview: pl.DataFrame, briefs: list[Brief], *
         *list(c.flags),
     ]
     _text(slide, "\n".join(figures), Inches(0.5), Inches(1.3), Inches(4.6), Inches(5.8), 14)
-    picture = io.BytesIO(chart_png(pareto_chart(overview, c.n, height=380).properties(width=620)))
+    picture = io.BytesIO(
+        chart_png(pareto_chart(overview, c.n, height=380, currency=currency).properties(width=620))
+    )
     slide.shapes.add_picture(picture, Inches(5.3), Inches(1.3), width=Inches(7.6))
     for brief in briefs:
         a = brief.account
@@ -249,7 +294,7 @@ def deck_pptx(headline: Headline, overview: pl.DataFrame, briefs: list[Brief], *
         left = [
             f"{k}: {' '.join(v[:1])}"
             for k, v in lines.items()
-            if k in ("Revenue", "Health", "Sponsor touchpoints", "Loyalty")
+            if k in ("Revenue", "Pipeline", "Health", "Sponsor touchpoints", "Loyalty")
         ]
         right = (
             ["Key stakeholders:"]
@@ -259,7 +304,16 @@ def deck_pptx(headline: Headline, overview: pl.DataFrame, briefs: list[Brief], *
             + ["Top opportunities:"]
             + [f"  {o}" for o in lines["Top opportunities"][:3]]
         )
-        _text(slide, "\n".join(left), Inches(0.5), Inches(1.1), Inches(6.0), Inches(3.0), 13)
+        _text(slide, "\n".join(left), Inches(0.5), Inches(1.1), Inches(6.0), Inches(3.0), 12)
+        _text(
+            slide,
+            f"Money in {currency}, {data_through(a['data_through'])}",
+            Inches(0.5),
+            Inches(7.0),
+            Inches(6.0),
+            Inches(0.3),
+            10,
+        )
         _text(slide, "\n".join(right), Inches(6.8), Inches(1.1), Inches(6.1), Inches(6.0), 11)
         png = io.BytesIO(chart_png(health_parts_chart(brief.health_parts, height=180).properties(width=420)))
         slide.shapes.add_picture(png, Inches(0.5), Inches(4.3), width=Inches(6.0))

@@ -1,11 +1,46 @@
-"""How figures are written for people: money in compact form, percentages, dates."""
+"""How figures are written for people: money in compact form with its currency symbol,
+percentages, dates, and the "data through" month every money view states.
+
+Money is shown in one place's way everywhere (app, brief PDF, deck, Excel headers):
+`money(12_345_678, "EUR")` is '€12.3m'; a currency without a symbol of its own shows its
+code ('CHF 12.3m').
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+import polars as pl
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "KRW": "₩"}
+# Columns that hold money in frames shown or exported; their headers name the currency.
+MONEY_COLUMNS = frozenset(
+    {
+        "revenue",
+        "revenue_previous",
+        "revenue_previous_like",
+        "revenue_with_profit",
+        "revenue_previous_with_profit",
+        "profit",
+        "profit_previous",
+        "ebitda",
+        "plan_revenue",
+        "wallet_estimate",
+        "amount",
+        "annual_value",
+        "open_pipeline",
+        "weighted_pipeline",
+        "won_value",
+        "closed_value",
+        "money",
+    }
+)
+
+
+def symbol(currency: str) -> str:
+    """'€' for EUR; the code itself for a currency without a symbol of its own."""
+    return SYMBOLS.get(currency, currency)
 
 
 def money(value: float | None, currency: str = "EUR", *, symbol: bool = True) -> str:
@@ -19,6 +54,26 @@ def money(value: float | None, currency: str = "EUR", *, symbol: bool = True) ->
         if value >= limit:
             return f"{sign}{mark}{value / limit:,.1f}{suffix}"
     return f"{sign}{mark}{value:,.0f}"
+
+
+def money_header(column: str, currency: str) -> str:
+    """A money column's header with its currency: 'revenue (€)'."""
+    return f"{column} ({symbol(currency)})"
+
+
+def with_money_headers(frame: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """The frame with every money column's header naming the currency (for exports)."""
+    return frame.rename({c: money_header(c, currency) for c in frame.columns if c in MONEY_COLUMNS})
+
+
+def month(d: date | None) -> str:
+    """date(2026, 10, 1) -> 'Oct 2026'."""
+    return f"{d:%b %Y}" if d else "–"
+
+
+def data_through(d: date | None) -> str:
+    """What every money view and export states: 'data through Oct 2026'."""
+    return f"data through {month(d)}"
 
 
 def percent(value: float | None, digits: int = 0) -> str:

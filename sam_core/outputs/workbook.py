@@ -17,6 +17,7 @@ import polars as pl
 import xlsxwriter
 
 from sam_core.ingest import contract as c
+from sam_core.outputs import formatting
 
 _KIND_LABELS = {
     c.TEXT: "text",
@@ -151,3 +152,24 @@ def export_bytes(sheets: dict[str, pl.DataFrame]) -> bytes:
     }
     write_workbook(clean, buffer)
     return buffer.getvalue()
+
+
+def money_export_bytes(
+    sheets: dict[str, pl.DataFrame], *, currency: str, through: date | None, as_of: date | None = None
+) -> bytes:
+    """An export of money figures: an About sheet first (what the figures cover: data through
+    which month, in which currency, as of when), then the sheets with every money column's
+    header naming the currency ('revenue (€)')."""
+    about = pl.DataFrame(
+        {
+            "about": ["data through", "money in", "as of"],
+            "value": [
+                formatting.month(through),
+                f"{currency} ({formatting.symbol(currency)})",
+                formatting.long_date(as_of) if as_of else "–",
+            ],
+        }
+    )
+    return export_bytes(
+        {"About": about, **{name: formatting.with_money_headers(f, currency) for name, f in sheets.items()}}
+    )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 
@@ -20,7 +22,38 @@ def test_headline_figures_match_the_hand_worked_values(portfolio):
     assert shown["Revenue, last 12 months"] == "€2.2k"  # 1200 + 600 + 300 + 60
     assert shown["Share of the top 20"] == "100%"
     assert shown["Effective accounts"] == "2.5"  # 2160² / 1,893,600 = 2.46
-    assert shown["Profit margin"] == "16.7%"  # 360 profit / 2160 revenue
+    assert (
+        shown["Profit margin"] == "30.0%"
+    )  # 360 profit / 1200 revenue of A1, the one account reporting profit
+
+
+def test_pipeline_and_wins_match_the_hand_worked_values(portfolio):
+    shown = metrics(portfolio)
+    assert (shown["Open pipeline"], shown["Weighted pipeline"], shown["Won"]) == ("€300", "€170", "€300")
+    assert (shown["Win rate, deals"], shown["Win rate, value"]) == ("50%", "75%")
+
+
+def test_the_page_says_what_the_money_covers(portfolio):
+    assert portfolio.caption[0].value == (
+        "**Money in EUR (€), data through Jun 2026** (the last 12 months: Jul 2025 to Jun 2026): accounts "
+        "holding 100% of the previous 12 months' revenue have reported it. As of "
+        f"{date.today().day} {date.today():%b %Y}."
+    )
+
+
+def growth(at) -> str:
+    return next(m.delta for m in at.metric if m.label == "Revenue, last 12 months")
+
+
+def test_an_earlier_as_of_month_moves_every_figure(portfolio):
+    # As of Jun 2026: 2160 against 960 + 600 + 600 + 60 = 2220 the 12 months before: -2.7%.
+    assert growth(portfolio) == "-2.7% growth"
+    # As of Dec 2025 the window is Jan-Dec 2025: A1 80 x 6 + 100 x 6 = 1080, A2 600, A3 50 x 6 + 25 x 6
+    # = 450, A4 60: 2190, against Jul-Dec 2024 (the data's start): 480 + 300 + 300 + 30 = 1110: +97.3%.
+    portfolio.selectbox(key="portfolio_as_of").set_value(date(2025, 12, 1)).run()
+    assert growth(portfolio) == "97.3% growth"
+    assert "data through Dec 2025" in portfolio.caption[0].value
+    assert metrics(portfolio)["Won"] == "€0"  # O3 was won in Mar 2026
 
 
 def test_changing_n_changes_the_top_share_and_the_sentence(portfolio):

@@ -41,8 +41,29 @@ def test_demo_loads_without_errors_or_warnings(demo):
 def test_about_440_accounts_and_24_months_of_financials(demo):
     con, _ = demo
     assert count(con, "SELECT count(*) FROM accounts") == 440
-    assert count(con, "SELECT count(DISTINCT period) FROM financials") == 24
-    assert count(con, "SELECT max(period) FROM financials WHERE period >= DATE '2026-10-01'") is not None
+    # Nov 2024 .. Oct 2026, and November so far from the two early accounts
+    assert count(con, "SELECT count(DISTINCT period) FROM financials WHERE period < DATE '2026-11-01'") == 24
+    assert (
+        count(con, "SELECT count(DISTINCT account_id) FROM financials WHERE period = DATE '2026-11-01'") == 2
+    )
+
+
+def test_money_runs_through_october_with_a_few_accounts_not_reported_and_three_without_financials(demo):
+    con, _ = demo
+    rows = account_overview(con, as_of=TODAY)
+    assert rows["data_through"].unique().to_list() == [date(2026, 10, 1)]
+    by_status = dict(rows.group_by("financials").len().iter_rows())
+    assert by_status == {"reported": 431, "not reported": 6, "no financials": 3}
+    maria = rows.filter(pl.col("account_manager") == "Maria Keller")
+    assert maria.filter(pl.col("financials") == "not reported")["account_id"].to_list() == ["ACC-0016"]
+
+
+def test_the_pipeline_has_open_weighted_won_and_lost_deals(demo):
+    con, _ = demo
+    rows = account_overview(con, as_of=TODAY)
+    assert rows["open_pipeline"].sum() > rows["weighted_pipeline"].sum() > 0
+    assert rows["won_deals"].sum() > 0 and rows["closed_deals"].sum() > rows["won_deals"].sum()
+    assert count(con, "SELECT count(*) FROM opportunities WHERE probability IS NULL") > 0  # stage defaults
 
 
 def test_top_20_hold_90_to_95_percent_of_revenue(demo):

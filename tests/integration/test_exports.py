@@ -40,8 +40,10 @@ def test_brief_pdf_is_one_page_with_the_accounts_figures(program):
     assert pages == 1
     for expected in (
         "Alpha",
-        "T12M revenue EUR 1.2k (25.0% on the previous 12 months), margin 30.0%, share of wallet 60%, tier "
+        "money in EUR, data through Jun 2026",
+        "T12M revenue €1.2k (25.0% on the previous 12 months), margin 30.0%, share of wallet 60%, tier "
         "A, rank 1.",
+        "Open €300 in 2 deals (€170 weighted)",
         "75/100 (healthy)",
         "Cara CEO - executive (decision maker): covered by Sam Sponsor (4)",
         "Dan CFO - senior: NOT COVERED",
@@ -67,10 +69,13 @@ def test_brief_pdf_stays_on_one_page_when_the_lists_are_long(program):
 
 def test_brief_xlsx_has_a_sheet_per_section(program):
     con, overview = program
-    book = openpyxl.load_workbook(io.BytesIO(brief_xlsx(account_brief(con, overview, "A1", as_of=AS_OF))))
+    book = openpyxl.load_workbook(
+        io.BytesIO(brief_xlsx(account_brief(con, overview, "A1", as_of=AS_OF), currency="EUR"))
+    )
     summary = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
     assert summary["account plan"] == "STALE: no plan yet."
     assert book.sheetnames == [
+        "About",
         "Summary",
         "Health",
         "Stakeholders",
@@ -79,7 +84,12 @@ def test_brief_xlsx_has_a_sheet_per_section(program):
         "Opportunities",
         "Revenue trend",
     ]
-    assert [c.value for c in book["Revenue trend"]["B"]][1:] == [100.0] * 12
+    assert [c.value for c in book["Revenue trend"]["B"]] == ["revenue (€)"] + [100.0] * 12
+    assert [[c.value for c in row] for row in book["About"].iter_rows()][:3] == [
+        ["about", "value"],
+        ["data through", "Jun 2026"],
+        ["money in", "EUR (€)"],
+    ]
 
 
 def test_deck_has_a_summary_slide_and_one_slide_per_top_account(program):

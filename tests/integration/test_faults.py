@@ -62,13 +62,13 @@ def test_a_loader_killed_in_the_middle_of_a_commit_leaves_the_last_committed_sta
         from sam_core.ingest import uploads
         from sam_core.access.permissions import User
         from sam_core.store import connect
-        real = uploads._replace
+        real = uploads._write_sheet
         def slow(*args, **kwargs):
             result = real(*args, **kwargs)
             print("IN_COMMIT", flush=True)
             time.sleep(60)
             return result
-        uploads._replace = slow
+        uploads._write_sheet = slow
         con = connect({str(db)!r})
         uploads.load_files(con, [("big.xlsx", open({str(book)!r}, "rb").read())],
             user=User("admin", "Admin", "admin"))
@@ -104,7 +104,7 @@ def test_a_full_disk_during_a_commit_changes_nothing_and_says_so(db, make_workbo
     def disk_full(*args, **kwargs):
         raise duckdb.IOException("IO Error: No space left on device")
 
-    monkeypatch.setattr(uploads, "_replace", disk_full)
+    monkeypatch.setattr(uploads, "_write_sheet", disk_full)
     with pytest.raises(
         SamError, match=r"could not be written .*No space left on device.*nothing was changed"
     ):

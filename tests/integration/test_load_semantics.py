@@ -1,4 +1,4 @@
-"""Loading into DuckDB: all or nothing, replace by account, upsert of accounts, history, rollback."""
+"""Loading into DuckDB: all or nothing, upsert by key or replace by account, history, rollback."""
 
 from __future__ import annotations
 
@@ -88,9 +88,12 @@ def test_a_refused_workbook_leaves_no_gap_in_the_upload_numbers(loaded, make_wor
     )
 
 
-def test_a_sheet_replaces_only_the_accounts_it_mentions(loaded, make_workbook):
+def test_a_complete_history_replaces_only_the_accounts_it_mentions(loaded, make_workbook):
     result = load_files(
-        loaded, [("a1.xlsx", make_workbook({"Financials": fin("A1", (2, 25), (3, 30))}))], user=ADMIN
+        loaded,
+        [("a1.xlsx", make_workbook({"Financials": fin("A1", (2, 25), (3, 30))}))],
+        user=ADMIN,
+        replace=True,
     )
     assert loaded.execute(
         "SELECT account_id, month(period), revenue FROM financials ORDER BY ALL"
@@ -138,7 +141,7 @@ def test_every_upload_is_recorded_with_who_file_hash_and_counts(loaded, make_wor
         "Financials",
         0,
         1,
-        1,
+        0,
     )
 
 
@@ -213,8 +216,9 @@ def test_a_manager_loads_own_accounts_and_creates_new_ones_as_owner(loaded, make
         ],
         user=MARIA,
     )
+    # A1's January and February stay beside its new September; A3 is new with September.
     assert loaded.execute("SELECT count(*) FROM financials WHERE account_id IN ('A1', 'A3')").fetchall() == [
-        (2,)
+        (4,)
     ]
 
 

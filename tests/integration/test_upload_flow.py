@@ -162,11 +162,13 @@ def test_preview_counts_per_sheet_and_account(loaded, make_workbook):
     validation = uploads.check_files(loaded, [("g.xlsx", make_workbook(new))], user=ADMIN)
     assert changes_by_account(loaded, validation).rows() == [("Financials", "A1", 1, 1, 0)]
     assert preview_changes(loaded, validation).rows() == [("Financials", 1, 3, 1, 1, 0)]
-    # dropping July for A1 counts as removed
+    # without July, an upsert still leaves July alone; a complete history removes it
     dropped = uploads.check_files(
         loaded, [("h.xlsx", make_workbook({"Financials": new["Financials"][1:]}))], user=ADMIN
     )
-    assert changes_by_account(loaded, dropped).rows() == [("Financials", "A1", 1, 1, 1)]
+    assert changes_by_account(loaded, dropped).rows() == [("Financials", "A1", 1, 1, 0)]
+    assert changes_by_account(loaded, dropped, replace=True).rows() == [("Financials", "A1", 1, 1, 1)]
+    assert preview_changes(loaded, dropped, replace=True).rows() == [("Financials", 1, 2, 1, 1, 1)]
 
 
 def snapshot(con) -> dict[str, list]:
@@ -178,7 +180,7 @@ def snapshot(con) -> dict[str, list]:
 
 def test_a_commit_that_fails_half_way_leaves_the_database_as_it_was(loaded, make_workbook, monkeypatch):
     before = snapshot(loaded)
-    real = uploads._replace
+    real = uploads._write_sheet
     calls = []
 
     def crash_on_second_sheet(*args, **kwargs):
@@ -187,7 +189,7 @@ def test_a_commit_that_fails_half_way_leaves_the_database_as_it_was(loaded, make
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(uploads, "_replace", crash_on_second_sheet)
+    monkeypatch.setattr(uploads, "_write_sheet", crash_on_second_sheet)
     sheets = {**ACCOUNTS, "Financials": [{"account_id": "A1", "period": "2025-07", "revenue": 9}]}
     with pytest.raises(RuntimeError, match="disk full"):
         load_files(loaded, [("x.xlsx", make_workbook(sheets))], user=ADMIN)

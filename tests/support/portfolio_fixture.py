@@ -9,6 +9,11 @@ Monthly revenue, constant within each 12-month block (2024-07..2025-06 previous,
 | A2 | 50 | 50 | 600 | |
 | A3 | 50 | 25 | 300 | |
 | A4 | 5 | 5 | 60 | subsidiary of A1 |
+
+Opportunities of A1 (window Jul 2025 .. Jun 2026): O1 proposal 100 without a probability
+(stage default 50%: weighted 50), O2 negotiation 200 at 60% (weighted 120), O3 won 300 in
+Mar 2026, O4 lost 100 in Sep 2025: open 300, weighted 170, won 300, win rate 1 of 2 deals
+and 300 of 400 in value.
 """
 
 from __future__ import annotations
@@ -70,6 +75,33 @@ SHEETS = {
         },
     ],
     "Financials": _financials(),
+    "Opportunities": [
+        {"opportunity_id": "O1", "account_id": "A1", "name": "Renewal", "stage": "proposal", "amount": 100},
+        {
+            "opportunity_id": "O2",
+            "account_id": "A1",
+            "name": "Expansion",
+            "stage": "negotiation",
+            "amount": 200,
+            "probability": 60,
+        },
+        {
+            "opportunity_id": "O3",
+            "account_id": "A1",
+            "name": "New site",
+            "stage": "won",
+            "amount": 300,
+            "close_date": date(2026, 3, 10),
+        },
+        {
+            "opportunity_id": "O4",
+            "account_id": "A1",
+            "name": "Platform",
+            "stage": "lost",
+            "amount": 100,
+            "close_date": date(2025, 9, 1),
+        },
+    ],
     "Stakeholders": [
         {
             "stakeholder_id": "S1",

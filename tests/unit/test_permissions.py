@@ -24,6 +24,7 @@ ALLOWED = {
         "view:account_plan",
         "view:data_upload",
         "upload",
+        "undo_own_upload",
         "add_action",
         "edit_plan",
         "review_plan",
