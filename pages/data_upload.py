@@ -101,11 +101,12 @@ def upload() -> None:
         sheet = st.selectbox("Changed values of", list(validation.sheets), key="upload_changed_sheet")
         st.dataframe(changed_values(con, validation, sheet), hide_index=True, width="stretch")
     # -- Account plan hook (issue 19): values edited in the app that this upload would overwrite --
-    conflicts = edit_conflicts(con, validation, taken_at=export_time(files))
+    conflicts = edit_conflicts(con, validation, taken_at=export_time(files), complete_history=replace)
     keep_edits = plan_views.upload_conflicts(conflicts)
 
     label = views.commit_label(removing)
     if st.button(label, type="primary", key="upload_commit", icon=":material/cloud_upload:"):
+        kept: list[int] = []  # values edited in the app written again in the upload's transaction
         with st.status("Loading…", expanded=True) as status:
             try:
                 result = load_sheets(
@@ -117,9 +118,11 @@ def upload() -> None:
                     date_order=settings.date_order,
                     replace=replace,
                     currencies=currencies,
+                    finish=(lambda c: kept.append(keep_app_edits(c, conflicts, user=user)))
+                    if keep_edits
+                    else None,
                 )
                 remember(con, mappings, user=user)
-                kept = keep_app_edits(con, conflicts, user=user) if keep_edits else 0  # Account plan hook
             except (ValidationFailed, PermissionDenied, ConflictError) as exc:
                 status.update(label="Nothing was loaded", state="error")
                 st.error(widgets.plain(str(exc)))
@@ -129,7 +132,11 @@ def upload() -> None:
         st.session_state["upload_done"] = (
             f"Upload {result.upload_id} loaded: {counts[0]:,} rows added, {counts[1]:,} changed, "
             f"{counts[2]:,} removed"
-            + (f"; {kept:,} value{'s' if kept != 1 else ''} edited in the app kept" if kept else "")
+            + (
+                f"; {sum(kept):,} value{'s' if sum(kept) != 1 else ''} edited in the app kept"
+                if sum(kept)
+                else ""
+            )
             + ". The dashboards show it now."
         )
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1

@@ -23,6 +23,7 @@ from sam_core.ingest.mapping import SheetMapping, described, mappings_from_yaml
 from sam_core.ingest.reader import open_files
 from sam_core.ingest.uploads import files_sha256, map_sheets
 from sam_core.ingest.validation import validate
+from sam_core.plans.edits import edit_conflicts, export_time, keep_app_edits
 from sam_core.settings import load_settings
 from sam_core.store import connect
 
@@ -156,6 +157,23 @@ def load(args) -> int:
     files = _files(args.files)
     sheets, mappings = map_sheets(con, open_files(files), user=user, mappings=_mapping_file(args))
     _print_mappings(mappings)
+    currencies, kept = _currencies(args, settings), []
+    # Values edited in the app after the file's data was taken are kept, as on the Data upload
+    # page, unless --take-file-values: an upload never overwrites them silently.
+    checked = validate(
+        sheets,
+        con=con,
+        user=user,
+        date_order=settings.date_order,
+        replace=args.replace,
+        currencies=currencies,
+    )
+    conflicts = (
+        edit_conflicts(con, checked, taken_at=export_time(files), complete_history=args.replace)
+        if checked.ok
+        else None
+    )
+    keep = conflicts is not None and not conflicts.is_empty() and not args.take_file_values
     try:
         result = load_sheets(
             con,
@@ -165,7 +183,8 @@ def load(args) -> int:
             sha256=files_sha256(files),
             date_order=settings.date_order,
             replace=args.replace,
-            currencies=_currencies(args, settings),
+            currencies=currencies,
+            finish=(lambda c: kept.append(keep_app_edits(c, conflicts, user=user))) if keep else None,
         )
     except ValidationFailed as exc:
         if exc.report is not None:
@@ -175,6 +194,14 @@ def load(args) -> int:
     mode = "complete history: rows it no longer holds removed" if args.replace else "upserted by key"
     print(f"Loaded as upload {result.upload_id} by {user.username} ({mode}):")
     _print_frame(result.changes)
+    if conflicts is not None and not conflicts.is_empty():
+        what = (
+            "kept (written again over the file's)" if keep else "overwritten by the file (--take-file-values)"
+        )
+        print(f"Values edited in the app after the file's data was taken, {what}:")
+        _print_frame(
+            conflicts.select("sheet", "key", "column", "in_app", "in_file", "edited_by", "edited_at")
+        )
     return 0
 
 
@@ -320,6 +347,12 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--currency", metavar="CODE", help=currency_help)
     s.add_argument("--replace", action="store_true", help=replace_help)
+    s.add_argument(
+        "--take-file-values",
+        action="store_true",
+        help="let the file's values win over values edited in the app after the file's data was taken "
+        "(by default those edits are kept and listed)",
+    )
     s.set_defaults(run=load)
 
     s = sub.add_parser(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -117,6 +117,7 @@ def load_files(
     replace: bool = False,
     currencies: Currencies | None = None,
     today: date | None = None,
+    finish: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
 ) -> LoadResult:
     """Read, map (as the page proposes: `mappings`, then the user's remembered ones), validate
     and load files in one transaction (see `load_sheets`); each sheet is read while the ones
@@ -135,6 +136,7 @@ def load_files(
         replace=replace,
         currencies=currencies,
         today=today,
+        finish=finish,
     )
 
 
@@ -155,10 +157,13 @@ def load_sheets(
     replace: bool = False,
     currencies: Currencies | None = None,
     today: date | None = None,
+    finish: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
 ) -> LoadResult:
     """Validate raw sheets against the database as it is now and load them in one
     transaction: upserted by key, or with `replace` as the complete history of the accounts
     they list. Money in another currency (`currencies`) is converted with the stored rates.
+    `finish(con)` runs inside the same transaction once every sheet is written (the app's
+    edits kept over an upload: sam_core.plans.edits.keep_app_edits).
     Raises ValidationFailed (nothing changed) when the report has an error,
     PermissionDenied when the role may not upload.
 
@@ -214,6 +219,8 @@ def load_sheets(
                         "loaded.",
                         validation.report,
                     )
+                if finish is not None:
+                    finish(con)
                 bump_data_version(con)
         finally:
             committed.close()

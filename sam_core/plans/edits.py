@@ -204,38 +204,52 @@ def update_row(
         problems.append(f"The {' and '.join(sheet.key)} and account of a row cannot change.")
     if problems:
         raise ValidationFailed(" ".join(dict.fromkeys(problems)))
-    stamp = now or now_utc()
     with WRITE_LOCK, transaction(con):
-        current = _row(con, sheet, key_value)
-        if current is None:
-            raise NotFound(
-                f"There is no {sheet.name[:-1].lower()} {key_value} any more (an upload removed it)."
-            )
-        differ = [name for name in expected if _text(expected[name]) != current.get(name)]
-        if differ:
-            raise EditConflict(
-                f"{sheet.name[:-1]} {key_value} was changed after you opened it; nothing was saved. The "
-                "change is shown below: make yours again on the current values if it is still needed.",
-                _their_edit(con, sheet, key_value, {n: expected[n] for n in differ}, current),
-            )
-        names = list(changes)
-        if not names:
-            return
-        key = sheet.key[0]
-        sets = ", ".join(f'"{n}" = ?' for n in names)
-        con.execute(
-            f'UPDATE {sheet.table} SET {sets} WHERE "{key}" = ?',  # sql-ok: contract names
-            [*changes.values(), key_value],
+        _write_row(con, sheet, key_value, account_id, user, expected, changes, now or now_utc(), edit)
+
+
+def _write_row(
+    con,
+    sheet: c.Sheet,
+    key_value: str,
+    account_id: str,
+    user: User,
+    expected: dict,
+    changes: dict,
+    stamp: datetime,
+    edit: str,
+) -> int:
+    """`update_row`'s write, inside the caller's transaction: refused (EditConflict) when the
+    row no longer holds `expected`; returns how many values changed."""
+    current = _row(con, sheet, key_value)
+    if current is None:
+        raise NotFound(f"There is no {sheet.name[:-1].lower()} {key_value} any more (an upload removed it).")
+    differ = [name for name in expected if _text(expected[name]) != current.get(name)]
+    if differ:
+        raise EditConflict(
+            f"{sheet.name[:-1]} {key_value} was changed after you opened it; nothing was saved. The "
+            "change is shown below: make yours again on the current values if it is still needed.",
+            _their_edit(con, sheet, key_value, {n: expected[n] for n in differ}, current),
         )
-        after = _row(con, sheet, key_value)
-        rows = [
-            [sheet.name, key_value, account_id, n, current[n], after[n], user.username, stamp, edit]
-            for n in names
-            if current[n] != after[n]
-        ]
-        if rows:
-            _log(con, rows)
-            bump_data_version(con)
+    names = list(changes)
+    if not names:
+        return 0
+    key = sheet.key[0]
+    sets = ", ".join(f'"{n}" = ?' for n in names)
+    con.execute(
+        f'UPDATE {sheet.table} SET {sets} WHERE "{key}" = ?',  # sql-ok: contract names
+        [*changes.values(), key_value],
+    )
+    after = _row(con, sheet, key_value)
+    rows = [
+        [sheet.name, key_value, account_id, n, current[n], after[n], user.username, stamp, edit]
+        for n in names
+        if current[n] != after[n]
+    ]
+    if rows:
+        _log(con, rows)
+        bump_data_version(con)
+    return len(rows)
 
 
 def _text(value) -> str | None:
@@ -573,10 +587,12 @@ def keep_app_edits(
     user: User,
     now: datetime | None = None,
 ) -> int:
-    """After an upload: write again the app's values that it overwrote (the rows of
-    `edit_conflicts` taken before the upload), recorded as edits of kind 'kept'. Rows the
-    upload removed stay removed. Returns how many values were written."""
-    written = 0
+    """Inside an upload's transaction, after its rows are written (pass it to
+    `load_sheets(finish=...)`): write again the app's values that the upload overwrote (the rows
+    of `edit_conflicts` taken before it), recorded as edits of kind 'kept', so the upload and the
+    kept edits land together or not at all. Rows the upload removed stay removed. Returns how
+    many values were written."""
+    written, stamp = 0, now or now_utc()
     for (sheet_name, key_value), group in conflicts.filter(pl.col("column") != "(row)").group_by(
         ["sheet", "key"], maintain_order=True
     ):
@@ -584,20 +600,18 @@ def keep_app_edits(
         current = _row(con, sheet, key_value)
         if current is None:
             continue
-        changes = {}
-        for column, in_app in group.select("column", "in_app").iter_rows():
-            col = sheet.column(column)
-            changes[column] = _from_text(con, in_app, col.storage_type)
-        update_row(
-            con,
-            sheet_name,
-            key_value,
-            user=user,
-            expected={},
-            changes=changes,
-            now=now,
-            edit=KEPT,
+        changes = {
+            column: _from_text(con, in_app, sheet.column(column).storage_type)
+            for column, in_app in group.select("column", "in_app").iter_rows()
+        }
+        permission, _ = LIVING[sheet_name]
+        ensure(
+            user,
+            permission,
+            account_id=current["account_id"],
+            account_manager=_owner(con, current["account_id"]),
         )
+        _write_row(con, sheet, key_value, current["account_id"], user, {}, changes, stamp, KEPT)
         written += len(changes)
     return written
 

@@ -11,6 +11,7 @@ import pytest
 import xlsxwriter
 from plan_fixture import ADMIN, ANN, SHEETS, at
 
+from sam_core.errors import ConflictError
 from sam_core.ingest.uploads import check_files, load_files
 from sam_core.plans import edits
 
@@ -70,11 +71,17 @@ def test_once_an_upload_took_the_files_value_the_edit_no_longer_counts(edited, m
     assert edits.edit_conflicts(edited, upload).is_empty()
 
 
-def test_keeping_the_app_edits_writes_them_again_after_the_upload(edited, make_workbook):
+def test_keeping_the_app_edits_writes_them_again_in_the_uploads_transaction(edited, make_workbook):
     old_export = {"Stakeholders": _stakeholders()}
     found = edits.edit_conflicts(edited, _check(edited, make_workbook, old_export), taken_at=at(3, 30))
-    load_files(edited, [("crm.xlsx", make_workbook(old_export))], user=ADMIN)
-    assert edits.keep_app_edits(edited, found, user=ADMIN, now=at(4, 3)) == 1
+    kept = []
+    load_files(
+        edited,
+        [("crm.xlsx", make_workbook(old_export))],
+        user=ADMIN,
+        finish=lambda con: kept.append(edits.keep_app_edits(con, found, user=ADMIN, now=at(4, 3))),
+    )
+    assert kept == [1]
     assert edited.execute("SELECT title FROM stakeholders WHERE stakeholder_id = 'S2'").fetchall() == [
         ("Group CFO",)
     ]
@@ -137,3 +144,42 @@ def test_the_export_time_is_the_workbooks_creation_time():
 
 def test_a_csv_has_no_export_time():
     assert edits.export_time([("s.csv", b"stakeholder_id,account_id,name\nS1,A1,Cara\n")]) is None
+
+
+def test_an_upload_whose_kept_edits_fail_changes_nothing(edited, make_workbook):
+    old_export = {"Stakeholders": _stakeholders()}
+    found = edits.edit_conflicts(edited, _check(edited, make_workbook, old_export), taken_at=at(3, 30))
+    before = edited.execute("SELECT * FROM stakeholders ORDER BY ALL").fetchall()
+    uploads = edited.execute("SELECT count(*) FROM uploads").fetchall()
+
+    def fails(con):
+        edits.keep_app_edits(con, found, user=ADMIN, now=at(4, 3))
+        raise ConflictError("someone else saved the same row")
+
+    with pytest.raises(ConflictError):
+        load_files(edited, [("crm.xlsx", make_workbook(old_export))], user=ADMIN, finish=fails)
+    assert edited.execute("SELECT * FROM stakeholders ORDER BY ALL").fetchall() == before
+    assert edited.execute("SELECT count(*) FROM uploads").fetchall() == uploads
+
+
+@pytest.mark.parametrize(("flag", "title"), [([], "Group CFO"), (["--take-file-values"], "CFO")])
+def test_the_command_line_keeps_app_edits_unless_told_the_file_wins(
+    tmp_path, make_workbook, capsys, flag, title
+):
+    from sam_core.__main__ import main
+    from sam_core.store import connect
+
+    db = tmp_path / "sam.duckdb"
+    con = connect(db)
+    load_files(con, [("program.xlsx", make_workbook(SHEETS))], user=ADMIN)
+    edits.edit_stakeholder(
+        con, user=ANN, stakeholder_id="S2", expected={"title": "CFO"}, changes={"title": "Group CFO"}
+    )
+    con.close()
+    old_export = tmp_path / "crm.xlsx"  # an export taken before the edit still says CFO
+    old_export.write_bytes(make_workbook({"Stakeholders": _stakeholders()}))
+    assert main(["load", str(old_export), "--db", str(db), *flag]) == 0
+    assert "Values edited in the app after the file's data was taken" in capsys.readouterr().out
+    con = connect(db)
+    assert con.execute("SELECT title FROM stakeholders WHERE stakeholder_id = 'S2'").fetchall() == [(title,)]
+    con.close()
