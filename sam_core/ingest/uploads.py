@@ -650,7 +650,31 @@ def _check_rollback(con, upload_id: int, user: User | None) -> tuple[str, str | 
         raise ConflictError(
             f"Upload {later[-1]} changed the same accounts later; roll back upload {later[-1]} first."
         )
+    edited = later_edits(con, upload_id)
+    if not edited.is_empty():
+        first = edited.row(0, named=True)
+        raise ConflictError(
+            f"{edited.height:,} value{'s' if edited.height != 1 else ''} of the rows this upload wrote "
+            f"{'were' if edited.height != 1 else 'was'} changed in the app since (first: "
+            f"{first['sheet']} {first['row_key']}, {first['column_name']}, by {first['edited_by']} on "
+            f"{first['edited_at']:%Y-%m-%d %H:%M}); rolling it back would undo them silently. Upload the "
+            "corrected rows instead."
+        )
     return kind, mode
+
+
+def later_edits(con: duckdb.DuckDBPyConnection, upload_id: int) -> pl.DataFrame:
+    """Values edited in the app (Account plan page) after `upload_id`, in the sheets and
+    accounts it wrote: a rollback would put the rows back as they were and lose them."""
+    return con.sql(
+        """SELECT d.sheet, d.row_key, d.column_name, d.edited_by, d.edited_at
+           FROM data_edits d
+           JOIN upload_scope s ON s.sheet = d.sheet AND s.account_id = d.account_id
+           JOIN uploads u ON u.upload_id = s.upload_id
+           WHERE s.upload_id = ? AND d.edited_at > u.uploaded_at AND d.edit <> 'kept'
+           ORDER BY d.edited_at""",
+        params=[upload_id],
+    ).pl()
 
 
 def rollback_refusal(con: duckdb.DuckDBPyConnection, upload_id: int, user: User | None) -> str | None:

@@ -183,3 +183,28 @@ def test_the_command_line_keeps_app_edits_unless_told_the_file_wins(
     con = connect(db)
     assert con.execute("SELECT title FROM stakeholders WHERE stakeholder_id = 'S2'").fetchall() == [(title,)]
     con.close()
+
+
+def test_an_upload_whose_rows_were_edited_in_the_app_since_is_not_rolled_back_silently(
+    planned, make_workbook
+):
+    from sam_core.ingest.uploads import rollback, rollback_refusal
+
+    later = load_files(
+        planned, [("crm.xlsx", make_workbook({"Stakeholders": _stakeholders(S2="CFO (acting)")}))], user=ADMIN
+    )
+    edits.edit_stakeholder(
+        planned,
+        user=ANN,
+        stakeholder_id="S2",
+        expected={"title": "CFO (acting)"},
+        changes={"title": "Group CFO"},
+    )
+    refusal = rollback_refusal(planned, later.upload_id, ADMIN)
+    assert refusal.startswith("1 value of the rows this upload wrote was changed in the app since (first: ")
+    assert "Stakeholders S2, title, by ann" in refusal
+    with pytest.raises(ConflictError, match="would undo them silently"):
+        rollback(planned, later.upload_id, user=ADMIN)
+    assert planned.execute("SELECT title FROM stakeholders WHERE stakeholder_id = 'S2'").fetchall() == [
+        ("Group CFO",)
+    ]
