@@ -17,13 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sam_core.demo import load_demo  # noqa: E402
-from sam_core.metrics.headline import headline  # noqa: E402
-from sam_core.metrics.health import account_overview  # noqa: E402
-from sam_core.metrics.portfolio import data_through, ranked  # noqa: E402
-from sam_core.outputs.brief import account_brief  # noqa: E402
-from sam_core.outputs.exports import brief_pdf, deck_pptx  # noqa: E402
-from sam_core.store import connect  # noqa: E402
+from sam_core.demo import load_demo
+from sam_core.metrics.headline import headline
+from sam_core.metrics.health import account_overview
+from sam_core.metrics.portfolio import data_through, ranked
+from sam_core.outputs.brief import account_brief
+from sam_core.outputs.exports import brief_pdf, deck_pptx
+from sam_core.store import connect
 
 AS_OF = date(2026, 11, 24)
 

@@ -150,7 +150,8 @@ def account_briefs(
         params=[ids],
     ).pl()
     people = con.sql(
-        "SELECT * EXCLUDE (extras) FROM stakeholders WHERE list_contains(?, account_id) ORDER BY stakeholder_id",
+        "SELECT * EXCLUDE (extras) FROM stakeholders WHERE list_contains(?, account_id) ORDER BY "
+        "stakeholder_id",
         params=[ids],
     ).pl()
     team = con.sql(

@@ -43,6 +43,7 @@ class _Page:
         self.pdf = FPDF(format=(width, height), unit="mm")
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margins(0, 0, 0)
+        self.pdf.c_margin = 0  # text starts at its box (the default pads cells by 1 mm each side)
         self.pdf.add_font(FONT, "", str(FONTS / "DejaVuSansCondensed.ttf"))
         self.pdf.add_font(FONT, "B", str(FONTS / "DejaVuSansCondensed-Bold.ttf"))
         self.pdf.add_page()
@@ -89,7 +90,9 @@ class _Page:
             self.text(x, y + i * line_h, w, line_h, row)
         return len(rows)
 
-    def rect(self, x: float, y: float, w: float, h: float, *, fill=None, draw=None, width: float = 0.2) -> None:
+    def rect(
+        self, x: float, y: float, w: float, h: float, *, fill=None, draw=None, width: float = 0.2
+    ) -> None:
         style = ("F" if fill else "") + ("D" if draw else "")
         if fill:
             self.pdf.set_fill_color(*fill)
@@ -137,7 +140,8 @@ def brief_pdf(brief: Brief, *, currency: str, paper: str = "A4") -> bytes:
         page.height - 3.4,
         page.width,
         3.4,
-        f"Account brief of {a['account_name']} ({a['account_id']}) · {as_of_line(brief.as_of, a['data_through'], currency)}"
+        f"Account brief of {a['account_name']} ({a['account_id']}) · "
+        f"{as_of_line(brief.as_of, a['data_through'], currency)}"
         " · the figures of the Portfolio page for the same as-of month",
     )
     return bytes(page.pdf.output())
@@ -163,7 +167,8 @@ def _header(page: _Page, brief: Brief, currency: str) -> None:
         11,
         left_w,
         4.5,
-        f"Executive sponsor: {a['executive_sponsor'] or 'none'} · Account manager: {a['account_manager'] or 'none'}",
+        f"Executive sponsor: {a['executive_sponsor'] or 'none'} · Account manager: "
+        f"{a['account_manager'] or 'none'}",
     )
     page.font(8, False, (200, 214, 232))
     page.text(4, 16.8, left_w, 4, as_of_line(brief.as_of, a["data_through"], currency))
@@ -186,7 +191,12 @@ def _tiles(page: _Page, brief: Brief, currency: str, *, y: float) -> None:
         ("Profit margin", percent(a["margin"], 1), f"share of wallet {percent(a['share_of_wallet'])}", None),
         ("Health", wording.health_figure(a), a["health_band"], BAND_COLOURS.get(a["health_band"], GREY)),
         ("Loyalty index", wording.loyalty_figure(a), wording.loyalty_detail(a), None),
-        ("Weighted pipeline", money(a["weighted_pipeline"], currency), wording.pipeline_detail(a, currency), None),
+        (
+            "Weighted pipeline",
+            money(a["weighted_pipeline"], currency),
+            wording.pipeline_detail(a, currency),
+            None,
+        ),
         ("Won, 12 months", money(a["won_value"], currency), wording.won_detail(a), None),
     ]
     gap = 2.4
@@ -254,7 +264,9 @@ def _health(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: float
             page.text(x + label_w + 1, ry, bar_w - 1, row_h, "no data: left out, the other weights rescaled")
             continue
         colour = GREEN if p["score"] >= 70 else (AMBER if p["score"] >= 40 else RED)
-        page.rect(x + label_w, ry + row_h * 0.2, bar_w * min(p["points"], high) / high, row_h * 0.6, fill=colour)
+        page.rect(
+            x + label_w, ry + row_h * 0.2, bar_w * min(p["points"], high) / high, row_h * 0.6, fill=colour
+        )
         page.font(7.5, True, DARK)
         page.text(x + label_w + bar_w, ry, value_w, row_h, points(p["points"]), align="R")
     page.font(6.3, False, GREY)
@@ -276,9 +288,10 @@ def _relationship_map(page: _Page, brief: Brief, *, x: float, y: float, w: float
         return
     people = (
         m.stakeholders.with_columns(
-            (pl.col("decision_maker").fill_null(False) | (pl.col("influence").fill_null(0) >= KEY_INFLUENCE)).alias(
-                "key"
-            )
+            (
+                pl.col("decision_maker").fill_null(False)
+                | (pl.col("influence").fill_null(0) >= KEY_INFLUENCE)
+            ).alias("key")
         )
         .sort(["key", "influence"], descending=True, nulls_last=True)
         .head(12)
@@ -287,7 +300,9 @@ def _relationship_map(page: _Page, brief: Brief, *, x: float, y: float, w: float
     covered = set(strong["stakeholder_id"].to_list())
     levels = ["executive", "senior", "manager", "staff"]
     people = people.with_columns(
-        pl.col("level").replace_strict({lv: i for i, lv in enumerate(levels)}, default=len(levels)).alias("row")
+        pl.col("level")
+        .replace_strict({lv: i for i, lv in enumerate(levels)}, default=len(levels))
+        .alias("row")
     ).sort("row", "name")
     rows = [r.head(4) for r in people.partition_by("row", maintain_order=True)]
     shown_people = sum(r.height for r in rows)
@@ -322,7 +337,15 @@ def _relationship_map(page: _Page, brief: Brief, *, x: float, y: float, w: float
             page.line(sx, sy, mx, my, colour=colour, width=0.15 + 0.15 * r["strength"])
     for bx, by, bw, bh, s in boxes:
         gap = s["key"] and s["stakeholder_id"] not in covered
-        page.rect(bx, by, bw, bh, fill=(253, 236, 234) if gap else (245, 245, 245), draw=RED if gap else GREY, width=0.5 if gap else 0.2)
+        page.rect(
+            bx,
+            by,
+            bw,
+            bh,
+            fill=(253, 236, 234) if gap else (245, 245, 245),
+            draw=RED if gap else GREY,
+            width=0.5 if gap else 0.2,
+        )
         page.font(6.2, bool(s["decision_maker"]), RED if gap else DARK)
         page.text(bx + 0.6, by + bh / 2 - 3.4, bw - 1.2, 3.2, s["name"])
         page.font(5.4, False, GREY)
@@ -365,7 +388,13 @@ def _gaps(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: float) 
         page.text(x + 30, top + i * line_h, w - 30, line_h, reason)
     if gaps.height > shown.height:
         page.font(7, False, GREY)
-        page.text(x, top + shown.height * line_h, w, line_h, f"and {gaps.height - shown.height} more on the Relationship map")
+        page.text(
+            x,
+            top + shown.height * line_h,
+            w,
+            line_h,
+            f"and {gaps.height - shown.height} more on the Relationship map",
+        )
 
 
 def _cadence(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: float) -> None:
@@ -389,7 +418,9 @@ def _cadence(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: floa
     after = top + max(brief.cadence.height, 1) * line_h + 1
     page.font(7.3, False, GREY)
     page.text(x, after, w, line_h, f"Last with the sponsor: {wording.touchpoint(brief.last_touchpoint)}")
-    page.text(x, after + line_h - 0.4, w, line_h, f"Next planned: {wording.touchpoint(brief.next_touchpoint)}")
+    page.text(
+        x, after + line_h - 0.4, w, line_h, f"Next planned: {wording.touchpoint(brief.next_touchpoint)}"
+    )
 
 
 def _loyalty(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: float) -> None:
@@ -406,14 +437,18 @@ def _loyalty(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: floa
         page.font(7.3, False, DARK)
         used = page.lines(x, top, w, 3.6, f"“{c['comment']}”", 2)
         page.font(6.5, False, GREY)
-        page.text(x, top + used * 3.6, w, 3.2, f"{c['respondent'] or 'respondent'}, {long_date(c['survey_date'])}")
+        page.text(
+            x, top + used * 3.6, w, 3.2, f"{c['respondent'] or 'respondent'}, {long_date(c['survey_date'])}"
+        )
         top += used * 3.6 + 4.4
     if brief.comments.is_empty():
         page.font(7.3, False, GREY)
         page.text(x, top, w, 4, "No comments.")
 
 
-def _table(page: _Page, x: float, y: float, columns: list[tuple[str, float, str]], rows: list[list], colours=None) -> None:
+def _table(
+    page: _Page, x: float, y: float, columns: list[tuple[str, float, str]], rows: list[list], colours=None
+) -> None:
     """A small table: columns (header, width, align); rows of texts."""
     line_h = 4.6
     page.font(6.8, True, GREY)
@@ -431,9 +466,11 @@ def _table(page: _Page, x: float, y: float, columns: list[tuple[str, float, str]
             cx += cw
 
 
-def _opportunities(page: _Page, brief: Brief, currency: str, *, x: float, y: float, w: float, h: float) -> None:
+def _opportunities(
+    page: _Page, brief: Brief, currency: str, *, x: float, y: float, w: float, h: float
+) -> None:
     page.heading(x, y, w, "Top opportunities, largest first")
-    o = brief.opportunities
+    o = brief.opportunities.head(5)
     if o.is_empty():
         page.font(8, False, GREY)
         page.text(x, y + 8, w, 4, "None open.")
@@ -450,14 +487,15 @@ def _opportunities(page: _Page, brief: Brief, currency: str, *, x: float, y: flo
         y + 12 + len(rows) * 4.6,
         w,
         3,
-        f"Open pipeline {money(brief.account['open_pipeline'], currency)} in {brief.account['open_deals']} deals",
+        f"Open pipeline {money(brief.account['open_pipeline'], currency)} in "
+        f"{brief.account['open_deals']} deals",
     )
 
 
 def _actions(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: float) -> None:
     a = brief.account
     page.heading(x, y, w, f"Open actions: {a['open_actions']}, overdue: {a['overdue_actions']}")
-    acts = brief.actions
+    acts = brief.actions.head(5)
     if acts.is_empty():
         page.font(8, False, GREY)
         page.text(x, y + 8, w, 4, "None open.")

@@ -40,6 +40,7 @@ from sam_core.outputs.templates import layouts, open_template
 GREY = RGBColor(0x6E, 0x6E, 0x6E)
 NAMED_BARS = 8  # accounts named one by one on the concentration chart
 ASKS_SHOWN = 8
+TILE_HEIGHT = Inches(1.15)
 
 
 class _Frame:
@@ -99,10 +100,18 @@ def _text(slide, left, top, width, height, paragraphs: list[tuple[str, int, bool
 
 
 def _footer(slide, frame: _Frame, text: str) -> None:
-    _text(slide, frame.left, frame.bottom + Inches(0.08), frame.inner, Inches(0.35), [(text, 11, False)], grey=True)
+    _text(
+        slide,
+        frame.left,
+        frame.bottom + Inches(0.08),
+        frame.inner,
+        Inches(0.35),
+        [(text, 11, False)],
+        grey=True,
+    )
 
 
-def _tiles(slide, frame: _Frame, top, tiles: list[tuple[str, str, str]], height=Inches(1.15)) -> None:
+def _tiles(slide, frame: _Frame, top, tiles: list[tuple[str, str, str]], height: int = TILE_HEIGHT) -> None:
     """Figure tiles: label, figure, detail; filled with the theme's first accent, lightened."""
     gap = Inches(0.15)
     width = (frame.inner - gap * (len(tiles) - 1)) // len(tiles)
@@ -121,7 +130,9 @@ def _tiles(slide, frame: _Frame, top, tiles: list[tuple[str, str, str]], height=
         text.margin_left = text.margin_right = Inches(0.12)
         text.margin_top = Inches(0.06)
         big = 24 if len(tiles) <= 5 else 22
-        for j, (content, size, bold) in enumerate(((label, 12, False), (value, big, True), (detail, 11, False))):
+        for j, (content, size, bold) in enumerate(
+            ((label, 12, False), (value, big, True), (detail, 11, False))
+        ):
             paragraph = text.paragraphs[0] if j == 0 else text.add_paragraph()
             paragraph.alignment = PP_ALIGN.LEFT
             run = paragraph.add_run()
@@ -170,10 +181,22 @@ def _portfolio_slide(deck, lay, frame: _Frame, m: Meeting, currency: str, footer
         frame.top,
         [
             ("Revenue, 12 months", money(h.revenue.value, currency), f"{growth(h.growth.value)} growth"),
-            (f"Share of the top {c.n}", percent(h.top_share.value), f"{c.effective_accounts:.1f} effective accounts"),
-            ("Weighted pipeline", money(p.weighted_pipeline, currency), f"won {money(p.won_value, currency)}"),
+            (
+                f"Share of the top {c.n}",
+                percent(h.top_share.value),
+                f"{c.effective_accounts:.1f} effective accounts",
+            ),
+            (
+                "Weighted pipeline",
+                money(p.weighted_pipeline, currency),
+                f"won {money(p.won_value, currency)}",
+            ),
             ("Loyalty index", score(h.loyalty_index.value), f"NPS {nps(h.nps.value)}"),
-            ("Cadence compliance", percent(h.cadence_compliance.value), f"{h.accounts_overdue} accounts overdue"),
+            (
+                "Cadence compliance",
+                percent(h.cadence_compliance.value),
+                f"{h.accounts_overdue} accounts overdue",
+            ),
             (f"At risk in the top {c.n}", str(h.at_risk), "at risk, or health under 40"),
         ],
     )
@@ -197,15 +220,19 @@ def _portfolio_slide(deck, lay, frame: _Frame, m: Meeting, currency: str, footer
     _notes(
         slide,
         [
-            f"Revenue over the last 12 months: {money(h.revenue.value, currency)}, {growth(h.growth.value)} on the "
+            f"Revenue over the last 12 months: {money(h.revenue.value, currency)}, "
+            f"{growth(h.growth.value)} on the "
             "12 months before.",
             f"The top {c.n} accounts hold {c.top_share:.0%} of revenue; the effective number of accounts is "
             f"{c.effective_accounts:.1f}.",
             *[f"Risk: {r}" for r in risks],
-            f"Pipeline: {money(p.open_pipeline, currency)} open, {money(p.weighted_pipeline, currency)} weighted; won "
+            f"Pipeline: {money(p.open_pipeline, currency)} open, {money(p.weighted_pipeline, currency)} "
+            f"weighted; won "
             f"{money(p.won_value, currency)}, win rate {percent(p.win_rate_count)} of deals.",
-            f"Loyalty index {score(h.loyalty_index.value)}, NPS {nps(h.nps.value)}; sponsor cadence compliance "
-            f"{percent(h.cadence_compliance.value)}, {h.accounts_overdue} strategic accounts overdue on some rule.",
+            f"Loyalty index {score(h.loyalty_index.value)}, NPS {nps(h.nps.value)}; sponsor cadence "
+            f"compliance "
+            f"{percent(h.cadence_compliance.value)}, {h.accounts_overdue} strategic accounts overdue on "
+            f"some rule.",
             f"{h.at_risk} of the top {c.n} are at risk.",
             footer,
         ],
@@ -262,7 +289,9 @@ def _trend_chart(slide, left, top, width, height, m: Meeting, currency: str) -> 
     data.categories = [f"{d:%b %y}" for d in months]
     for group in ("Top accounts", "Other accounts"):
         rows = dict(trend.filter(pl.col("group") == group).select("period", "revenue").iter_rows())
-        data.add_series(f"Top {m.n}" if group == "Top accounts" else "Other accounts", [rows.get(d) for d in months])
+        data.add_series(
+            f"Top {m.n}" if group == "Top accounts" else "Other accounts", [rows.get(d) for d in months]
+        )
     chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, left, top, width, height, data).chart
     _style_chart(chart, legend=True, size=11)
     chart.has_title = True
@@ -273,7 +302,9 @@ def _trend_chart(slide, left, top, width, height, m: Meeting, currency: str) -> 
     chart.value_axis.tick_labels.font.size = Pt(10)
     _axis_format(chart.value_axis, _money_format(trend["revenue"].max(), currency))
     chart.category_axis.tick_labels.font.size = Pt(10)
-    for series, accent in zip(chart.plots[0].series, (MSO_THEME_COLOR.ACCENT_1, MSO_THEME_COLOR.ACCENT_2), strict=True):
+    for series, accent in zip(
+        chart.plots[0].series, (MSO_THEME_COLOR.ACCENT_1, MSO_THEME_COLOR.ACCENT_2), strict=True
+    ):
         series.format.line.color.theme_color = accent
         series.format.line.width = Pt(2.5)
         series.smooth = False
@@ -292,7 +323,8 @@ def _account_slide(deck, lay, frame: _Frame, m: Meeting, brief: Brief, currency:
         Inches(0.4),
         [
             (
-                f"Sponsor {a['executive_sponsor'] or 'none'} · account manager {a['account_manager'] or 'none'} · "
+                f"Sponsor {a['executive_sponsor'] or 'none'} · account manager "
+                f"{a['account_manager'] or 'none'} · "
                 f"tier {a['tier'] or '–'} · {plan}",
                 14,
                 False,
@@ -308,8 +340,16 @@ def _account_slide(deck, lay, frame: _Frame, m: Meeting, brief: Brief, currency:
             ("Revenue, 12 months", wording.revenue_figure(a, currency), wording.revenue_change(a)),
             ("Health", wording.health_figure(a), a["health_band"]),
             ("Loyalty index", wording.loyalty_figure(a), wording.loyalty_detail(a)),
-            ("Weighted pipeline", money(a["weighted_pipeline"], currency), wording.pipeline_detail(a, currency)),
-            ("Relationship coverage", percent(a["coverage"]), f"{brief.gaps.height} gap{'s' if brief.gaps.height != 1 else ''} on the map"),
+            (
+                "Weighted pipeline",
+                money(a["weighted_pipeline"], currency),
+                wording.pipeline_detail(a, currency),
+            ),
+            (
+                "Relationship coverage",
+                percent(a["coverage"]),
+                f"{brief.gaps.height} gap{'s' if brief.gaps.height != 1 else ''} on the map",
+            ),
         ],
         height=Inches(1.1),
     )
@@ -365,7 +405,15 @@ def _health_chart(slide, left, top, width, height, brief: Brief, high: float) ->
 def _account_trend_chart(slide, left, top, width, height, brief: Brief, currency: str) -> None:
     trend = brief.trend
     if trend.is_empty() or trend["revenue"].drop_nulls().is_empty():
-        _text(slide, left, top, width, Inches(0.6), [("No monthly financials in the 12 months.", 13, False)], grey=True)
+        _text(
+            slide,
+            left,
+            top,
+            width,
+            Inches(0.6),
+            [("No monthly financials in the 12 months.", 13, False)],
+            grey=True,
+        )
         return
     data = CategoryChartData(number_format=_money_format(trend["revenue"].max(), currency))
     data.categories = [f"{d:%b}" for d in trend["month"].to_list()]
@@ -390,7 +438,7 @@ def _axis_format(axis, number_format: str) -> None:
 
 def _every_label(axis) -> None:
     """Label every category (LibreOffice and PowerPoint skip some when they find them crowded)."""
-    element = axis._element  # noqa: SLF001 - python-pptx has no property for tickLblSkip
+    element = axis._element
     skip = element.makeelement(qn("c:tickLblSkip"), {"val": "1"})
     anchor = element.find(qn("c:noMultiLvlLbl"))
     if anchor is not None:
@@ -404,11 +452,11 @@ def _money_format(high: float | None, currency: str) -> str:
     mark = symbol(currency)
     mark = f'"{mark}"' if len(mark) == 1 else f'"{mark} "'
     if high and high >= 1e9:
-        return f"{mark}#,##0.0,,,\"bn\""
+        return f'{mark}#,##0.0,,,"bn"'
     if high and high >= 1e6:
-        return f"{mark}#,##0.0,,\"m\""
+        return f'{mark}#,##0.0,,"m"'
     if high and high >= 1e3:
-        return f"{mark}#,##0.0,\"k\""
+        return f'{mark}#,##0.0,"k"'
     return f"{mark}#,##0"
 
 
@@ -421,7 +469,9 @@ def _account_lines(brief: Brief, currency: str) -> list[tuple[str, int, bool]]:
         (fit(f"{r['rule']}: {r['status']} {wording.cadence_when(r)}", 48), 12, False)
         for r in off_track.head(2).iter_rows(named=True)
     ] or [("every rule on track" if brief.cadence.height else "not a strategic account", 12, False)]
-    lines.append((wording.coverage_line(a) if a["coverage"] is not None else "Relationships: none recorded", 14, True))
+    lines.append(
+        (wording.coverage_line(a) if a["coverage"] is not None else "Relationships: none recorded", 14, True)
+    )
     lines += [(fit(wording.gap_line(g), 48), 12, False) for g in brief.gaps.head(2).iter_rows(named=True)]
     lines.append(("Top opportunities", 14, True))
     lines += [
@@ -430,7 +480,13 @@ def _account_lines(brief: Brief, currency: str) -> list[tuple[str, int, bool]]:
     ] or [("none open", 12, False)]
     lines.append((f"Open actions: {a['open_actions']} ({a['overdue_actions']} overdue)", 14, True))
     lines += [
-        (fit(("OVERDUE: " if x["overdue"] else "") + f"{x['description']} ({x['owner'] or 'no owner'})", 48), 12, False)
+        (
+            fit(
+                ("OVERDUE: " if x["overdue"] else "") + f"{x['description']} ({x['owner'] or 'no owner'})", 48
+            ),
+            12,
+            False,
+        )
         for x in brief.actions.head(2).iter_rows(named=True)
     ]
     return lines
@@ -444,9 +500,14 @@ def _account_notes(brief: Brief, currency: str) -> list[str]:
         f"{a['account_name']}: revenue {wording.revenue_figure(a, currency)} over the last 12 months, "
         f"{wording.revenue_change(a)}.",
         f"Health {wording.health_figure(a)} ({a['health_band']})"
-        + (f"; the weakest part is {weakest['part']} with {points(weakest['points'])} points." if weakest else "."),
+        + (
+            f"; the weakest part is {weakest['part']} with {points(weakest['points'])} points."
+            if weakest
+            else "."
+        ),
         f"Loyalty index {wording.loyalty_figure(a)}, {wording.loyalty_detail(a)}.",
-        f"Pipeline {money(a['open_pipeline'], currency)} open, {money(a['weighted_pipeline'], currency)} weighted.",
+        f"Pipeline {money(a['open_pipeline'], currency)} open, {money(a['weighted_pipeline'], currency)} "
+        f"weighted.",
         wording.coverage_line(a) + ".",
     ]
     notes += [f"Gap: {g['reason']}" for g in brief.gaps.head(3).iter_rows(named=True)]
@@ -454,7 +515,10 @@ def _account_notes(brief: Brief, currency: str) -> list[str]:
         f"Cadence: {r['rule']} {r['status']} {wording.cadence_when(r)} ({r['detail']})."
         for r in brief.cadence.filter(pl.col("status") == "overdue").iter_rows(named=True)
     ]
-    notes += [f"Opportunity: {wording.opportunity_line(o, currency)}." for o in brief.opportunities.head(3).iter_rows(named=True)]
+    notes += [
+        f"Opportunity: {wording.opportunity_line(o, currency)}."
+        for o in brief.opportunities.head(3).iter_rows(named=True)
+    ]
     notes += [f"Action: {wording.action_line(x)}." for x in brief.actions.iter_rows(named=True)]
     if brief.last_touchpoint or brief.next_touchpoint:
         notes.append(
@@ -469,12 +533,22 @@ def _asks_slide(deck, lay, frame: _Frame, m: Meeting, footer: str) -> None:
     _title(slide, "Decisions and asks")
     lines = [ask_line(r) for r in m.asks.head(ASKS_SHOWN).iter_rows(named=True)]
     if m.asks.height > ASKS_SHOWN:
-        lines.append(f"and {m.asks.height - ASKS_SHOWN} more overdue items: see the Sponsor cadence and Account plan pages")
+        lines.append(
+            f"and {m.asks.height - ASKS_SHOWN} more overdue items: see the Sponsor cadence and Account "
+            f"plan pages"
+        )
     if not lines:
         lines = [f"Nothing is overdue for the top {m.n}: no decision needed today."]
     body = next((p for p in slide.placeholders if p.placeholder_format.idx != 0), None)
     if body is None:
-        _text(slide, frame.left, frame.top, frame.inner, frame.bottom - frame.top, [(line, 18, False) for line in lines])
+        _text(
+            slide,
+            frame.left,
+            frame.top,
+            frame.inner,
+            frame.bottom - frame.top,
+            [(line, 18, False) for line in lines],
+        )
     else:
         frame_text = body.text_frame
         for i, line in enumerate(lines):
@@ -485,10 +559,10 @@ def _asks_slide(deck, lay, frame: _Frame, m: Meeting, footer: str) -> None:
     _notes(
         slide,
         [
-            "Drawn from the overdue items of the top accounts: sponsor cadence rules past their deadline and open "
+            "Drawn from the overdue items of the top accounts: sponsor cadence rules past their deadline "
+            "and open "
             "actions past their due date, oldest first.",
             *[ask_line(r) for r in m.asks.iter_rows(named=True)],
             footer,
         ],
     )
-

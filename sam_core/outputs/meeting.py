@@ -86,7 +86,11 @@ def asks(briefs: list[Brief]) -> pl.DataFrame:
         late = b.actions.filter(pl.col("overdue")).sort("due", nulls_last=True)
         if late.height:
             first = late.row(0, named=True)
-            more = f" and {late.height - 1} more overdue action{'s' if late.height > 2 else ''}" if late.height > 1 else ""
+            more = (
+                f" and {late.height - 1} more overdue action{'s' if late.height > 2 else ''}"
+                if late.height > 1
+                else ""
+            )
             rows.append(
                 {
                     "account_name": name,
@@ -96,7 +100,13 @@ def asks(briefs: list[Brief]) -> pl.DataFrame:
                     "kind": "action",
                 }
             )
-    schema = {"account_name": pl.String, "owner": pl.String, "ask": pl.String, "since": pl.Date, "kind": pl.String}
+    schema = {
+        "account_name": pl.String,
+        "owner": pl.String,
+        "ask": pl.String,
+        "since": pl.Date,
+        "kind": pl.String,
+    }
     frame = pl.DataFrame(rows, schema=schema)
     # the sponsors' and managers' cadence first (the meeting can decide those), then actions; oldest first
     return frame.sort(pl.col("kind") == "action", "since", "account_name", nulls_last=True)

@@ -76,7 +76,8 @@ def checked_template(file_name: str, content: bytes) -> bytes:
         raise ValidationFailed(f"{what} is not a PowerPoint file: upload a .pptx or .potx.")
     if len(content) > MAX_BYTES:
         raise ValidationFailed(
-            f"{what} is {len(content) / 1024 / 1024:.0f} MB; templates up to {MAX_BYTES // 1024 // 1024} MB are "
+            f"{what} is {len(content) / 1024 / 1024:.0f} MB; templates up to {MAX_BYTES // 1024 // 1024} "
+            f"MB are "
             "accepted: remove large pictures from its slides and try again."
         )
     try:
@@ -116,7 +117,8 @@ def save_template(
     digest = hashlib.sha256(content).hexdigest()
     with WRITE_LOCK, transaction(con):
         con.execute(
-            "INSERT INTO deck_templates VALUES (?, ?, ?, ?, ?)", [at, user.username, file_name, checked, digest]
+            "INSERT INTO deck_templates VALUES (?, ?, ?, ?, ?)",
+            [at, user.username, file_name, checked, digest],
         )
     return StoredTemplate(file_name, user.username, at, checked, digest)
 
@@ -156,7 +158,10 @@ def built_in_template() -> bytes:
     ratio = WIDE[0] / deck.slide_width
     deck.slide_width, deck.slide_height = WIDE
     # layouts first: a layout placeholder without a position of its own reads its master's, unscaled yet
-    for holder in [*(p for lay in deck.slide_layouts for p in lay.placeholders), *deck.slide_master.placeholders]:
+    for holder in [
+        *(p for lay in deck.slide_layouts for p in lay.placeholders),
+        *deck.slide_master.placeholders,
+    ]:
         left, width = holder.left, holder.width
         if left is not None and width is not None:
             holder.left, holder.width = Emu(int(left * ratio)), Emu(int(width * ratio))
@@ -177,7 +182,7 @@ def built_in_template() -> bytes:
 def open_template(content: bytes | None):
     """A Presentation of the template (built-in when None) with its own slides removed."""
     deck = Presentation(io.BytesIO(content or built_in_template()))
-    ids = deck.slides._sldIdLst  # noqa: SLF001 - python-pptx has no public way to remove a slide
+    ids = deck.slides._sldIdLst
     for slide_id in list(ids):
         deck.part.drop_rel(slide_id.rId)
         ids.remove(slide_id)

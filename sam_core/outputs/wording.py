@@ -24,7 +24,7 @@ def revenue_change(a: dict) -> str:
         return f"{growth(a['growth'])} like for like; {month(a['data_through'])} not reported"
     if a["financials"] == "won deals":
         return f"{growth(a['growth'])}; from won deals"
-    return f"{growth(a['growth'])} on the previous 12 months"
+    return f"{growth(a['growth'])} on the prior 12 months"
 
 
 def revenue_figure(a: dict, currency: str) -> str:
@@ -48,7 +48,8 @@ def loyalty_detail(a: dict) -> str:
 
 
 def pipeline_detail(a: dict, currency: str) -> str:
-    return f"{money(a['open_pipeline'], currency)} open in {a['open_deals']} deal{'s' if a['open_deals'] != 1 else ''}"
+    deals = f"{a['open_deals']} deal{'s' if a['open_deals'] != 1 else ''}"
+    return f"{money(a['open_pipeline'], currency)} open in {deals}"
 
 
 def won_detail(a: dict) -> str:
@@ -61,7 +62,8 @@ def coverage_line(a: dict) -> str:
     """'Coverage 50% of key stakeholders (1 of 2)', and single-threaded when so."""
     if a["coverage"] is None:
         return "No key stakeholders recorded"
-    line = f"Coverage {percent(a['coverage'])} of key stakeholders ({a['key_covered']} of {a['key_stakeholders']})"
+    line = f"Coverage {percent(a['coverage'])} of key stakeholders "
+    line += f"({a['key_covered']} of {a['key_stakeholders']})"
     return line + (" · single-threaded" if a["single_threaded"] else "")
 
 
