@@ -22,7 +22,9 @@ from sam_core.metrics.headline import headline
 from sam_core.metrics.health import account_overview
 from sam_core.metrics.portfolio import data_through, ranked
 from sam_core.outputs.brief import account_brief
-from sam_core.outputs.exports import brief_pdf, deck_pptx
+from sam_core.outputs.brief_pdf import brief_pdf
+from sam_core.outputs.deck import deck_pptx
+from sam_core.outputs.meeting import meeting
 from sam_core.store import connect
 
 AS_OF = date(2026, 11, 24)
@@ -45,10 +47,10 @@ def main() -> None:
     overview = account_overview(con, as_of=AS_OF, through=through)  # cached by the page
     top = ranked(overview)["account_id"].head(args.n).to_list()
 
-    def deck() -> bytes:
-        briefs = [account_brief(con, overview, a, as_of=AS_OF, through=through) for a in top]
+    def deck() -> bytes:  # the headline is cached by the page too; measured here all the same
         h = headline(con, overview, as_of=AS_OF, n=args.n, through=through)
-        return deck_pptx(h, overview, briefs, currency="EUR")
+        m = meeting(con, overview, h, as_of=AS_OF, n=args.n, through=through)
+        return deck_pptx(m, currency="EUR")
 
     def brief() -> bytes:
         return brief_pdf(account_brief(con, overview, top[0], as_of=AS_OF, through=through), currency="EUR")
