@@ -20,6 +20,8 @@ def revenue_change(a: dict) -> str:
     """What the revenue tile says under the figure: growth and what it compares."""
     if a["financials"] == "no financials":
         return f"no financials to {month(a['data_through'])}"
+    if a["growth"] is None:
+        return "no revenue in the prior 12 months"
     if a["financials"] == "not reported":
         return f"{growth(a['growth'])} like for like; {month(a['data_through'])} not reported"
     if a["financials"] == "won deals":
