@@ -1,18 +1,24 @@
 """Administration (admins only): who is kept out by the login limits (and unlocking them), who
-is logged in (and ending a session), and the record of logins and logouts."""
+is logged in (and ending a session), the record of logins and logouts, and the company template of the
+meeting deck."""
 
 import streamlit as st
 
 from ui import administration, session, widgets
 
-widgets.header("Administration", "Login limits, sessions and the record of logins, logouts and unlocks.")
+widgets.header(
+    "Administration",
+    "Login limits, sessions, the record of logins, logouts and unlocks, and the deck's company template.",
+)
 user = session.guard("administration")
 administration.show_message()
 
-limits, logins, record = st.tabs(["Login limits", "Sessions", "Login record"])
+limits, logins, record, deck = st.tabs(["Login limits", "Sessions", "Login record", "Deck template"])
 with limits:
     administration.login_limits(user)
 with logins:
     administration.login_sessions(user)
 with record:
     administration.login_record()
+with deck:
+    administration.deck_template(user)

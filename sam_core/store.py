@@ -218,6 +218,17 @@ def _add_upsert_v9(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE uploads ADD COLUMN currency VARCHAR")
 
 
+def _add_deck_templates_v10(con: duckdb.DuckDBPyConnection) -> None:
+    """The company's PowerPoint template for the meeting deck: every upload kept with who and
+    when; the latest row is in force, one without content means the built-in template."""
+    con.execute(
+        """CREATE TABLE deck_templates (
+            uploaded_at TIMESTAMP NOT NULL, uploaded_by VARCHAR NOT NULL, file_name VARCHAR, content BLOB,
+            sha256 VARCHAR
+        )"""
+    )
+
+
 # Append a function to migrate; never edit one that has shipped.
 MIGRATIONS = (
     _create_v1,
@@ -229,6 +240,7 @@ MIGRATIONS = (
     _add_login_sessions_v7,
     _mappings_per_user_v8,
     _add_upsert_v9,
+    _add_deck_templates_v10,
 )
 
 

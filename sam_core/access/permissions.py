@@ -58,6 +58,7 @@ RULES: dict[str, frozenset[str]] = {
     "update_action": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "unlock_login": frozenset({ADMIN}),
     "end_session": frozenset({ADMIN}),
+    "manage_deck_template": frozenset({ADMIN}),  # the company template of the meeting deck
 }
 # Actions that touch one account: an account manager may do them only on accounts they own.
 OWNED_ACCOUNT_ACTIONS = frozenset(
