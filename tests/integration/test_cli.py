@@ -73,6 +73,7 @@ def test_template_writes_every_sheet_and_a_readme(tmp_path, capsys):
         "Plan sponsor commitments",
         "Plan contacts",
         "Plan shared actions",
+        "Users",  # the Users table of company sign-on, loaded by an admin on the Administration page
     ]
 
 
