@@ -69,7 +69,7 @@ def users_tab(user: User) -> None:
         },
         key="administration_users_table",
     )
-    st.caption(f"{people.height:,} people in the Users table.")
+    st.caption(f"{people.height:,} {'person' if people.height == 1 else 'people'} in the Users table.")
     left, right = st.columns(2, gap="large")
     with left:
         _edit_form(user, people)
