@@ -62,8 +62,8 @@ def entry(con: duckdb.DuckDBPyConnection, email: str) -> DirectoryEntry | None:
     """The Users row of this e-mail address, or None."""
     row = con.execute(
         "SELECT email, name, role, accounts FROM user_directory WHERE email = ?", [normal_email(email)]
-    ).fetchone()
-    return _entry(*row) if row else None
+    ).fetchall()
+    return _entry(*row[0]) if row else None
 
 
 def _entry(email: str, name: str | None, role: str | None, accounts) -> DirectoryEntry:

@@ -131,8 +131,8 @@ def active_session(
         f"SELECT {_COLUMNS} FROM login_sessions "  # sql-ok: the column list is a constant
         "WHERE session_id = ? AND ended_at IS NULL AND expires_at > ?",
         [session_id, now or utc_now()],
-    ).fetchone()
-    return LoginSession(*row) if row else None
+    ).fetchall()
+    return LoginSession(*row[0]) if row else None
 
 
 def token_session(con: duckdb.DuckDBPyConnection, token_id: str) -> TokenSession | None:
@@ -141,8 +141,10 @@ def token_session(con: duckdb.DuckDBPyConnection, token_id: str) -> TokenSession
         f"""SELECT {_COLUMNS}, ended_at, end_reason FROM login_sessions WHERE token_id = ?
             ORDER BY started_at LIMIT 1""",  # sql-ok: the column list is a constant
         [token_id],
-    ).fetchone()
-    return TokenSession(LoginSession(*row[:8]), row[8], row[9]) if row else None
+    ).fetchall()
+    if not row:
+        return None
+    return TokenSession(LoginSession(*row[0][:8]), row[0][8], row[0][9])
 
 
 def log_out(

@@ -26,7 +26,9 @@ def files(tmp_path, make_workbook):
     return write
 
 
-@pytest.mark.parametrize("command", ["init-demo", "template", "validate", "load", "hash-password"])
+@pytest.mark.parametrize(
+    "command", ["init-demo", "template", "validate", "load", "load-users", "set-user", "hash-password"]
+)
 def test_every_command_has_help(command):
     done = subprocess.run(
         [sys.executable, "-m", "sam_core", command, "--help"], cwd=ROOT, capture_output=True, text=True
