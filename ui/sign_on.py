@@ -25,6 +25,7 @@ from sam_core.access import audit, directory, oidc, sessions
 from sam_core.access.permissions import ACCOUNT_MANAGER, User
 from sam_core.access.sessions import utc_now
 from sam_core.errors import ConflictError
+from sam_core.outputs.formatting import plain
 from ui import session
 from ui.run import settings
 
@@ -138,7 +139,7 @@ def ask_your_admin_page() -> None:
         f"You are signed in with {settings().sign_on.label}, but the app has no role for you, so it shows "
         "you nothing yet."
     )
-    (st.error if access.no_access else st.warning)(access.reason)
+    (st.error if access.no_access else st.warning)(plain(access.reason))  # (the provider's words in it)
     st.subheader("What to tell your admin")
     st.write("Your e-mail address and the groups your sign-in carries:")
     groups = ", ".join(found.groups) if found.groups else "(none)"
@@ -148,10 +149,10 @@ def ask_your_admin_page() -> None:
         "the data writes it, and your role), or by mapping one of your groups to a role (setting "
         "SAM_OIDC_ROLES). Then sign in again."
     )
-    left, right, _ = st.columns([1, 1, 3])
-    left.button("Try again", key="sam_sign_on_retry", type="primary")
-    if right.button("Sign out", key="sam_sign_on_out"):
-        st.logout()
+    with st.container(horizontal=True):
+        st.button("Try again", key="sam_sign_on_retry", type="primary")
+        if st.button("Sign out", key="sam_sign_on_out"):
+            st.logout()
 
 
 def identity_notice(user: User) -> None:

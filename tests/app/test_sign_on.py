@@ -157,7 +157,7 @@ def test_an_account_manager_the_users_table_lacks_owns_no_account(signed_on, con
 def test_a_person_with_no_role_sees_only_the_ask_your_admin_page_recorded_once(signed_on, con):
     at = signed_on("noah")
     assert title(at) == ["Ask your admin for access"]
-    assert at.warning[0].value == (
+    assert at.warning[0].value == plain(
         "No role for noah.body@example.com: the app's Users table does not list you, and none of your groups "
         "(staff) gives a role."
     )
@@ -179,7 +179,9 @@ def test_no_access_in_the_users_table_keeps_out_even_an_admin_group(signed_on, c
     directory.save_entry(con, CLI, "alex.morgan@example.com", role="none")
     at = signed_on("alex")
     assert title(at) == ["Ask your admin for access"]
-    assert at.error[0].value == "An admin has turned off your access (the Users table says: no access)."
+    assert at.error[0].value == plain(
+        "An admin has turned off your access (the Users table says: no access)."
+    )
 
 
 def test_an_old_identity_cookie_without_a_session_starts_none(signed_on, con):
