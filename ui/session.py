@@ -49,6 +49,7 @@ ENDED_NOTICES = {
     sessions.LOGGED_OUT_EVERYWHERE: "You were logged out: you ended all your sessions.",
     sessions.ENDED_BY_ADMIN: "An admin ended your session. Log in again to continue.",
     sessions.REMOVED_FROM_USERS: "An admin removed you from the app's Users table, which ended your session.",
+    sessions.NO_ROLE: "Your session ended when the app no longer gave you a role. Log in again to continue.",
 }
 
 

@@ -59,9 +59,15 @@ def sign_in_from_identity() -> User | None:
     if found is None:
         return None
     con = session.cursor()
+    roles = settings().sign_on.roles
     earlier = sessions.token_session(con, found.token_id)
     if earlier is not None:
         state = earlier.state(utc_now())
+        if state == sessions.NO_ROLE:  # ended when they lost their role: still without one?
+            access = oidc.resolve(found, directory.entry(con, found.email), roles)
+            if access.user is None:
+                _refuse(found, access)
+                return None
         if state is not None:
             st.session_state[session.NOTICE] = session.ended_notice(state)
             return None
@@ -78,7 +84,7 @@ def sign_in_from_identity() -> User | None:
             "of the app now. Sign in again to continue."
         )
         return None
-    access = oidc.resolve(found, directory.entry(con, found.email), settings().sign_on.roles)
+    access = oidc.resolve(found, directory.entry(con, found.email), roles)
     if access.user is None:
         _refuse(found, access)
         return None

@@ -287,3 +287,21 @@ def test_a_password_login_is_refused_once_company_sign_on_is_on(signed_on):
     at.run()
     assert [b.label for b in at.button] == ["Sign in with Okta"]
     assert at.info[0].value == "The app's login method has changed. Sign in again."
+
+
+def test_no_access_given_while_signed_in_refuses_the_next_click_and_a_reload_asks_to_see_the_admin(
+    signed_on, con
+):
+    maria = signed_on("maria")
+    directory.save_entry(con, CLI, "maria.keller@example.com", name="Maria Keller", role="none")
+    maria.run()  # her next click
+    assert [b.label for b in maria.button] == ["Sign in with Okta"]
+    assert maria.info[0].value == "An admin has turned off your access (the Users table says: no access)."
+    login = Identity.from_claims(claims("maria"))
+    assert sessions.token_session(con, login.token_id).state(sessions.utc_now()) == "no role any more"
+    again = signed_on("maria")  # a reload: no session, and the page that says why
+    assert title(again) == ["Ask your admin for access"]
+    assert again.error[0].value == plain(
+        "An admin has turned off your access (the Users table says: no access)."
+    )
+    assert session.LOGIN_STATE not in again.session_state
