@@ -184,6 +184,9 @@ EVENT_LABELS = {
     audit.LOGOUT: "Logout",
     audit.SESSION_ENDED: "Session ended by an admin",
     audit.UNLOCK: "Unlock",
+    audit.USER_ADDED: "User added",
+    audit.USER_CHANGED: "User changed",
+    audit.USER_REMOVED: "User removed",
 }
 
 
