@@ -158,27 +158,17 @@ def _save(con, admin: User, wanted: DirectoryEntry, *, via: str, now: datetime) 
         ],
     )
     where = "" if via == IN_APP else f" (from {via})"
-    if before is None:
-        audit.record(
-            con,
-            audit.USER_ADDED,
-            at=now,
-            user_name=wanted.email,
-            actor=admin.username,
-            method=OIDC,
-            detail=wanted.describe() + where,
-        )
-        return "added"
     audit.record(
         con,
-        audit.USER_CHANGED,
+        audit.USER_ADDED if before is None else audit.USER_CHANGED,
         at=now,
         user_name=wanted.email,
         actor=admin.username,
         method=OIDC,
-        detail=f"{before.describe()} -> {wanted.describe()}{where}",
+        detail=(wanted.describe() if before is None else f"{before.describe()} -> {wanted.describe()}")
+        + where,
     )
-    return "changed"
+    return "added" if before is None else "changed"
 
 
 def remove_entries(
