@@ -64,6 +64,7 @@ def test_template_writes_every_sheet_and_a_readme(tmp_path, capsys):
         "Evidence",
         "Surveys",
         "Actions",
+        "Contracts",
         "Rates",
         "Plan business",
         "Plan objectives",
