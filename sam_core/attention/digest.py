@@ -40,8 +40,7 @@ class Digest:
 
     @property
     def week_of(self) -> date:
-        """The Monday of the digest's week."""
-        return self.today - timedelta(days=self.today.weekday())
+        return week_of(self.today)
 
     @property
     def subject(self) -> str:
@@ -88,9 +87,14 @@ def build_digest(
     )
 
 
-def digest_files(digest: Digest) -> tuple[str, str]:
-    """The file names of a digest: ('digest-maria-2026-11-23.html', '....pdf')."""
-    stem = f"digest-{digest.user.username}-{digest.week_of:%Y-%m-%d}"
+def week_of(day: date) -> date:
+    """The Monday of the week of `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def digest_files(username: str, day: date) -> tuple[str, str]:
+    """The file names of a user's digest of the week of `day`: ('digest-maria-2026-11-23.html', ...pdf)."""
+    stem = f"digest-{username}-{week_of(day):%Y-%m-%d}"
     return f"{stem}.html", f"{stem}.pdf"
 
 
@@ -113,7 +117,7 @@ def write_digest(
         ensure(by, "write_any_digest")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    html_name, pdf_name = digest_files(digest)
+    html_name, pdf_name = digest_files(digest.user.username, digest.today)
     paths = [folder / html_name, folder / pdf_name]
     paths[0].write_text(digest_html(digest, currency=currency, base_url=base_url), encoding="utf-8")
     paths[1].write_bytes(digest_pdf(digest, currency=currency))

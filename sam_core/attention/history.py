@@ -52,7 +52,7 @@ def removed_rows(
     cols = ", ".join(f'b."{n}"' for n in sheet.column_names)
     query = f"""WITH {_uploads()}
         SELECT {cols}, u.uploaded_at AS changed_at, u.user_name AS changed_by,
-               u.kind || ' ' || u.upload_id AS via
+               CASE WHEN u.kind = 'rollback' THEN 'rollback ' ELSE 'upload ' END || u.upload_id AS via
         FROM {sheet.table}__before b JOIN u USING (upload_id)
         WHERE NOT EXISTS (SELECT 1 FROM {sheet.table} t WHERE t."{key}" = b."{key}")
           AND NOT EXISTS (SELECT 1 FROM {_versions(sheet)} v

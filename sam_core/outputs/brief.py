@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from sam_core.errors import NotFound
+from sam_core.metrics.contracts import renewals_with_health
 from sam_core.metrics.health import health_parts
 from sam_core.metrics.portfolio import DEFAULT_RULES, DataThrough, RevenueRules, monthly_revenue
 from sam_core.metrics.relationships import STRONG
@@ -37,6 +38,9 @@ class Brief:
     actions: pl.DataFrame  # description, owner, due, status, overdue
     opportunities: pl.DataFrame  # name, stage, amount, close_date, probability
     plan: dict | None = None  # the account plan: reviewed_on, stale, reason (None: no plan, not strategic)
+    # contracts renewing in the next 180 days, with the account's health and loyalty beside each
+    # (metrics.contracts.renewals_with_health); None when not gathered
+    renewals: pl.DataFrame | None = None
 
 
 def account_brief(
@@ -119,4 +123,5 @@ def account_brief(
             ),
             None,
         ),
+        renewals=renewals_with_health(con, overview, as_of=as_of, account_ids=[account_id]),
     )

@@ -101,6 +101,12 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
             f"{percent(a['win_rate_value'])} of value."
         ],
         "Health": [f"{health}. Parts: {why or 'no data'}."],
+        # issue 20: renewals in the next 180 days (layout: the brief's own)
+        **(
+            {"Renewals": [renewal_line(r, m) for r in brief.renewals.iter_rows(named=True)]}
+            if _renews(brief)
+            else {}
+        ),
         "Key stakeholders": people or ["No stakeholders recorded."],
         "Sponsor touchpoints": [
             f"Last: {touch(brief.last_touchpoint)}.  Next: {touch(brief.next_touchpoint)}.  Cadence: "
@@ -123,6 +129,22 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
         ]
         or ["None open."],
     }
+
+
+def _renews(brief: Brief) -> bool:
+    return brief.renewals is not None and not brief.renewals.is_empty()
+
+
+def renewal_line(r: dict, m) -> str:
+    """A contract renewing soon, with the account's health and loyalty."""
+    loyalty = "-" if r["loyalty_index"] is None else f"{r['loyalty_index']:.0f}"
+    health = "-" if r["health"] is None else f"{r['health']:.0f}"
+    return (
+        f"{r['name'] or r['contract_id']}: {m(r['annual_value'])} a year, renews "
+        f"{long_date(r['renewal_date'])}{' automatically' if r['auto_renew'] else ''}, "
+        f"notice by {long_date(r['notice_by'])}"
+        f"{' (IN NOTICE PERIOD)' if r['in_notice'] else ''}; health {health}, loyalty {loyalty}."
+    )
 
 
 def plan_line(plan: dict | None) -> str:
