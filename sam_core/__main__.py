@@ -1,4 +1,4 @@
-"""Command line: `python -m sam_core {init-demo,template,validate,load,load-plans,export-plans} ...`
+"""Command line: `python -m sam_core {init-demo,template,validate,load,load-plans,export-plans,digest} ...`
 (see --help).
 
 The commands use the same code paths as the app: reading, mapping (the user's remembered
@@ -191,6 +191,9 @@ def load(args) -> int:
             _print_report(exc.report)
         raise
     _print_report(result.validation.report)
+    from sam_core.metrics.health_history import record_health
+
+    record_health(con, today=date.today(), rules=settings.revenue_rules)  # the health of today, kept
     mode = "complete history: rows it no longer holds removed" if args.replace else "upserted by key"
     print(f"Loaded as upload {result.upload_id} by {user.username} ({mode}):")
     _print_frame(result.changes)
@@ -232,6 +235,49 @@ def export_plans(args) -> int:
     accounts = args.accounts or plan_accounts(con)["account_id"].to_list()
     Path(args.out).write_bytes(export_bytes(plan_sheets(con, accounts)))
     print(f"Wrote the plans of {len(accounts)} accounts to {args.out}.")
+    return 0
+
+
+def digest(args) -> int:
+    from sam_core.attention.digest import build_digest, write_digest
+    from sam_core.attention.rules import attention_items
+
+    settings = load_settings()
+    names = list(UsersFile.load(settings.users_file).accounts) if args.all else [args.user]
+    recipients = [_user(name, settings) for name in names]
+    con = connect(_db(args))
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    folder = Path(args.out) if args.out else settings.outbox
+    items = attention_items(
+        con,
+        today=today,
+        rules=settings.attention_rules,
+        revenue_rules=settings.revenue_rules,
+        currency=settings.currency,
+    )
+    for user in recipients:
+        built = build_digest(
+            con,
+            user=user,
+            today=today,
+            rules=settings.attention_rules,
+            revenue_rules=settings.revenue_rules,
+            currency=settings.currency,
+            items=items,
+        )
+        paths = write_digest(
+            con,
+            built,
+            by=_user("admin-cli", settings),
+            folder=folder,
+            currency=settings.currency,
+            base_url=args.url,
+        )
+        n = built.items.height
+        print(
+            f"{user.username}: {n} item{'s' if n != 1 else ''} need{'s' if n == 1 else ''} attention; wrote "
+            + ", ".join(str(p) for p in paths)
+        )
     return 0
 
 
@@ -375,6 +421,22 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("accounts", nargs="*", metavar="ACCOUNT_ID")
     s.add_argument("--db", help=db_help)
     s.set_defaults(run=export_plans)
+
+    s = sub.add_parser(
+        "digest",
+        help="write a user's weekly digest (HTML e-mail body and PDF) to a folder",
+        description="Write the weekly digest of a user of the users file: their open attention items and "
+        "what changed in the last seven days, as an HTML e-mail body and a PDF, for a scheduler or mail "
+        "relay to send.",
+    )
+    who = s.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", metavar="NAME", help="the user name (as in the users file)")
+    who.add_argument("--all", action="store_true", help="every user of the users file")
+    s.add_argument("--out", metavar="DIR", help="the folder to write to (default: SAM_OUTBOX, data/outbox)")
+    s.add_argument("--db", help=db_help)
+    s.add_argument("--today", help="the digest of this ISO date (default: today)")
+    s.add_argument("--url", metavar="BASE", help="the app's address, to link each item to its page")
+    s.set_defaults(run=digest)
 
     s = sub.add_parser(
         "hash-password",

@@ -102,15 +102,20 @@ def attention_items(
     and revenue rank; ordered by rule, then rank. Records the health of today first (see
     health_history.record_health). `overview` and `cadence`: as of today, if the caller has them."""
     overview = overview if overview is not None else account_overview(con, as_of=today, rules=revenue_rules)
-    if overview.is_empty():
-        return pl.DataFrame(schema=ITEMS_SCHEMA)
-    record_health(con, today=today, rules=revenue_rules, current=overview)
     cadence = cadence if cadence is not None else cadence_status(con, as_of=today, policy=cadence_policy(con))
-    found = pl.concat(
-        [
-            people_left(con, today=today),
-            open_loops(con, today=today, working_days=rules.action_working_days),
-            cadence_overdue(cadence),
+    found = [
+        people_left(con, today=today),
+        open_loops(con, today=today, working_days=rules.action_working_days),
+        cadence_overdue(cadence),
+    ]
+    if overview.is_empty():  # no financials yet: nothing is ranked, no health is kept
+        accounts = con.sql(
+            "SELECT account_id, account_name, account_manager, executive_sponsor, NULL::BIGINT AS rank "
+            "FROM accounts"
+        ).pl()
+    else:
+        record_health(con, today=today, rules=revenue_rules, current=overview)
+        found += [
             health_drops(con, today=today, points=rules.health_drop_points),
             renewals_at_risk(con, overview, today=today, currency=currency),
             stale_top_accounts(
@@ -118,11 +123,11 @@ def attention_items(
             ),
             concentration_crossed(con, overview, rules=revenue_rules),
         ]
-    )
+        accounts = overview.select("account_id", *ACCOUNT_COLUMNS).cast({"rank": pl.Int64})
     order = {rule: i for i, rule in enumerate(RULES)}
-    accounts = overview.select("account_id", *ACCOUNT_COLUMNS).cast({"rank": pl.Int64})
     return (
-        found.join(accounts, on="account_id", how="left")
+        pl.concat(found)
+        .join(accounts, on="account_id", how="left")
         .with_columns(pl.col("rule").replace_strict(order, return_dtype=pl.Int32).alias("__order"))
         .sort(["__order", "rank", "account_id", "since"], nulls_last=True, maintain_order=True)
         .drop("__order")
@@ -323,19 +328,23 @@ def renewals_at_risk(
     found = renewals_with_health(con, overview, as_of=today, days=3650).filter(
         pl.col("in_notice") & (pl.col("health") < health)
     )
+
+    def shown(value: float) -> str:  # 59.9 stays 59.9: "60 (below 60)" would contradict itself
+        return f"{value:.0f}" if round(value) < health else f"{value:.1f}"
+
     return _items(
         [
             {
                 "key": f"renewal_at_risk|{r['account_id']}|{r['contract_id']}|{r['renewal_date']}",
                 "rule": "renewal_at_risk",
                 "account_id": r["account_id"],
-                "title": f"Renewal in {r['days_left']} days, health {r['health']:.0f}",
+                "title": f"Renewal in {r['days_left']} days, health {shown(r['health'])}",
                 "why": f"{r['name'] or r['contract_id']} ({money(r['annual_value'], currency)} a year) "
                 f"renews on "
                 f"{long_date(r['renewal_date'])}"
                 + (" automatically unless notice is given" if r["auto_renew"] else "")
                 + f"; its notice period began on {long_date(r['notice_by'])} and the account's health is "
-                f"{r['health']:.0f} (below {health:g}).",
+                f"{shown(r['health'])} (below {health:g}).",
                 "since": r["notice_by"],
             }
             for r in found.iter_rows(named=True)

@@ -26,7 +26,7 @@ def files(tmp_path, make_workbook):
     return write
 
 
-@pytest.mark.parametrize("command", ["init-demo", "template", "validate", "load", "hash-password"])
+@pytest.mark.parametrize("command", ["init-demo", "template", "validate", "load", "hash-password", "digest"])
 def test_every_command_has_help(command):
     done = subprocess.run(
         [sys.executable, "-m", "sam_core", command, "--help"], cwd=ROOT, capture_output=True, text=True
@@ -205,3 +205,26 @@ def test_scripted_loads_use_the_users_remembered_mappings(tmp_path, capsys):
     assert (
         main(["validate", str(export), "--db", str(db)]) == 1
     )  # an admin has no such mapping: type is missing
+
+
+def test_digest_writes_the_users_html_and_pdf_to_the_folder(tmp_path, files, capsys):
+    db = tmp_path / "sam.duckdb"
+    detractor = {"response_id": "R1", "account_id": "A1", "survey_date": "2026-06-01", "recommend_score": 2}
+    assert main(["load", files("a.xlsx", {**CLEAN, "Surveys": [detractor]}), "--db", str(db)]) == 0
+    out = tmp_path / "outbox"
+    args = ["digest", "--user", "manager", "--db", str(db), "--out", str(out), "--today", "2026-06-10"]
+    assert main([*args, "--url", "https://sam.example"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "digest-manager-2026-06-08.html",
+        "digest-manager-2026-06-08.pdf",
+    ]
+    assert "manager: 1 item needs attention; wrote" in capsys.readouterr().out
+    html = (out / "digest-manager-2026-06-08.html").read_text(encoding="utf-8")
+    assert "Detractor without an action" in html and 'href="https://sam.example/loyalty"' in html
+
+
+def test_digest_of_an_unknown_user_exits_1_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "outbox"
+    assert main(["digest", "--user", "nobody", "--db", str(tmp_path / "s.duckdb"), "--out", str(out)]) == 1
+    assert "No user 'nobody'" in capsys.readouterr().err
+    assert not out.exists()
