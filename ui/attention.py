@@ -195,26 +195,23 @@ def _act(user: User, open_items: pl.DataFrame, today: date, user_scope: Scope) -
         st.rerun()
 
 
+def _state(row: dict) -> str:
+    if row["state"] == SNOOZED:
+        return f"Snoozed until {formatting.long_date(row['snoozed_until'])}"
+    return "Acknowledged"
+
+
 def _done(user: User, done: pl.DataFrame, today: date, user_scope: Scope) -> None:
     with st.expander(f"Acknowledged and snoozed ({done.height})"):
         if done.is_empty():
             st.caption("Nothing acknowledged or snoozed on this list.")
             return
-        st.dataframe(
-            done.select(
-                "state",
-                "snoozed_until",
-                pl.col("account_name").fill_null("Portfolio").alias("account"),
-                "title",
-                "note",
-                "acted_at",
-            ),
-            hide_index=True,
-            key="attention_done_table",
-            column_config={
-                "snoozed_until": st.column_config.DateColumn("Until", format="D MMM YYYY"),
-                "acted_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm"),
-            },
+        st.markdown(
+            "\n".join(
+                f"- **{_state(r)}** ({user.name}, {r['acted_at']:%d %b %Y %H:%M} UTC): "
+                f"{widgets.plain(_label(r))}. Note: {widgets.plain(r['note'] or '-')}"
+                for r in done.iter_rows(named=True)
+            )
         )
         rows = {r["key"]: r for r in done.iter_rows(named=True)}
         key = st.selectbox(
