@@ -3,16 +3,26 @@ next 180 days with the account's health and loyalty beside each."""
 
 from __future__ import annotations
 
+import io
+import re
+import shutil
+import subprocess
 from datetime import date, timedelta
 
+import openpyxl
 import polars as pl
 import pytest
+from portfolio_fixture import AS_OF, SHEETS
 
 from sam_core.access.permissions import User
 from sam_core.errors import ValidationFailed
 from sam_core.ingest.currency import Currencies
 from sam_core.ingest.uploads import load_files
 from sam_core.metrics.contracts import renewals, renewals_with_health
+from sam_core.metrics.health import account_overview
+from sam_core.outputs.brief import account_brief
+from sam_core.outputs.brief_pdf import brief_pdf
+from sam_core.outputs.exports import brief_xlsx
 from sam_core.store import MIGRATIONS, connect, migrate
 
 ADMIN = User("admin", "Admin", "admin")
@@ -161,3 +171,78 @@ def test_a_database_from_before_contracts_gains_the_table_with_its_rollback_twin
     columns = [r[0] for r in con.execute("DESCRIBE contracts").fetchall()]
     assert columns[-2:] == ["extras", "loaded_in"] and "end" in columns
     assert con.execute("SELECT count(*) FROM contracts__before").fetchall() == [(0,)]
+
+
+# -- renewals in the brief (PDF on the designed page, Excel) ------------------------------------------
+
+
+def _brief_with(db, make_workbook, contracts: list[dict], account_id: str = "A1"):
+    load_files(db, [("p.xlsx", make_workbook({**SHEETS, "Contracts": contracts}))], user=ADMIN)
+    return account_brief(db, account_overview(db, as_of=AS_OF), account_id, as_of=AS_OF)
+
+
+def _pdf_lines(pdf: bytes, tmp_path) -> list[tuple[float, float, float, float, str]]:
+    """Every text line's box (points from the top left) and words, as pdftotext lays them out."""
+    source = tmp_path / "brief.pdf"
+    source.write_bytes(pdf)
+    out = subprocess.run(
+        [shutil.which("pdftotext") or "pdftotext", "-bbox-layout", str(source), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [
+        (*(float(m.group(i)) for i in range(1, 5)), " ".join(re.findall(r">([^<]*)</word>", m.group(5))))
+        for m in re.finditer(
+            r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', out, re.S
+        )
+    ]
+
+
+def test_the_brief_shows_a_renewal_in_its_notice_period_with_the_accounts_health_and_loyalty(
+    db, make_workbook, tmp_path
+):
+    # Renews 31 Aug 2026 with 90 days' notice: notice by 2 Jun 2026, so on 15 Jun it is in the notice
+    # period. A1's health 75 and loyalty index 81 are the Portfolio's (test_meeting_outputs works them out).
+    renews = contract("C1", date(2026, 8, 31), name="Service agreement", auto_renew="yes", notice_days=90)
+    brief = _brief_with(db, make_workbook, [renews])
+    texts = [t[4] for t in _pdf_lines(brief_pdf(brief, currency="EUR"), tmp_path)]
+    assert "Renewals in the next 180 days · health 75, loyalty 81" in texts
+    assert (
+        "Service agreement · €1.0k a year · renews 31 Aug 2026, automatically · notice by 2 Jun 2026 "
+        "(in the notice period)" in texts
+    )
+
+
+def test_a_second_renewal_is_counted_on_the_line_and_nothing_overlaps_or_leaves_the_page(
+    db, make_workbook, tmp_path
+):
+    later = contract("C2", date(2026, 11, 30), name="Support " + "with a very long name " * 8)
+    brief = _brief_with(db, make_workbook, [contract("C1", date(2026, 8, 31)), later])
+    lines = _pdf_lines(brief_pdf(brief, currency="EUR"), tmp_path)
+    renewal = next(t for t in lines if t[4].startswith("Contract C1 ·"))
+    assert renewal[4].endswith("· and 1 more on the Portfolio page")
+    overlapping = [
+        (a[4], b[4])
+        for i, a in enumerate(lines)
+        for b in lines[i + 1 :]
+        if min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+    ]
+    assert overlapping == []
+    footer = next(t for t in lines if t[4].startswith("Account brief of Alpha"))
+    assert renewal[3] < footer[1]  # above the footer, which stays in the margin box
+
+
+def test_an_account_renewing_nothing_in_180_days_has_no_renewals_in_its_brief(db, make_workbook, tmp_path):
+    brief = _brief_with(db, make_workbook, [contract("C1", date(2027, 6, 30))])  # 380 days ahead
+    texts = " ".join(t[4] for t in _pdf_lines(brief_pdf(brief, currency="EUR"), tmp_path))
+    assert "Renewals in the next" not in texts and brief.renewals.is_empty()
+    assert "Renewals" not in openpyxl.load_workbook(io.BytesIO(brief_xlsx(brief, currency="EUR"))).sheetnames
+
+
+def test_the_excel_brief_lists_the_renewals(db, make_workbook):
+    brief = _brief_with(db, make_workbook, [contract("C1", date(2026, 8, 31))])
+    sheet = openpyxl.load_workbook(io.BytesIO(brief_xlsx(brief, currency="EUR")))["Renewals"]
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert row["contract_id"] == "C1" and row["health"] == pytest.approx(75, abs=0.5)
