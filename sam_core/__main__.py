@@ -271,10 +271,9 @@ def digest(args) -> int:
     from sam_core.attention.digest import build_digest, write_digest
     from sam_core.attention.rules import attention_items
 
-    settings = load_settings()
-    names = list(UsersFile.load(settings.users_file).accounts) if args.all else [args.user]
-    recipients = [_user(name, settings) for name in names]
+    settings = load_settings(secrets=_streamlit_secrets())  # company sign-on is set up there
     con = connect(_db(args))
+    recipients = _recipients(con, settings, args.user if not args.all else None)
     today = date.fromisoformat(args.today) if args.today else date.today()
     folder = Path(args.out) if args.out else settings.outbox
     items = attention_items(
@@ -308,6 +307,42 @@ def digest(args) -> int:
             + ", ".join(str(p) for p in paths)
         )
     return 0
+
+
+def _streamlit_secrets() -> dict:
+    """The secrets the app reads, where Streamlit finds them: ~/.streamlit/secrets.toml, then
+    .streamlit/secrets.toml of the folder the command runs in (its values win)."""
+    import tomllib
+
+    secrets: dict = {}
+    for path in (Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"):
+        if path.is_file():
+            with path.open("rb") as f:
+                secrets.update(tomllib.load(f))
+    return secrets
+
+
+def _recipients(con, settings, name: str | None) -> list[User]:
+    """The users a digest goes to (`name`, or None: everyone): with company sign-on, the people it
+    knows by e-mail (the Users table and whoever signed in, with their latest groups); otherwise
+    the users file."""
+    if settings.sign_on is None:
+        names = [name] if name else list(UsersFile.load(settings.users_file).accounts)
+        return [_user(n, settings) for n in names]
+    from sam_core.access.directory import normal_email
+    from sam_core.access.oidc import known_people
+
+    people = known_people(con, settings.sign_on.roles)
+    if name is None:
+        return people
+    found = [p for p in people if p.username == normal_email(name)]
+    if not found:
+        raise SamError(
+            f"No one with the e-mail {name!r} has a role: company sign-on knows the people of the Users "
+            "table and those who signed in. Add them on the Administration page (Users) with a role, or "
+            "`python -m sam_core set-user EMAIL --role ROLE`."
+        )
+    return found
 
 
 def _user(name: str, settings) -> User:
@@ -488,8 +523,16 @@ def parser() -> argparse.ArgumentParser:
         "relay to send.",
     )
     who = s.add_mutually_exclusive_group(required=True)
-    who.add_argument("--user", metavar="NAME", help="the user name (as in the users file)")
-    who.add_argument("--all", action="store_true", help="every user of the users file")
+    who.add_argument(
+        "--user",
+        metavar="NAME",
+        help="the user name (as in the users file; with company sign-on, the e-mail)",
+    )
+    who.add_argument(
+        "--all",
+        action="store_true",
+        help="every user of the users file (company sign-on: the Users table and whoever signed in)",
+    )
     s.add_argument("--out", metavar="DIR", help="the folder to write to (default: SAM_OUTBOX, data/outbox)")
     s.add_argument("--db", help=db_help)
     s.add_argument("--today", help="the digest of this ISO date (default: today)")

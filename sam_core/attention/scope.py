@@ -28,8 +28,11 @@ class Scope:
 
 
 def _is(person: str | None, user: User) -> bool:
+    """Whether the data's name (executive_sponsor) is the user: their name, user name, or the name the
+    Users table gives them (company sign-on: the identity provider's name may be written otherwise)."""
     name = (person or "").strip().casefold()
-    return bool(name) and name in {user.name.casefold(), user.username.casefold()}
+    mine = {user.name.casefold(), user.username.casefold(), (user.manager_name or "").casefold()}
+    return bool(name) and name in mine
 
 
 def user_scope(user: User, accounts: pl.DataFrame, *, top_n: int = 20) -> Scope:

@@ -31,6 +31,13 @@ ACCOUNTS = pl.DataFrame(
         (User("executive", "Helena Brandt", "executive"), {"A1", "A2", "A4"}, True),  # top 2 and sponsored A4
         (User("thomas", "Thomas Gruber", "executive"), {"A1", "A2"}, True),
         (User("coach", "Carla Jensen", "coach"), {"A1", "A2"}, True),
+        # company sign-on: the provider says "Brandt, Helena"; the Users table's name is the data's
+        (
+            User("h@example.com", "Brandt, Helena", "executive", manager_name="Helena Brandt"),
+            {"A1", "A2", "A4"},
+            True,
+        ),
+        (User("h@example.com", "Brandt, Helena", "executive", manager_name=""), {"A1", "A2"}, True),
     ],
 )
 def test_managers_see_their_accounts_sponsors_theirs_executives_the_top(user, accounts, portfolio):
