@@ -249,7 +249,9 @@ def _risks(
                 out[r["account_id"]].add(f"Stale {part.split(' ')[0]}")
         if r["financials"] == "not reported":
             out[r["account_id"]].add("Financials not reported")
-    for r in cadence_overdue(cadence.filter(pl.col("account_id").is_in(ids))).iter_rows(named=True):
+    for r in cadence_overdue(cadence.filter(pl.col("account_id").is_in(ids)), today=day).iter_rows(
+        named=True
+    ):
         out[r["account_id"]].add(r["title"])
     for r in open_loops(con, today=day).filter(pl.col("account_id").is_in(ids)).iter_rows(named=True):
         out[r["account_id"]].add(f"{r['title']} ({r['key'].split('|')[-1]})")

@@ -106,7 +106,7 @@ def attention_items(
     found = [
         people_left(con, today=today),
         open_loops(con, today=today, working_days=rules.action_working_days),
-        cadence_overdue(cadence),
+        cadence_overdue(cadence, today=today),
     ]
     if overview.is_empty():  # no financials yet: nothing is ranked, no health is kept
         accounts = con.sql(
@@ -275,9 +275,17 @@ def open_loops(
     return _items(out)
 
 
-def cadence_overdue(cadence: pl.DataFrame) -> pl.DataFrame:
-    """Each overdue cadence rule of a strategic account (a cadence_status frame)."""
+def cadence_overdue(cadence: pl.DataFrame, *, today: date) -> pl.DataFrame:
+    """Each overdue cadence rule of a strategic account (a cadence_status frame as of `today`). A
+    rule can be overdue before its deadline (internal reviews: none last month, the deadline is
+    this month's end): the item then says to hold one by the deadline, and has no "since"."""
     late = cadence.filter(pl.col("status") == OVERDUE)
+
+    def when(deadline: date | None) -> str:
+        if deadline is None:
+            return "; none held yet."
+        return f"; {'hold one by' if deadline > today else 'deadline'} {long_date(deadline)}."
+
     return _items(
         [
             {
@@ -285,9 +293,8 @@ def cadence_overdue(cadence: pl.DataFrame) -> pl.DataFrame:
                 "rule": "cadence_overdue",
                 "account_id": r["account_id"],
                 "title": f"{r['rule']} overdue",
-                "why": f"{r['rule']}: {r['detail']}"
-                + (f"; deadline {long_date(r['deadline'])}." if r["deadline"] else "; none held yet."),
-                "since": r["deadline"],
+                "why": f"{r['rule']}: {r['detail']}{when(r['deadline'])}",
+                "since": _past(r["deadline"], today) if r["deadline"] else None,
             }
             for r in late.iter_rows(named=True)
         ]
@@ -352,6 +359,11 @@ def renewals_at_risk(
     )
 
 
+def _past(day: date, today: date) -> date | None:
+    """`day` when it has come; None for a day ahead (an item is never "since" a day to come)."""
+    return day if day <= today else None
+
+
 def stale_top_accounts(
     con: duckdb.DuckDBPyConnection,
     overview: pl.DataFrame,
@@ -372,7 +384,10 @@ def stale_top_accounts(
             "account_id": r["account_id"],
             "title": "Stale account plan",
             "why": f"The account plan is stale: {r['reason']}.",
-            "since": r["reviewed_on"] + timedelta(days=review_days) if r["reviewed_on"] else None,
+            # stale since its review fell due; a plan stale for a later 90-day review says so in `why`
+            "since": _past(r["reviewed_on"] + timedelta(days=review_days), today)
+            if r["reviewed_on"]
+            else None,
         }
         for r in plans.iter_rows(named=True)
     ]

@@ -230,21 +230,35 @@ def test_a_loop_item_says_who_answered_what_and_when_it_was_due(db, make_workboo
 def test_each_overdue_cadence_rule_is_an_item_and_the_others_are_not():
     status = pl.DataFrame(
         {
-            "account_id": ["A1", "A1", "A1", "A2"],
-            "rule": ["QBRs", "Internal reviews", "90-day reviews", "QBRs"],
-            "status": ["overdue", "due soon", "compliant", "overdue"],
-            "last": [date(2026, 1, 10), date(2026, 6, 1), date(2026, 5, 1), None],
-            "deadline": [date(2026, 3, 31), date(2026, 6, 30), date(2026, 7, 30), None],
-            "detail": ["last QBR 2026-01-10", "held in June", "last held 2026-05-01", "last QBR never"],
+            "account_id": ["A1", "A1", "A1", "A2", "A3"],
+            "rule": ["QBRs", "Internal reviews", "90-day reviews", "QBRs", "Internal reviews"],
+            "status": ["overdue", "due soon", "compliant", "overdue", "overdue"],
+            "last": [date(2026, 1, 10), date(2026, 6, 1), date(2026, 5, 1), None, date(2026, 4, 2)],
+            "deadline": [date(2026, 3, 31), date(2026, 6, 30), date(2026, 7, 30), None, date(2026, 6, 30)],
+            "detail": [
+                "last QBR 2026-01-10",
+                "held in June",
+                "last held 2026-05-01",
+                "last QBR never",
+                "none in June or the month before",
+            ],
         }
     )
-    assert cadence_overdue(status).select("key", "title", "why").rows() == [
+    assert cadence_overdue(status, today=TODAY).select("key", "title", "why", "since").rows() == [
         (
             "cadence_overdue|A1|QBRs|2026-03-31",
             "QBRs overdue",
             "QBRs: last QBR 2026-01-10; deadline 31 Mar 2026.",
+            date(2026, 3, 31),
         ),
-        ("cadence_overdue|A2|QBRs|None", "QBRs overdue", "QBRs: last QBR never; none held yet."),
+        ("cadence_overdue|A2|QBRs|None", "QBRs overdue", "QBRs: last QBR never; none held yet.", None),
+        # overdue before its deadline (no review in May): hold one by the month end; no "since" ahead
+        (
+            "cadence_overdue|A3|Internal reviews|2026-06-30",
+            "Internal reviews overdue",
+            "Internal reviews: none in June or the month before; hold one by 30 Jun 2026.",
+            None,
+        ),
     ]
 
 
