@@ -372,7 +372,13 @@ HEALTH_COLUMNS = ["health_trend", "change_30", "change_90"]
 def with_health_columns(shown: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """The Portfolio's table with the kept health: its sparkline and its change over 30 and 90 days."""
     trend = data.cached(_trend, as_of=as_of, today=date.today(), rules=settings().revenue_rules)
-    return shown.join(trend.select("account_id", *HEALTH_COLUMNS), on="account_id", how="left")
+    changes = [  # whole points, and a change under half a point is 0 (never "-0")
+        pl.when(pl.col(c).round(0) == 0).then(0.0).otherwise(pl.col(c).round(0)).alias(c)
+        for c in HEALTH_COLUMNS[1:]
+    ]
+    return shown.join(trend.select("account_id", *HEALTH_COLUMNS), on="account_id", how="left").with_columns(
+        changes
+    )
 
 
 def health_column_order(columns: list[str]) -> list[str]:

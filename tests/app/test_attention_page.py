@@ -4,6 +4,7 @@ and the Portfolio's kept health and renewals."""
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from datetime import date, timedelta
@@ -112,6 +113,9 @@ def test_the_portfolio_shows_kept_health_renewals_and_the_trend(app_as):
     table = next(d.value for d in at.dataframe if "health_trend" in d.value.columns)
     assert {"change_30", "change_90"} <= set(table.columns)
     assert len(table["health_trend"].iloc[0]) == 12  # a health per month
+    changes = table[["change_30", "change_90"]].stack()
+    assert (changes == changes.round(0)).all()  # whole points
+    assert not any(v == 0 and math.copysign(1, v) < 0 for v in changes)  # never shown as "-0"
     renewals = next(d.value for d in at.dataframe if "notice_by" in d.value.columns)
     assert renewals["account_name"].iloc[0] == "Sterling Health" and bool(renewals["in_notice"].iloc[0])
     assert "**Health over time**" in [m.value for m in at.markdown]
