@@ -317,7 +317,7 @@ def health_drops(con: duckdb.DuckDBPyConnection, *, today: date, points: float =
                 "why": f"Health {r['health_30']:.0f} on {long_date(r['as_of_30'])}, {r['health']:.0f} now "
                 f"({r['change_30']:+.0f} points; the rule: {points:g} or more in 30 days)"
                 + (f"; the part that moved most: {moved}." if moved else "."),
-                "since": today,
+                "since": None,  # the why says from when to when
             }
         )
     return _items(out)
@@ -400,7 +400,7 @@ def stale_top_accounts(
             "title": "Stale data",
             "why": f"The data is stale ({r['stale']}): the meeting would read old figures. Load fresh "
             "exports.",
-            "since": today,
+            "since": None,  # the overview says how old, not from when
         }
         for r in tops.filter(pl.col("stale").is_not_null()).iter_rows(named=True)
     ]
