@@ -414,16 +414,16 @@ def renewals_section(as_of: date) -> None:
         f"{widgets.money(found['annual_value'].sum())} a year, {in_notice} within the notice period already. "
         "Notice by = renewal date - notice period (90 days when not given)."
     )
-    shown = found.select(
+    shown = found.select(  # the account's health and loyalty beside it, before the contract's details
         "renewal_date",
         "account_name",
-        "name",
-        "annual_value",
-        "notice_by",
-        "in_notice",
         "health",
         "loyalty_index",
         "nps",
+        "in_notice",
+        "notice_by",
+        "annual_value",
+        "name",
         "auto_renew",
         "account_manager",
     )
