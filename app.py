@@ -12,7 +12,7 @@ from sam_core.demo import ensure_demo
 from sam_core.errors import SamError
 from sam_core.outputs.formatting import plain
 from sam_core.store import is_empty
-from ui import data, downloads, run, session, sign_on  # noqa: F401 - downloads: loaded before the freeze
+from ui import attention, data, downloads, run, session, sign_on  # noqa: F401 - downloads: loaded before the freeze
 
 # What the server imported so far lives as long as it does: kept out of garbage collections.
 run.freeze_import_heap()
@@ -21,6 +21,7 @@ st.set_page_config(page_title="Strategic accounts", page_icon=":material/hub:", 
 
 ICONS = {
     "portfolio": ":material/dashboard:",
+    "attention": ":material/notifications_active:",
     "relationship_map": ":material/account_tree:",
     "sponsor_cadence": ":material/event_repeat:",
     "loyalty": ":material/favorite:",
@@ -73,7 +74,8 @@ def menu(user) -> list:
     ]
 
 
-def sidebar(user) -> None:
+def sidebar(user):
+    """The user, logout, and a slot for the attention count (filled after the page ran)."""
     with st.sidebar:
         if settings.demo:
             st.markdown(":orange-badge[:material/science: Demo data]")
@@ -87,19 +89,24 @@ def sidebar(user) -> None:
             on_click=session.log_out,
             kwargs={"everywhere": True},
         )
+        attention_slot = st.empty()  # issue 20: "N need attention", after the page so its figures come first
         session.cookie_writer()  # last in the sidebar, so the elements above keep their places
+    return attention_slot
 
 
 user = session.current_user() or session.log_in_from_cookie()
+attention_slot = None
 if user is None:
     # Every page's URL shows the login form, with no menu; after login the same URL is the
     # page itself (Streamlit knows pages by their URL path), so a link lands where it pointed.
     navigation = st.navigation(session.login_pages(PAGES), position="hidden")
 else:
     navigation = st.navigation(menu(user))
-    sidebar(user)
+    attention_slot = sidebar(user)
 
 try:
     navigation.run()
 finally:
+    if attention_slot is not None:
+        attention.sidebar_count(attention_slot, user)
     run.collect_garbage()

@@ -8,7 +8,7 @@ import streamlit as st
 from sam_core.metrics.portfolio import ranked
 from sam_core.outputs import charts, formatting
 from sam_core.plans.plan import plan_status
-from ui import data, downloads, presentation, run, session, widgets
+from ui import attention, data, downloads, presentation, run, session, widgets
 from ui import portfolio as views
 
 today = date.today()
@@ -121,14 +121,14 @@ plans = data.cached(
 )  # the stale-plan flag
 table = table.join(plans.select("account_id", pl.col("reason").alias("plan")), on="account_id", how="left")
 event = st.dataframe(
-    widgets.account_table(table),
+    attention.with_health_columns(widgets.account_table(table), as_of),  # issue 20: kept health
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
     key="portfolio_table",
     height=min(35 * (table.height + 1) + 3, 740),
-    column_order=widgets.ACCOUNT_TABLE_COLUMNS,
-    column_config=widgets.account_table_config(),
+    column_order=attention.health_column_order(widgets.ACCOUNT_TABLE_COLUMNS),
+    column_config={**widgets.account_table_config(), **attention.health_column_config()},
 )
 left, right = st.columns(2)
 through = f"{h.data_through.month:%Y-%m}"
@@ -148,6 +148,8 @@ right.download_button(
     key="portfolio_deck",
     on_click="ignore",
 )
+
+attention.renewals_section(as_of)  # issue 20: renewals in the next 180 days
 
 st.subheader("Account: health explained and one-page brief")
 names = dict(zip(table["account_id"], table["account_name"], strict=True))

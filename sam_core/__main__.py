@@ -1,5 +1,5 @@
 """Command line: `python -m sam_core {init-demo,template,validate,load,load-plans,export-plans,
-load-users,set-user,hash-password} ...` (see --help).
+load-users,set-user,digest,hash-password} ...` (see --help).
 
 The commands use the same code paths as the app: reading, mapping (the user's remembered
 mappings, or a mapping file saved by the Data upload page), validation and loading.
@@ -191,6 +191,9 @@ def load(args) -> int:
             _print_report(exc.report)
         raise
     _print_report(result.validation.report)
+    from sam_core.metrics.health_history import record_health
+
+    record_health(con, today=date.today(), rules=settings.revenue_rules)  # the health of today, kept
     mode = "complete history: rows it no longer holds removed" if args.replace else "upserted by key"
     print(f"Loaded as upload {result.upload_id} by {user.username} ({mode}):")
     _print_frame(result.changes)
@@ -262,6 +265,84 @@ def export_plans(args) -> int:
     Path(args.out).write_bytes(export_bytes(plan_sheets(con, accounts)))
     print(f"Wrote the plans of {len(accounts)} accounts to {args.out}.")
     return 0
+
+
+def digest(args) -> int:
+    from sam_core.attention.digest import build_digest, write_digest
+    from sam_core.attention.rules import attention_items
+
+    settings = load_settings(secrets=_streamlit_secrets())  # company sign-on is set up there
+    con = connect(_db(args))
+    recipients = _recipients(con, settings, args.user if not args.all else None)
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    folder = Path(args.out) if args.out else settings.outbox
+    items = attention_items(
+        con,
+        today=today,
+        rules=settings.attention_rules,
+        revenue_rules=settings.revenue_rules,
+        currency=settings.currency,
+    )
+    for user in recipients:
+        built = build_digest(
+            con,
+            user=user,
+            today=today,
+            rules=settings.attention_rules,
+            revenue_rules=settings.revenue_rules,
+            currency=settings.currency,
+            items=items,
+        )
+        paths = write_digest(
+            con,
+            built,
+            by=_user("admin-cli", settings),
+            folder=folder,
+            currency=settings.currency,
+            base_url=args.url,
+        )
+        n = built.items.height
+        print(
+            f"{user.username}: {n} item{'s' if n != 1 else ''} need{'s' if n == 1 else ''} attention; wrote "
+            + ", ".join(str(p) for p in paths)
+        )
+    return 0
+
+
+def _streamlit_secrets() -> dict:
+    """The secrets the app reads, where Streamlit finds them: ~/.streamlit/secrets.toml, then
+    .streamlit/secrets.toml of the folder the command runs in (its values win)."""
+    import tomllib
+
+    secrets: dict = {}
+    for path in (Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"):
+        if path.is_file():
+            with path.open("rb") as f:
+                secrets.update(tomllib.load(f))
+    return secrets
+
+
+def _recipients(con, settings, name: str | None) -> list[User]:
+    """The users a digest goes to (`name`, or None: everyone): with company sign-on, the people it
+    knows by e-mail (the Users table and whoever signed in, with their latest groups); otherwise
+    the users file."""
+    if settings.sign_on is None:
+        names = [name] if name else list(UsersFile.load(settings.users_file).accounts)
+        return [_user(n, settings) for n in names]
+    from sam_core.access.directory import normal_email
+    from sam_core.access.oidc import known_people
+
+    people = known_people(con, settings.sign_on.roles)
+    if name is None:
+        return people
+    found = [p for p in people if p.username == normal_email(name)]
+    if not found:
+        raise SamError(
+            f"No one with the e-mail {name!r} has a role: company sign-on knows the people of the Users "
+            "table and those who signed in. Add them on the Administration page (Users) with a role, or "
+            "`python -m sam_core set-user EMAIL --role ROLE`."
+        )
+    return found
 
 
 def _user(name: str, settings) -> User:
@@ -433,6 +514,30 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--accounts", default="", help="account_ids granted, separated by ';'")
     s.add_argument("--db", help=db_help)
     s.set_defaults(run=set_user)
+
+    s = sub.add_parser(
+        "digest",
+        help="write a user's weekly digest (HTML e-mail body and PDF) to a folder",
+        description="Write the weekly digest of a user of the users file: their open attention items and "
+        "what changed in the last seven days, as an HTML e-mail body and a PDF, for a scheduler or mail "
+        "relay to send.",
+    )
+    who = s.add_mutually_exclusive_group(required=True)
+    who.add_argument(
+        "--user",
+        metavar="NAME",
+        help="the user name (as in the users file; with company sign-on, the e-mail)",
+    )
+    who.add_argument(
+        "--all",
+        action="store_true",
+        help="every user of the users file (company sign-on: the Users table and whoever signed in)",
+    )
+    s.add_argument("--out", metavar="DIR", help="the folder to write to (default: SAM_OUTBOX, data/outbox)")
+    s.add_argument("--db", help=db_help)
+    s.add_argument("--today", help="the digest of this ISO date (default: today)")
+    s.add_argument("--url", metavar="BASE", help="the app's address, to link each item to its page")
+    s.set_defaults(run=digest)
 
     s = sub.add_parser(
         "hash-password",

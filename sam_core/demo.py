@@ -1,15 +1,25 @@
 """The demo program: a deterministic generator (fixed seed) of a complete contract workbook.
 
-About 440 accounts, the top 20 holding about 93% of trailing-12-month revenue; 24 months
-of financials ending with the last full month before `today`, as real reporting looks: a few
-accounts have not reported that month yet (one of them Maria Keller's), two large ones have
-already sent this month's figures so far, and three accounts known only from the CRM have
-opportunities but no financials; an open pipeline with some probabilities left to the
-stage's default, and won and lost deals over the last year; and, for the strategic
-accounts, stakeholders, team waves, relationships, two years of engagements, evidence,
-two survey waves and actions. Some accounts are deliberately unhealthy so that every
+About 440 accounts, the top 20 holding about 93% of trailing-12-month revenue; 36 months of
+financials ending with the last full month before `today` (the first 12 from a random stream
+of their own, so that figures as of any of the last 12 months have a full year before them),
+as real reporting looks: a few accounts have not reported that month yet (one of them Maria
+Keller's), two large ones have already sent this month's figures so far, and three accounts
+known only from the CRM have opportunities but no financials; an open pipeline with some
+probabilities left to the stage's default, and won and lost deals over the last year; and, for
+the strategic accounts, stakeholders, team waves, relationships, two years of engagements,
+evidence, two survey waves and actions. Some accounts are deliberately unhealthy so that every
 view has something to show: single-threaded, uncovered decision makers, no executive
 alignment, overdue cadence, thin survey responses, overdue actions.
+
+Contracts for the strategic accounts, some renewing within 180 days. And the stories the
+early warnings (sam_core.attention) tell, each made without drawing on the generator's random
+numbers (so every other figure stays as it was): a CRM update loaded after the demo removes a
+decision maker of ACC-0005 (Maria Keller's) and replaces the customer executive of ACC-0001;
+ACC-0010 (Maria Keller's) falls by more than 10 points of health in the last 30 days (actions
+gone overdue, negative signals, no internal review this month or last); ACC-0003 crosses 10% of
+revenue in the last data-through month (a large order); ACC-0007's contract is within its
+notice period while the account's health is low; and detractors without an action.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import polars as pl
 from sam_core.access.permissions import ADMIN, COACH, User
 from sam_core.ingest import contract as c
 from sam_core.ingest.uploads import DEMO, LoadResult, load_files
+from sam_core.metrics.health_history import record_health
 from sam_core.metrics.maturity import PROVEN_8, Assessment, save_assessment
 from sam_core.outputs.workbook import write_workbook
 from sam_core.plans.demo import add_demo_plans
@@ -38,6 +49,7 @@ TOP_COUNT = 20
 TOP_SHARE = 0.93
 EXTRA_STRATEGIC = 10  # strategic accounts beyond the top 20
 MONTHS = 24
+EARLIER_MONTHS = 12  # financials before the 24 months, so the past 12 months' growth compares full years
 # Accounts (by index, largest first) that have not reported the last full month yet; the
 # first is Maria Keller's. Accounts that already sent this month's figures so far. Accounts
 # known only from the CRM (opportunities, no financials).
@@ -183,6 +195,13 @@ COMMENTS_BAD = (
     "Prices went up without enough notice.",
 )
 QUESTIONS = ("Ease of doing business", "Value for money", "Quality of the account team")
+# The early warnings' stories (see the module's docstring), by account index (largest first).
+CROSSING = 2  # ACC-0003: over 10% of revenue in the last data-through month, not in the one before
+CROSSING_SHARES = (0.097, 0.103)  # its share of revenue in the window before, and in the last one
+FALLING = 9  # ACC-0010, Maria Keller's: health down more than 10 points in 30 days
+LEAVING = 4  # ACC-0005, Maria Keller's: a decision maker removed by the CRM update
+RENEWING_AT_RISK = 6  # ACC-0007 (at risk): its contract is within its notice period
+NEW_CUSTOMER_EXECUTIVE = "Nora Lindqvist"  # ACC-0001's customer executive after the CRM update
 
 
 @dataclass(frozen=True)
@@ -211,8 +230,32 @@ DEMO_COACH = User("coach", "Carla Jensen", COACH)
 
 
 def demo_workbook(today: date, seed: int = SEED) -> dict[str, pl.DataFrame]:
-    """All ten contract sheets as frames, deterministic for (`today`, `seed`)."""
+    """All eleven contract sheets but Rates as frames, deterministic for (`today`, `seed`)."""
     return _Generator(today, seed).sheets()
+
+
+def crm_update(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The demo's later CRM export, the complete history of what it lists: ACC-0005's stakeholders
+    without a decision maker who left (and their relationships), and ACC-0001 with a new customer
+    executive."""
+    leaving_account = f"ACC-{LEAVING + 1:04d}"
+    people = frames["Stakeholders"].filter(pl.col("account_id") == leaving_account)
+    leaver = people.filter(pl.col("decision_maker") == "yes")["stakeholder_id"][-1]
+    return {
+        "Accounts": frames["Accounts"]
+        .filter(pl.col("account_id") == "ACC-0001")
+        .with_columns(pl.lit(NEW_CUSTOMER_EXECUTIVE).alias("customer_executive")),
+        # who reported to the leaver reports to the chief executive now
+        "Stakeholders": people.filter(pl.col("stakeholder_id") != leaver).with_columns(
+            pl.when(pl.col("reports_to") == leaver)
+            .then(pl.lit(people["stakeholder_id"][0]))
+            .otherwise(pl.col("reports_to"))
+            .alias("reports_to")
+        ),
+        "Relationships": frames["Relationships"].filter(
+            (pl.col("account_id") == leaving_account) & (pl.col("stakeholder_id") != leaver)
+        ),
+    }
 
 
 def demo_workbook_bytes(today: date, seed: int = SEED) -> bytes:
@@ -242,7 +285,10 @@ def load_demo(
     self-assessments of different business units and the account plans of the strategic
     accounts. `progress(step, fraction)` reports."""
     progress("Generating the demo workbook", 0.1)
-    content = demo_workbook_bytes(today, seed)
+    frames = demo_workbook(today, seed)
+    buffer = io.BytesIO()
+    write_workbook(frames, buffer)
+    content = buffer.getvalue()
     if save_to is not None:
         Path(save_to).write_bytes(content)
     progress("Validating and loading it", 0.5)
@@ -267,8 +313,14 @@ def load_demo(
             Assessment(scope, add_months(today, -months_ago), principles, scores, "Demo assessment"),
             user=DEMO_COACH,
         )
-    progress("Adding account plans", 0.95)
+    progress("Adding account plans", 0.92)
     add_demo_plans(con, today, seed=seed)
+    progress("Loading a later CRM update", 0.94)
+    update = io.BytesIO()
+    write_workbook(crm_update(frames), update)
+    load_files(con, [("crm-update.xlsx", update.getvalue())], user=DEMO_LOADER, kind=DEMO, replace=True)
+    progress("Keeping the health of the last 12 months", 0.96)
+    record_health(con, today=today)
     progress("Done", 1.0)
     return result
 
@@ -276,6 +328,7 @@ def load_demo(
 class _Generator:
     def __init__(self, today: date, seed: int):
         self.today = today
+        self.seed = seed
         self.rnd = random.Random(seed)
         self.last_month = add_months(month_start(today), -1)
         self.periods = [add_months(self.last_month, -i) for i in range(MONTHS - 1, -1, -1)]
@@ -306,6 +359,9 @@ class _Generator:
             "Surveys": surveys,
             "Actions": self.actions(surveys, strategic),
         }
+        out["Financials"] += self.earlier_financials(accounts, out["Financials"])
+        out["Contracts"] = self.contracts(strategic)
+        self.stories(out)
         frames = {}
         for name, rows in out.items():
             sheet = c.SHEETS_BY_NAME[name]
@@ -726,3 +782,131 @@ class _Generator:
                 }
             )
         return rows
+
+    # -- earlier financials, contracts and the early warnings' stories (no draws from self.rnd) ----
+    def earlier_financials(self, accounts: list[dict], financials: list[dict]) -> list[dict]:
+        """The 12 months before the 24, on the same trend and seasons, with the margin of each
+        account's first month."""
+        rnd = random.Random(self.seed + 11)
+        first = {}
+        for r in financials:
+            first.setdefault(r["account_id"], r)
+        rows = []
+        for a in accounts:
+            known = first.get(a["account_id"])
+            if known is None:
+                continue  # known only from the CRM
+            margin = known["profit"] / known["revenue"] if known["revenue"] else 0.3
+            for k in range(-EARLIER_MONTHS, 0):
+                period = add_months(self.periods[0], k)
+                trend = (1 + a["_growth"]) ** ((k - MONTHS + 1) / 12)
+                season = 1 + 0.08 * ((period.month % 12) in (10, 11, 0)) - 0.05 * (period.month in (7, 8))
+                revenue = a["_revenue"] / 12 * trend * season * rnd.uniform(0.9, 1.1)
+                rows.append(
+                    {
+                        "account_id": a["account_id"],
+                        "period": period,
+                        "revenue": round(revenue, 2),
+                        "profit": round(revenue * margin, 2),
+                        "ebitda": round(revenue * margin * 0.62, 2),
+                        "plan_revenue": round(a["_revenue"] / 12 * season * 1.05, 2),
+                    }
+                )
+        return rows
+
+    def contracts(self, strategic: list[dict]) -> list[dict]:
+        """One or two contracts per strategic account, from a random stream of their own; some
+        renew within 180 days, ACC-0007's within its notice period."""
+        rnd = random.Random(self.seed + 7)
+        rows = []
+        for i, a in enumerate(strategic):
+            for k in range(1 if i % 3 else 2):
+                years = rnd.choice((2, 3, 3, 5))
+                end = self.today + timedelta(days=rnd.randint(20, 900))
+                if i == RENEWING_AT_RISK and k == 0:
+                    end = self.today + timedelta(days=40)
+                start = end.replace(year=end.year - years) if (end.month, end.day) != (2, 29) else end
+                rows.append(
+                    {
+                        "contract_id": f"CON-{len(rows) + 1:04d}",
+                        "account_id": a["account_id"],
+                        "name": ("Master agreement" if k == 0 else "Managed services")
+                        + f" {start.year}-{end.year}",
+                        "annual_value": round(a["_revenue"] * rnd.uniform(0.25, 0.6) / (k + 1), -3),
+                        "start": start + timedelta(days=1),
+                        "end": end,
+                        "renewal_date": end - timedelta(days=rnd.choice((0, 0, 30))),
+                        "auto_renew": rnd.choice(("yes", "no")),
+                        "notice_days": 90 if i == RENEWING_AT_RISK else rnd.choice((60, 90, 90, 180, None)),
+                    }
+                )
+        return rows
+
+    def stories(self, out: dict[str, list[dict]]) -> None:
+        """The early warnings' stories, written over the generated rows."""
+        accounts = out["Accounts"]
+        self._crossing(accounts, out["Financials"])
+        falling = accounts[FALLING]["account_id"]
+        today = self.today
+        # Two actions of an internal review, due 12 days ago and still open.
+        for n, what in enumerate(("Send the revised rollout plan", "Escalate the delivery delays")):
+            out["Actions"].append(
+                {
+                    "action_id": f"ACT-F{n + 1:04d}",
+                    "account_id": falling,
+                    "description": what,
+                    "owner": accounts[FALLING]["account_manager"],
+                    "source": "internal review",
+                    "created": today - timedelta(days=45),
+                    "due": today - timedelta(days=12),
+                    "status": "open",
+                    "closed": None,
+                }
+            )
+        # Bad news in the last two weeks.
+        taken = {(e["account_id"], e["date"], e["signal"]) for e in out["Evidence"]}
+        for n, signal in enumerate(c.NEGATIVE_SIGNALS):
+            row = (falling, today - timedelta(days=2 + 2 * n), signal)
+            if row not in taken:
+                out["Evidence"].append({"account_id": row[0], "date": row[1], "signal": row[2], "note": None})
+        # No internal review this month or last.
+        first = add_months(month_start(today), -1)
+        out["Engagements"][:] = [
+            e
+            for e in out["Engagements"]
+            if not (e["account_id"] == falling and e["type"] == "internal_review" and e["date"] >= first)
+        ]
+
+    def _crossing(self, accounts: list[dict], financials: list[dict]) -> None:
+        """ACC-0003's revenue scaled so that it held CROSSING_SHARES[0] of the revenue of the 12
+        months to the month before last, and a large order in the last month takes it to
+        CROSSING_SHARES[1] of the 12 months to the last month (the months the demo reports)."""
+        account = accounts[CROSSING]["account_id"]
+        last = self.periods[-1]
+        now_window = set(self.periods[-12:])
+        then_window = set(self.periods[-13:-1])
+
+        def total(window: set[date], mine: bool) -> float:
+            return sum(
+                r["revenue"]
+                for r in financials
+                if r["period"] in window and (r["account_id"] == account) == mine
+            )
+
+        others_then, others_now = total(then_window, False), total(now_window, False)
+        target_then, target_now = CROSSING_SHARES
+        scale = target_then / (1 - target_then) * others_then / total(then_window, True)
+        rows = [r for r in financials if r["account_id"] == account]
+        for r in rows:
+            margin = r["profit"] / r["revenue"] if r["revenue"] else 0.0
+            r["revenue"] = round(r["revenue"] * scale, 2)
+            r["profit"], r["ebitda"] = round(r["revenue"] * margin, 2), round(r["revenue"] * margin * 0.62, 2)
+        order = target_now / (1 - target_now) * others_now - total(now_window, True)
+        for r in rows:
+            if r["period"] == last and order > 0:
+                margin = r["profit"] / r["revenue"] if r["revenue"] else 0.0
+                r["revenue"] = round(r["revenue"] + order, 2)
+                r["profit"], r["ebitda"] = (
+                    round(r["revenue"] * margin, 2),
+                    round(r["revenue"] * margin * 0.62, 2),
+                )

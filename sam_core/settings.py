@@ -19,6 +19,10 @@
 | SAM_DATA_THROUGH_SHARE | 80 | % of the previous 12 months' revenue whose accounts must have |
 |  |  | reported a month for the money figures to run through it ("data through") |
 | SAM_WON_AS_REVENUE | no | yes: accounts without financials count won deals as revenue |
+| SAM_ACTION_WORKING_DAYS | 2 | working days a detractor or low score may wait for an action |
+| SAM_HEALTH_DROP_POINTS | 10 | a fall of account health in 30 days that needs attention |
+| SAM_TOP_ACCOUNTS | 20 | the top accounts by revenue: executives' attention list, stale plans and data |
+| SAM_OUTBOX | data/outbox | the folder weekly digests are written to (HTML e-mail body and PDF) |
 | SAM_AUTH | oidc with an [auth] secrets section, else password | the login method: `password` (the users |
 |  |  | file) or `oidc` (company sign-on through st.login, see README "Company sign-on") |
 | SAM_OIDC_PROVIDER | the only provider of [auth] | which [auth.NAME] section st.login uses (`default`: the |
@@ -37,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sam_core.access.permissions import ACCOUNT_MANAGER, ROLES
+from sam_core.attention.policy import AttentionRules
 from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
 from sam_core.ingest.inspection import ReadLimits
 from sam_core.metrics.portfolio import RevenueRules
@@ -88,6 +93,10 @@ class Settings:
     read_limits: ReadLimits = field(default_factory=ReadLimits)
     data_through_share: float = 0.8
     won_as_revenue: bool = False
+    action_working_days: int = 2
+    health_drop_points: float = 10
+    top_accounts: int = 20
+    outbox: Path = ROOT / "data" / "outbox"
     sign_on: SignOn | None = None  # set when the login method is company sign-on (SAM_AUTH=oidc)
 
     @property
@@ -103,6 +112,13 @@ class Settings:
     def revenue_rules(self) -> RevenueRules:
         """How the money figures are windowed (see sam_core.metrics.portfolio)."""
         return RevenueRules(self.data_through_share, self.won_as_revenue)
+
+    @property
+    def attention_rules(self) -> AttentionRules:
+        """The early warnings' settings (see sam_core.attention.rules)."""
+        return AttentionRules(
+            self.action_working_days, self.health_drop_points, self.top_accounts, self.plan_review_days
+        )
 
 
 def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, str] | None = None) -> Settings:
@@ -159,6 +175,12 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
         ),
         data_through_share=through_share,
         won_as_revenue=won in ("yes", "true", "1"),
+        action_working_days=_positive(
+            get("SAM_ACTION_WORKING_DAYS", "2"), "SAM_ACTION_WORKING_DAYS", "working days"
+        ),
+        health_drop_points=_positive(get("SAM_HEALTH_DROP_POINTS", "10"), "SAM_HEALTH_DROP_POINTS", "points"),
+        top_accounts=_positive(get("SAM_TOP_ACCOUNTS", "20"), "SAM_TOP_ACCOUNTS", "accounts"),
+        outbox=Path(get("SAM_OUTBOX", str(ROOT / "data" / "outbox"))),
         sign_on=_sign_on(get, secrets.get("auth")),
     )
 
@@ -238,13 +260,13 @@ def role_mapping(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _positive(text: str, name: str) -> int:
+def _positive(text: str, name: str, unit: str = "days") -> int:
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        raise ValueError(f"{name} must be a whole number of days, at least 1, not {text!r}.")
+        raise ValueError(f"{name} must be a whole number of {unit}, at least 1, not {text!r}.")
     return value
 
 

@@ -246,6 +246,44 @@ def _add_company_sign_on_v11(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_early_warnings_v12(con: duckdb.DuckDBPyConnection) -> None:
+    """Early warnings (issue 20): the Contracts sheet, account health kept per account and date,
+    acknowledgements of attention items (who, when, note), and digests put in the outbox."""
+    # Databases made after the Contracts sheet joined the contract have the table from version 1.
+    columns = ", ".join(f'"{name}" {sql_type}' for name, sql_type in data_tables()["contracts"])
+    con.execute(f"CREATE TABLE IF NOT EXISTS contracts ({columns}, loaded_in BIGINT)")  # sql-ok: contract
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS contracts__before (upload_id BIGINT NOT NULL, {columns}, "  # sql-ok
+        "loaded_in BIGINT)"
+    )
+    # One row per account and date: month ends (computed from the rows dated on or before them),
+    # the day of each recording after a load, and the days 30 and 90 before it.
+    con.execute(
+        """CREATE TABLE health_history (
+            account_id VARCHAR NOT NULL, as_of DATE NOT NULL, health DOUBLE, band VARCHAR,
+            parts STRUCT(part VARCHAR, score DOUBLE, points DOUBLE)[],
+            source VARCHAR NOT NULL,           -- recorded (after a load), computed (a past date)
+            data_version BIGINT, recorded_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (account_id, as_of)
+        )"""
+    )
+    # Every acknowledgement, snooze and reopening of an attention item, per user's own list;
+    # the latest row of a user and item is its state.
+    con.execute(
+        """CREATE TABLE attention_acks (
+            user_name VARCHAR NOT NULL, item_key VARCHAR NOT NULL, rule VARCHAR NOT NULL,
+            account_id VARCHAR, state VARCHAR NOT NULL,  -- acknowledged, snoozed, reopened
+            snoozed_until DATE, note VARCHAR, acted_at TIMESTAMP NOT NULL
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE digests (
+            user_name VARCHAR NOT NULL, week_of DATE NOT NULL, written_by VARCHAR NOT NULL,
+            written_at TIMESTAMP NOT NULL, folder VARCHAR NOT NULL, items INTEGER NOT NULL
+        )"""
+    )
+
+
 # Append a function to migrate; never edit one that has shipped.
 MIGRATIONS = (
     _create_v1,
@@ -259,6 +297,7 @@ MIGRATIONS = (
     _add_upsert_v9,
     _add_deck_templates_v10,
     _add_company_sign_on_v11,
+    _add_early_warnings_v12,
 )
 
 

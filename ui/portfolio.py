@@ -11,7 +11,7 @@ import streamlit as st
 from sam_core.metrics.headline import Headline
 from sam_core.metrics.health import health_parts
 from sam_core.outputs import charts, formatting
-from ui import data, downloads, widgets
+from ui import attention, data, downloads, widgets
 
 MONTHS_BACK = 24
 
@@ -219,3 +219,5 @@ def account_detail(row: dict, as_of: date, rollup: bool, through: str) -> None:
     data.chart(
         ("health", as_of, rollup, account), lambda: charts.health_parts_chart(health_parts(row)), where=chart
     )
+    with chart:
+        attention.health_trend_view(account, as_of)  # issue 20: the trend and the part that moved

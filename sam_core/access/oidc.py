@@ -29,8 +29,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sam_core.access import directory
 from sam_core.access.directory import NO_ACCESS, DirectoryEntry, normal_email
 from sam_core.access.permissions import User
+from sam_core.access.sessions import OIDC
 
 # How long after the identity provider issued the id_token a session may start from it: the
 # round trip back to the app takes seconds; the rest allows for clocks that differ.
@@ -128,3 +130,33 @@ def resolve(identity: Identity, entry: DirectoryEntry | None, roles: tuple[tuple
     granted = entry.accounts if entry is not None else frozenset()
     manager_name = entry.name if entry is not None else ""
     return Access(User(identity.email, name, role, granted, manager_name=manager_name))
+
+
+def known_people(con, roles: tuple[tuple[str, str], ...]) -> list[User]:
+    """Everyone company sign-on knows, as the app would resolve them now: each person of the Users
+    table and each person who signed in (with the groups of their latest sign-in), by e-mail; a
+    person without a role, or whom the Users table turns off, is left out. For the weekly digests of
+    the command line, which has no sign-in of its own."""
+    signed_in = {
+        email: identity
+        for email, identity in con.execute(
+            """SELECT json_extract_string(identity, '$.email') AS email, arg_max(identity, started_at)
+               FROM login_sessions WHERE method = ? AND identity IS NOT NULL GROUP BY 1""",
+            [OIDC],
+        ).fetchall()
+        if email
+    }
+    listed = directory.entries(con)
+    emails = sorted(set(signed_in) | set(listed["email"].to_list()))
+    people = []
+    for email in emails:
+        row = directory.entry(con, email)
+        identity = (
+            Identity.from_json(signed_in[email], "")
+            if email in signed_in
+            else Identity(email, (row.name if row else "") or email, (), "")
+        )
+        access = resolve(identity, row, roles)
+        if access.user is not None:
+            people.append(access.user)
+    return people

@@ -20,6 +20,7 @@ ROLE_LABELS = {EXECUTIVE: "Executive", ACCOUNT_MANAGER: "Account manager", COACH
 # Pages, in navigation order: (page key, title). URL paths equal the keys.
 PAGES = (
     ("portfolio", "Portfolio"),
+    ("attention", "Attention"),
     ("relationship_map", "Relationship map"),
     ("sponsor_cadence", "Sponsor cadence"),
     ("loyalty", "Loyalty"),
@@ -33,6 +34,7 @@ _EVERYONE = frozenset(ROLES)
 RULES: dict[str, frozenset[str]] = {
     # viewing pages
     "view:portfolio": _EVERYONE,
+    "view:attention": _EVERYONE,
     "view:relationship_map": _EVERYONE,
     "view:sponsor_cadence": _EVERYONE,
     "view:loyalty": _EVERYONE,
@@ -57,6 +59,11 @@ RULES: dict[str, frozenset[str]] = {
     "record_engagement": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "update_action": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "unlock_login": frozenset({ADMIN}),
+    # early warnings: each user acknowledges and snoozes items of their own list, and puts their
+    # own digest in the outbox (admins: anyone's)
+    "acknowledge_attention": _EVERYONE,
+    "write_digest": _EVERYONE,
+    "write_any_digest": frozenset({ADMIN}),
     "end_session": frozenset({ADMIN}),
     "manage_deck_template": frozenset({ADMIN}),  # the company template of the meeting deck
     "manage_users": frozenset({ADMIN}),  # the Users table of company sign-on (and its Users sheet)

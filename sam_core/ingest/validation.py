@@ -284,6 +284,7 @@ def validate(
             answers = sheet_answers
     _check_references(sheets, con, report, skip_accounts="Accounts" in unreadable, replace=replace)
     _check_action_sources(sheets, con, user, report)
+    _check_contract_terms(sheets, report)
     if user is not None and user.role != ADMIN:
         _check_ownership(sheets, con, user, report)
     return Validation(sheets, answers, report.frame())
@@ -1109,6 +1110,40 @@ def _check_action_sources(sheets: dict[str, SheetData], con, user: User | None, 
                 column="source",
                 value=source,
             )
+
+
+def _check_contract_terms(sheets: dict[str, SheetData], report: _Report) -> None:
+    """A contract ends on or after its start, and renews on or before its end (a renewal after
+    the end would leave it lapsed in between)."""
+    if "Contracts" not in sheets:
+        return
+    data = sheets["Contracts"]
+    report.file_name = data.file_name
+    rows = data.rows
+    backwards = rows.filter(pl.col("end") < pl.col("start")).with_columns(
+        pl.col("end").cast(pl.String).alias("value")
+    )
+    report.add_rows(
+        ERROR,
+        "Contracts",
+        "end",
+        backwards,
+        pl.format("The end {} is before the start {}; swap them or correct one.", "value", pl.col("start")),
+    )
+    late = rows.filter(pl.col("renewal_date") > pl.col("end")).with_columns(
+        pl.col("renewal_date").cast(pl.String).alias("value")
+    )
+    report.add_rows(
+        WARNING,
+        "Contracts",
+        "renewal_date",
+        late,
+        pl.format(
+            "The renewal date {} is after the end {}: the contract lapses in between; check the dates.",
+            "value",
+            pl.col("end"),
+        ),
+    )
 
 
 def _known_items(con, sheets: dict[str, SheetData], sheet: str, table: str, id_column: str) -> pl.DataFrame:

@@ -44,13 +44,19 @@ def evidence_momentum(con: duckdb.DuckDBPyConnection, *, as_of: date) -> pl.Data
 
 
 def action_counts(con: duckdb.DuckDBPyConnection, *, as_of: date) -> pl.DataFrame:
-    """account_id, actions (all), open_actions, overdue_actions."""
+    """account_id, actions, open_actions, overdue_actions, as they stood on `as_of`: the actions
+    created by then; open = open or in progress now, or closed after `as_of`; overdue = open
+    with `due` before `as_of`. (For today this is the actions as they are.)"""
     return con.sql(
-        """SELECT account_id, count(*) AS actions,
-                  count(*) FILTER (WHERE status IN ('open', 'in_progress')) AS open_actions,
-                  count(*) FILTER (WHERE status IN ('open', 'in_progress') AND due < ?) AS overdue_actions
-           FROM actions GROUP BY account_id ORDER BY account_id""",
-        params=[as_of],
+        """WITH stood AS (
+               SELECT account_id, due,
+                      status IN ('open', 'in_progress') OR coalesce(closed > ?, false) AS open
+               FROM actions WHERE created <= ?
+           )
+           SELECT account_id, count(*) AS actions, count(*) FILTER (WHERE open) AS open_actions,
+                  count(*) FILTER (WHERE open AND due < ?) AS overdue_actions
+           FROM stood GROUP BY account_id ORDER BY account_id""",
+        params=[as_of, as_of, as_of],
     ).pl()
 
 

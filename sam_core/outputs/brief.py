@@ -17,6 +17,7 @@ import polars as pl
 
 from sam_core.errors import NotFound
 from sam_core.metrics.cadence import cadence_status
+from sam_core.metrics.contracts import renewals_with_health
 from sam_core.metrics.health import health_parts
 from sam_core.metrics.policy import cadence_policy
 from sam_core.metrics.portfolio import (
@@ -54,6 +55,9 @@ class Brief:
     gaps: pl.DataFrame = field(default_factory=pl.DataFrame)  # gap, who, reason (worst kind first)
     cadence: pl.DataFrame = field(default_factory=pl.DataFrame)  # rule, status, last, deadline, detail
     relationship_map: AccountMap | None = None  # stakeholders, team and relationships (the map)
+    # contracts renewing in the next 180 days, with the account's health and loyalty beside each
+    # (metrics.contracts.renewals_with_health); None when not gathered
+    renewals: pl.DataFrame | None = None
 
 
 def account_brief(
@@ -173,6 +177,7 @@ def account_briefs(
         pl.col("account_id").is_in(ids)
     )
     plans = {p["account_id"]: p for p in plan_status(con, as_of=as_of, review_days=review_days).to_dicts()}
+    renewing = renewals_with_health(con, overview, as_of=as_of, account_ids=ids)  # issue 20
 
     def of(frame: pl.DataFrame, account_id: str) -> pl.DataFrame:
         return frame.filter(pl.col("account_id") == account_id).drop("account_id")
@@ -208,6 +213,7 @@ def account_briefs(
                     team.filter(pl.col("account_id") == account_id),
                     links.filter(pl.col("account_id") == account_id),
                 ),
+                renewals=renewing.filter(pl.col("account_id") == account_id),
             )
         )
     return briefs

@@ -132,8 +132,12 @@ def brief_pdf(brief: Brief, *, currency: str, paper: str = "A4") -> bytes:
     _gaps(page, brief, x=right, y=102, w=half, h=56)
     _cadence(page, brief, x=0, y=162, w=half, h=36)
     _loyalty(page, brief, x=right, y=162, w=half, h=36)
-    _opportunities(page, brief, currency, x=0, y=202, w=half, h=47)
-    _actions(page, brief, x=right, y=202, w=half, h=47)
+    renews = brief.renewals is not None and not brief.renewals.is_empty()
+    rows = 4 if renews else 5  # a renewals strip takes the room of the fifth row
+    _opportunities(page, brief, currency, x=0, y=202, w=half, h=47, rows=rows)
+    _actions(page, brief, x=right, y=202, w=half, h=47, rows=rows)
+    if renews:
+        _renewals(page, brief, currency, x=0, y=239.5, w=page.width)
     page.font(6.5, False, GREY)
     page.text(
         0,
@@ -467,24 +471,24 @@ def _table(
 
 
 def _opportunities(
-    page: _Page, brief: Brief, currency: str, *, x: float, y: float, w: float, h: float
+    page: _Page, brief: Brief, currency: str, *, x: float, y: float, w: float, h: float, rows: int = 5
 ) -> None:
     page.heading(x, y, w, "Top opportunities, largest first")
-    o = brief.opportunities.head(5)
+    o = brief.opportunities.head(rows)
     if o.is_empty():
         page.font(8, False, GREY)
         page.text(x, y + 8, w, 4, "None open.")
         return
     columns = [("Opportunity", w - 58, "L"), ("Stage", 20, "L"), ("Value", 16, "R"), ("Closes", 22, "R")]
-    rows = [
+    lines = [
         [r["name"], r["stage"] or "–", money(r["amount"], currency), long_date(r["close_date"])]
         for r in o.iter_rows(named=True)
     ]
-    _table(page, x, y + 7, columns, rows)
+    _table(page, x, y + 7, columns, lines)
     page.font(6.5, False, GREY)
     page.text(
         x,
-        y + 12 + len(rows) * 4.6,
+        y + 12 + len(lines) * 4.6,
         w,
         3,
         f"Open pipeline {money(brief.account['open_pipeline'], currency)} in "
@@ -492,10 +496,10 @@ def _opportunities(
     )
 
 
-def _actions(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: float) -> None:
+def _actions(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: float, rows: int = 5) -> None:
     a = brief.account
     page.heading(x, y, w, f"Open actions: {a['open_actions']}, overdue: {a['overdue_actions']}")
-    acts = brief.actions.head(5)
+    acts = brief.actions.head(rows)
     if acts.is_empty():
         page.font(8, False, GREY)
         page.text(x, y + 8, w, 4, "None open.")
@@ -506,3 +510,25 @@ def _actions(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: floa
         for r in acts.iter_rows(named=True)
     ]
     _table(page, x, y + 7, columns, rows, [RED if r["overdue"] else DARK for r in acts.iter_rows(named=True)])
+
+
+def _renewals(page: _Page, brief: Brief, currency: str, *, x: float, y: float, w: float) -> None:
+    """Issue 20: the contracts renewing in the next 180 days on one line, the account's health
+    and loyalty in the heading; one in its notice period in red."""
+    a, found = brief.account, brief.renewals
+    page.heading(
+        x,
+        y,
+        w,
+        f"Renewals in the next 180 days · health {score(a['health'])}, loyalty {score(a['loyalty_index'])}",
+    )
+    first = found.row(0, named=True)
+    more = f" · and {found.height - 1} more on the Portfolio page" if found.height > 1 else ""
+    page.font(7.5, bool(first["in_notice"]), RED if first["in_notice"] else DARK)
+    line = wording.renewal_line(first, currency)
+    more_w = page.pdf.get_string_width(more) + 1 if more else 0.0
+    line_w = min(page.pdf.get_string_width(line) + 1, w - more_w)
+    page.text(x, y + 6.2, line_w, 4, line)  # cut to leave room for how many more
+    if more:
+        page.font(7.5, False, GREY)
+        page.text(x + line_w, y + 6.2, more_w, 4, more)

@@ -363,3 +363,37 @@ def maturity_history_chart(overall: pl.DataFrame, *, height: int = 240) -> alt.C
         )
         .properties(height=height)
     )
+
+
+def health_history_chart(history: pl.DataFrame, *, height: int = 220) -> alt.LayerChart:
+    """Account health over time (health_history.account_history: as_of, health, part, points):
+    the points of each part stacked (they add up to the health), and the health as a line."""
+    parts = history.select("as_of", "part", pl.col("points").fill_null(0.0))
+    health = history.unique("as_of", maintain_order=True).select("as_of", "health")
+    x = alt.X("as_of:T", title=None, axis=alt.Axis(format="%b %y"))
+    stacked = (
+        alt.Chart(parts)
+        .mark_area(opacity=0.75)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "points:Q",
+                stack="zero",
+                title="Health (points)",
+                scale=alt.Scale(domain=[0, 100]),
+            ),
+            color=alt.Color("part:N", sort=None, legend=alt.Legend(orient="bottom", title=None, columns=3)),
+            order=alt.Order("part:N"),
+            tooltip=[alt.Tooltip("as_of:T", title="as of"), "part", alt.Tooltip("points:Q", format=".1f")],
+        )
+    )
+    line = (
+        alt.Chart(health)
+        .mark_line(color="#222", point=True)
+        .encode(
+            x=x,
+            y="health:Q",
+            tooltip=[alt.Tooltip("as_of:T", title="as of"), alt.Tooltip("health:Q", format=".0f")],
+        )
+    )
+    return alt.layer(stacked, line).properties(height=height)

@@ -19,6 +19,7 @@ from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
 from sam_core.metrics.headline import Headline
+from sam_core.outputs import wording
 from sam_core.outputs.brief import Brief
 from sam_core.outputs.charts import health_parts_chart, pareto_chart
 from sam_core.outputs.formatting import (
@@ -29,6 +30,7 @@ from sam_core.outputs.formatting import (
     money_header,
     month,
     percent,
+    score,
     symbol,
 )
 from sam_core.outputs.workbook import money_export_bytes
@@ -101,6 +103,12 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
             f"{percent(a['win_rate_value'])} of value."
         ],
         "Health": [f"{health}. Parts: {why or 'no data'}."],
+        # issue 20: renewals in the next 180 days (layout: the brief's own)
+        **(
+            {"Renewals": [_renewal(r, currency) for r in brief.renewals.iter_rows(named=True)]}
+            if _renews(brief)
+            else {}
+        ),
         "Key stakeholders": people or ["No stakeholders recorded."],
         "Sponsor touchpoints": [
             f"Last: {touch(brief.last_touchpoint)}.  Next: {touch(brief.next_touchpoint)}.  Cadence: "
@@ -123,6 +131,16 @@ def _brief_lines(brief: Brief, currency: str) -> dict[str, list[str]]:
         ]
         or ["None open."],
     }
+
+
+def _renews(brief: Brief) -> bool:
+    return brief.renewals is not None and not brief.renewals.is_empty()
+
+
+def _renewal(r: dict, currency: str) -> str:
+    """A contract renewing soon, with the account's health and loyalty."""
+    beside = f"health {score(r['health'])}, loyalty {score(r['loyalty_index'])}"
+    return f"{wording.renewal_line(r, currency)}; {beside}."
 
 
 def plan_line(plan: dict | None) -> str:
@@ -213,6 +231,7 @@ def brief_xlsx(brief: Brief, *, currency: str) -> bytes:
             "Comments": brief.comments,
             "Open actions": brief.actions,
             "Opportunities": brief.opportunities,
+            **({"Renewals": brief.renewals} if _renews(brief) else {}),  # issue 20: the next 180 days
             "Revenue trend": pl.DataFrame(
                 {"month": list(range(-len(brief.revenue_trend) + 1, 1)), "revenue": brief.revenue_trend},
                 schema={"month": pl.Int64, "revenue": pl.Float64},

@@ -92,3 +92,14 @@ def action_line(x: dict) -> str:
 
 def gap_line(g: dict) -> str:
     return f"{GAP_LABELS.get(g['gap'], g['gap'])}: {g['who']}"
+
+
+def renewal_line(r: dict, currency: str) -> str:
+    """A contract renewing soon (a row of metrics.contracts.renewals): 'Service 2026 · €1.2m a year ·
+    renews 30 Sep 2026, automatically · notice by 2 Jul 2026 (in the notice period)'."""
+    auto = ", automatically" if r["auto_renew"] else ""
+    notice = f"notice by {long_date(r['notice_by'])}" + (" (in the notice period)" if r["in_notice"] else "")
+    return (
+        f"{r['name'] or r['contract_id']} · {money(r['annual_value'], currency)} a year · "
+        f"renews {long_date(r['renewal_date'])}{auto} · {notice}"
+    )

@@ -10,15 +10,25 @@ ALL = [key for key, _ in PAGES]
 VISIBLE = {
     "executive": [
         "portfolio",
+        "attention",
         "relationship_map",
         "sponsor_cadence",
         "loyalty",
         "self_assessment",
         "account_plan",
     ],
-    "manager": ["portfolio", "relationship_map", "sponsor_cadence", "loyalty", "account_plan", "data_upload"],
+    "manager": [
+        "portfolio",
+        "attention",
+        "relationship_map",
+        "sponsor_cadence",
+        "loyalty",
+        "account_plan",
+        "data_upload",
+    ],
     "coach": [
         "portfolio",
+        "attention",
         "relationship_map",
         "sponsor_cadence",
         "loyalty",

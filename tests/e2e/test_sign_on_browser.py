@@ -134,7 +134,7 @@ def test_each_role_signs_in_with_the_company_account_and_sees_its_pages(
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text(name, exact=True)).to_be_visible()
     shown = menu(page)
-    everyone = ["Portfolio", "Relationship map", "Sponsor cadence", "Loyalty", "Account plan"]
+    everyone = ["Portfolio", "Attention", "Relationship map", "Sponsor cadence", "Loyalty", "Account plan"]
     assert set(everyone + pages) == set(shown), shown
     if refused:  # a typed URL of a page the role may not open
         page.goto(f"{sign_on_server}/{refused}")

@@ -27,7 +27,8 @@ def files(tmp_path, make_workbook):
 
 
 @pytest.mark.parametrize(
-    "command", ["init-demo", "template", "validate", "load", "load-users", "set-user", "hash-password"]
+    "command",
+    ["init-demo", "template", "validate", "load", "load-users", "set-user", "hash-password", "digest"],
 )
 def test_every_command_has_help(command):
     done = subprocess.run(
@@ -66,6 +67,7 @@ def test_template_writes_every_sheet_and_a_readme(tmp_path, capsys):
         "Evidence",
         "Surveys",
         "Actions",
+        "Contracts",
         "Rates",
         "Plan business",
         "Plan objectives",
@@ -207,3 +209,119 @@ def test_scripted_loads_use_the_users_remembered_mappings(tmp_path, capsys):
     assert (
         main(["validate", str(export), "--db", str(db)]) == 1
     )  # an admin has no such mapping: type is missing
+
+
+def test_digest_writes_the_users_html_and_pdf_to_the_folder(tmp_path, files, capsys):
+    db = tmp_path / "sam.duckdb"
+    detractor = {"response_id": "R1", "account_id": "A1", "survey_date": "2026-06-01", "recommend_score": 2}
+    assert main(["load", files("a.xlsx", {**CLEAN, "Surveys": [detractor]}), "--db", str(db)]) == 0
+    out = tmp_path / "outbox"
+    args = ["digest", "--user", "manager", "--db", str(db), "--out", str(out), "--today", "2026-06-10"]
+    assert main([*args, "--url", "https://sam.example"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "digest-manager-2026-06-08.html",
+        "digest-manager-2026-06-08.pdf",
+    ]
+    assert "manager: 1 item needs attention; wrote" in capsys.readouterr().out
+    html = (out / "digest-manager-2026-06-08.html").read_text(encoding="utf-8")
+    assert "Detractor without an action" in html and 'href="https://sam.example/loyalty"' in html
+
+
+def test_digest_of_an_unknown_user_exits_1_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "outbox"
+    assert main(["digest", "--user", "nobody", "--db", str(tmp_path / "s.duckdb"), "--out", str(out)]) == 1
+    assert "No user 'nobody'" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_load_keeps_each_accounts_health_of_the_day(tmp_path, files):
+    db = tmp_path / "sam.duckdb"
+    beta = {"account_id": "A2", "account_name": "Beta", "account_manager": "Jonas Weber"}
+    revenue = [{"account_id": a, "period": "2026-01-01", "revenue": 100} for a in ("A1", "A2")]
+    assert (
+        main(
+            [
+                "load",
+                files("a.xlsx", {"Accounts": [*CLEAN["Accounts"], beta], "Financials": revenue}),
+                "--db",
+                str(db),
+            ]
+        )
+        == 0
+    )
+    con = connect(db)
+    # one row of the load's day per account (recorded), beside the month ends computed for the past
+    kept = con.execute(
+        "SELECT account_id, count(*) FROM health_history WHERE source = 'recorded' GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    con.close()
+    assert kept == [("A1", 1), ("A2", 1)]
+
+
+SIGN_ON_SECRETS = """
+[auth]
+redirect_uri = "https://sam.example.com/oauth2callback"
+cookie_secret = "a-long-random-string"
+client_id = "sam"
+client_secret = "secret"
+server_metadata_url = "https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration"
+"""
+
+
+@pytest.fixture
+def signed_on(tmp_path, files, monkeypatch):
+    """Company sign-on set up as the app reads it (secrets.toml of the folder the command runs in):
+    Maria Keller in the Users table as an account manager (A1 is hers, with a detractor), Carla
+    Jensen not in it but signed in once with the coaches' group."""
+    from sam_core.access import directory, sessions
+    from sam_core.access.oidc import Identity
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SAM_OIDC_ROLES", "sam-coaches=coach")
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(SIGN_ON_SECRETS, encoding="utf-8")
+    db = tmp_path / "sam.duckdb"
+    detractor = {"response_id": "R1", "account_id": "A1", "survey_date": "2026-06-01", "recommend_score": 2}
+    assert main(["load", files("a.xlsx", {**CLEAN, "Surveys": [detractor]}), "--db", str(db)]) == 0
+    con = connect(db)
+    admin = User("admin-cli", "Command line (admin)", "admin")
+    directory.save_entry(con, admin, "Maria.Keller@example.com", name="Maria Keller", role="account_manager")
+    carla = Identity("carla.jensen@example.com", "Carla Jensen", ("sam-coaches",), "t-1")
+    carla_user = User(carla.email, carla.name, "coach")
+    sessions.start_session(
+        con,
+        carla_user,
+        method=sessions.OIDC,
+        client="10.0.0.7",
+        hours=12,
+        token_id="t-1",
+        identity=carla.to_json(),
+    )
+    con.close()
+    return db
+
+
+def test_with_company_sign_on_the_digests_go_to_the_users_table_and_whoever_signed_in(signed_on, capsys):
+    out = signed_on.parent / "outbox"
+    assert main(["digest", "--all", "--db", str(signed_on), "--out", str(out), "--today", "2026-06-10"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "digest-carla.jensen@example.com-2026-06-08.html",
+        "digest-carla.jensen@example.com-2026-06-08.pdf",
+        "digest-maria.keller@example.com-2026-06-08.html",
+        "digest-maria.keller@example.com-2026-06-08.pdf",
+    ]
+    printed = capsys.readouterr().out
+    # Maria manages A1 (the Users table's name): its detractor waits 7 working days for an action
+    assert "maria.keller@example.com: 1 item needs attention" in printed
+    assert "Detractor without an action" in (
+        out / "digest-maria.keller@example.com-2026-06-08.html"
+    ).read_text(encoding="utf-8")
+
+
+def test_with_company_sign_on_an_address_without_a_role_gets_no_digest(signed_on, capsys):
+    out = signed_on.parent / "outbox"
+    args = ["digest", "--user", "nobody@example.com", "--db", str(signed_on), "--out", str(out)]
+    assert main(args) == 1
+    assert "No one with the e-mail 'nobody@example.com' has a role" in capsys.readouterr().err
+    assert not out.exists()

@@ -38,11 +38,12 @@ def test_demo_loads_without_errors_or_warnings(demo):
     assert result.validation.report.filter(pl.col("severity") != "info").height == 0
 
 
-def test_about_440_accounts_and_24_months_of_financials(demo):
+def test_about_440_accounts_and_36_months_of_financials(demo):
     con, _ = demo
     assert count(con, "SELECT count(*) FROM accounts") == 440
-    # Nov 2024 .. Oct 2026, and November so far from the two early accounts
-    assert count(con, "SELECT count(DISTINCT period) FROM financials WHERE period < DATE '2026-11-01'") == 24
+    # Nov 2023 .. Oct 2026 (the first 12 so that the last 12 months' figures compare full years), and
+    # November so far from the two early accounts
+    assert count(con, "SELECT count(DISTINCT period) FROM financials WHERE period < DATE '2026-11-01'") == 36
     assert (
         count(con, "SELECT count(DISTINCT account_id) FROM financials WHERE period = DATE '2026-11-01'") == 2
     )
@@ -159,3 +160,38 @@ def test_the_demo_manager_has_a_fresh_plan_and_stale_ones(demo):
 def test_demo_plans_have_history_to_compare(demo):
     con, _ = demo
     assert count(con, "SELECT count(*) FROM plan_items WHERE version > 1") >= 30
+
+
+def test_every_early_warning_occurs_in_the_demo(demo):
+    from sam_core.attention.rules import RULES, attention_items
+
+    con, _ = demo
+    items = attention_items(con, today=TODAY)
+    found = dict(items.group_by("rule").len().iter_rows())
+    assert set(found) == set(RULES)
+    stories = {(r, a) for r, a in items.select("rule", "account_id").iter_rows()}
+    assert {
+        ("people_left", "ACC-0005"),  # a decision maker removed by the CRM update (Maria Keller's)
+        ("people_left", "ACC-0001"),  # the customer executive replaced
+        ("health_drop", "ACC-0010"),  # Maria Keller's falling account
+        ("concentration", "ACC-0003"),  # over 10% of revenue in Oct 2026, not in Sep
+        ("renewal_at_risk", "ACC-0007"),
+    } <= stories
+
+
+def test_the_falling_account_lost_more_than_10_points_and_says_what_moved(demo):
+    from sam_core.metrics.health_history import health_trend
+
+    con, _ = demo
+    falling = health_trend(con, as_of=TODAY).filter(pl.col("account_id") == "ACC-0010").row(0, named=True)
+    assert falling["change_30"] <= -10
+    assert len(falling["health_trend"]) == 12
+
+
+def test_contracts_of_the_strategic_accounts_some_renewing_within_180_days(demo):
+    from sam_core.metrics.contracts import renewals
+
+    con, _ = demo
+    assert count(con, "SELECT count(DISTINCT account_id) FROM contracts") == 30
+    soon = renewals(con, as_of=TODAY)
+    assert soon.height >= 4 and soon["in_notice"].any()

@@ -49,6 +49,39 @@ def test_a_review_period_that_is_not_a_positive_whole_number_is_refused(days):
         load_settings(env={"SAM_PLAN_REVIEW_DAYS": days})
 
 
+def test_the_early_warnings_settings():
+    settings = load_settings(
+        env={
+            "SAM_ACTION_WORKING_DAYS": "3",
+            "SAM_HEALTH_DROP_POINTS": "15",
+            "SAM_TOP_ACCOUNTS": "10",
+            "SAM_OUTBOX": "/var/spool/sam",
+            "SAM_PLAN_REVIEW_DAYS": "60",
+        }
+    )
+    rules = settings.attention_rules
+    assert (rules.action_working_days, rules.health_drop_points, rules.top_accounts, rules.review_days) == (
+        3,
+        15,
+        10,
+        60,
+    )
+    assert str(settings.outbox) == "/var/spool/sam"
+    defaults = load_settings(env={}).attention_rules
+    assert (defaults.action_working_days, defaults.health_drop_points, defaults.top_accounts) == (2, 10, 20)
+
+
+@pytest.mark.parametrize(
+    "name,value,unit",
+    [("SAM_ACTION_WORKING_DAYS", "0", "working days"), ("SAM_HEALTH_DROP_POINTS", "ten", "points")],
+)
+def test_an_early_warnings_setting_that_is_not_a_positive_number_is_refused(name, value, unit):
+    with pytest.raises(
+        ValueError, match=f"{name} must be a whole number of {unit}, at least 1, not '{value}'"
+    ):
+        load_settings(env={name: value})
+
+
 def test_secrets_take_precedence_over_the_environment():
     settings = load_settings(env={"SAM_CURRENCY": "USD"}, secrets={"currency": "GBP"})
     assert settings.currency == "GBP"

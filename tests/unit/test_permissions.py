@@ -10,6 +10,9 @@ from sam_core.errors import PermissionDenied
 ALLOWED = {
     "executive": {
         "view:portfolio",
+        "view:attention",
+        "acknowledge_attention",
+        "write_digest",
         "view:relationship_map",
         "view:sponsor_cadence",
         "view:loyalty",
@@ -18,6 +21,9 @@ ALLOWED = {
     },
     "account_manager": {
         "view:portfolio",
+        "view:attention",
+        "acknowledge_attention",
+        "write_digest",
         "view:relationship_map",
         "view:sponsor_cadence",
         "view:loyalty",
@@ -35,6 +41,9 @@ ALLOWED = {
     },
     "coach": {
         "view:portfolio",
+        "view:attention",
+        "acknowledge_attention",
+        "write_digest",
         "view:relationship_map",
         "view:sponsor_cadence",
         "view:loyalty",

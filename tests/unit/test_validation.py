@@ -493,7 +493,7 @@ def test_an_unknown_sheet_is_a_warning_and_ignored(make_workbook):
             None,
             "Sheet 'Pivot' is not part of the contract and was ignored (known sheets: Accounts, "
             "Financials, Opportunities, "
-            "Stakeholders, Team, Relationships, Engagements, Evidence, Surveys, Actions, Rates).",
+            "Stakeholders, Team, Relationships, Engagements, Evidence, Surveys, Actions, Contracts, Rates).",
         )
     ]
     assert result.ok and list(result.sheets) == ["Accounts"]
