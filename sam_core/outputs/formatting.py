@@ -174,6 +174,8 @@ VALUE_LABELS = {
     "qbr": "QBR",
     "core_team": "core team",
 }
+# Text columns that hold such codes.
+CODE_COLUMNS = frozenset({"role", "buying_role", "status", "type", "planning_roles", "level"})
 _ACRONYMS = {"nps": "NPS", "qbr": "QBR", "qbrs": "QBRs", "t12m": "T12M", "id": "ID", "roi": "ROI", "bu": "BU"}
 
 
