@@ -27,6 +27,19 @@ def labelled(names: dict[str, str]):
     return lambda key: f"{names[key]} ({key})"
 
 
+def account_choice(label: str, names: dict[str, str], *, key: str, where=st) -> str | None:
+    """A select box of accounts that starts on the account chosen on another page
+    (`sam_account`, e.g. a Portfolio row), keeps the user's own choice, and shares it back."""
+    if not names:
+        return None
+    if st.session_state.get(key) not in names:
+        wanted = st.session_state.get("sam_account")
+        st.session_state[key] = wanted if wanted in names else next(iter(names))
+    account = where.selectbox(label, list(names), format_func=labelled(names), key=key)
+    st.session_state["sam_account"] = account
+    return account
+
+
 def money(value: float | None) -> str:
     """Money in the configured currency, e.g. '€12.3m'."""
     return formatting.money(value, settings().currency)
