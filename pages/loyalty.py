@@ -104,8 +104,8 @@ if notes.open:
         )
         if shown.height > 1000:
             st.caption(
-                f"The 1,000 most recent of {formatting.count_of(shown.height, 'comment')}; search or filter to "
-                "narrow them."
+                f"The 1,000 most recent of {formatting.count_of(shown.height, 'comment')}; search or "
+                "filter to narrow them."
             )
         widgets.table(
             shown.head(1000),
