@@ -110,6 +110,7 @@ def table(
     pinned: tuple[str, ...] = (),
     labels: dict[str, str] | None = None,
     helps: dict[str, str] | None = None,
+    bars: tuple[str, ...] = (),
     where=st,
     **kwargs,
 ):
@@ -118,8 +119,9 @@ def table(
     decimals, counts with thousands separators, dates without a time, codes as words, empty
     cells as a dash. `config` entries replace a column's own (their data is left as it is);
     `pinned` columns stay in view when the table scrolls sideways; `labels` and `helps` name
-    and explain columns where the general label is not enough. Returns the selection event
-    where one is asked for (`on_select`)."""
+    and explain columns where the general label is not enough; `bars` are shares (0-1) drawn
+    as bars with their percentage. Returns the selection event where one is asked for
+    (`on_select`)."""
     currency = settings().currency
     given = config or {}
     shown, column_config = [], {}
@@ -128,7 +130,13 @@ def table(
             shown.append(pl.col(column))
             column_config[column] = given[column]
             continue
-        values, conf = _column(column, dtype, frame[column], currency)
+        if column in bars:
+            values = frame[column] * 100
+            conf = st.column_config.ProgressColumn(
+                formatting.label(column), format="%.0f%%", min_value=0, max_value=100
+            )
+        else:
+            values, conf = _column(column, dtype, frame[column], currency)
         shown.append(values.alias(column))
         column_config[column] = conf
     for column, conf in column_config.items():
