@@ -4,6 +4,7 @@ roll-up, the 90-day review schedule (with an .ics calendar), and per-rule progra
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 import duckdb
 import icalendar
@@ -241,7 +242,7 @@ def suggested_reviews(
         anchor = day
     while len(suggested) < needed:  # the year is too short for the gaps: split the longest stretch
         points = sorted({earliest, *ahead, *suggested, end})
-        start, stop = max(zip(points, points[1:], strict=False), key=lambda p: p[1] - p[0])
+        start, stop = max(pairwise(points), key=lambda p: p[1] - p[0])
         day = working_day(start + (stop - start) / 2, earliest)
         if day in points:
             break
