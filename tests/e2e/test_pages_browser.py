@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -65,3 +66,49 @@ def test_a_reload_of_the_portfolio_url_opens_the_portfolio(page, log_in, settle,
     settle(page)
     expect(page.get_by_text("Page not found")).to_have_count(0)
     assert page.url == server + "/portfolio"
+
+
+def test_the_relationship_map_is_readable_at_1366_and_downloads_as_an_image(
+    page, server, log_in, settle, choose
+):
+    log_in("executive")
+    page.goto(server + "/relationship_map")
+    settle(page)
+    choose("Account", "ACC-0001")
+    graph = page.get_by_test_id("stGraphVizChart").locator("svg")
+    expect(graph.locator("g.node").first).to_be_visible()
+    # the names are at least 11 px on a 1366 px screen (they were about 7 px)
+    sizes = graph.locator("g.node text").evaluate_all("ts => ts.map(t => t.getBoundingClientRect().height)")
+    assert min(sizes) >= 11
+    with page.expect_download() as svg:
+        page.get_by_role("button", name="Download the map (SVG)").click()
+    assert svg.value.suggested_filename == "relationship-map-ACC-0001.svg"
+    text = Path(svg.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("<svg") and "Our team" in text
+    with page.expect_download() as png:
+        page.get_by_role("button", name="Download the map (PNG)").click()
+    assert png.value.suggested_filename == "relationship-map-ACC-0001.png"
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_manager_adds_an_action_and_stays_on_the_closed_loop_tab(page, own_server, log_in, settle, go_to):
+    log_in("manager")
+    go_to("Loyalty")
+    page.get_by_role("tab", name="Closed loop").click()
+    settle(page)
+    form = page.get_by_test_id("stForm")
+    form.get_by_role("textbox", name="Action").fill("Call the CFO about the delays")
+    form.get_by_role("textbox", name="Owner").fill("")
+    form.get_by_role("button", name="Add the action").click()
+    settle(page)
+    expect(page.get_by_text("Name its owner")).to_be_visible()
+    expect(form.get_by_role("textbox", name="Action")).to_have_value("Call the CFO about the delays")
+    form.get_by_role("textbox", name="Owner").fill("Maria Keller")
+    form.get_by_role("button", name="Add the action").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"Action \S+ added for response"))).to_be_visible()
+    expect(page.get_by_role("tab", name="Closed loop")).to_have_attribute("aria-selected", "true")
+    page.get_by_role("button", name="Mark done").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"Action \S+ marked done on"))).to_be_visible()
+    expect(page.get_by_role("tab", name="Closed loop")).to_have_attribute("aria-selected", "true")
