@@ -67,7 +67,23 @@ if by_account.open:
             "Lowest loyalty first; thin accounts (under 3 respondents) after the others. Flags: loyalty fell "
             "since the last wave, fewer than half the key stakeholders answered, thin."
         )
-        widgets.table(ranked, key="loyalty_accounts", pinned=("account_name",))
+        widgets.table(
+            ranked,
+            key="loyalty_accounts",
+            pinned=("account_name",),
+            order=[
+                "account_name",
+                "loyalty_index",
+                "change",
+                "nps",
+                "nps_change",
+                "respondents",
+                "flags",
+                "key_answered",
+                "key_stakeholders",
+            ],
+            labels={"change": "Change since the last wave", "key_answered": "Key who answered"},
+        )
 if drill.open:
     with drill:
         names = dict(zip(ranked["account_id"], ranked["account_name"], strict=True))

@@ -27,17 +27,21 @@ widgets.header(
 user = session.guard("sponsor_cadence")
 con = data.db()
 
-as_of = st.date_input(
-    "As of", value=date.today(), key="cadence_as_of", help="Review a past quarter by choosing its last day."
+f = st.columns(5)
+as_of = f[0].date_input(
+    "As of",
+    value=date.today(),
+    key="cadence_as_of",
+    format="DD/MM/YYYY",
+    help="Review a past quarter by choosing its last day: what happened after it is not counted.",
 )
 accounts = data.overview(as_of, False).filter(pl.col("strategic"))
 status = data.cadence(as_of)
 if status.is_empty():
     st.info("No strategic accounts are loaded yet (Accounts.strategic = yes).")
     st.stop()
-f = st.columns(4)
 filters = {
-    col: f[i].multiselect(
+    col: f[i + 1].multiselect(
         label, sorted(accounts[col].drop_nulls().unique().to_list()), key=f"cadence_filter_{col}"
     )
     for i, (col, label) in enumerate(

@@ -80,6 +80,9 @@ def _column(column: str, dtype, values: pl.Series, currency: str):
         return values * 100, cc.NumberColumn(name, format=formatting.percent_format(digits))
     if kind == "score":
         return values, cc.NumberColumn(name, format=f"%.{digits}f")
+    if kind == "signed" and "change" in column:  # 'no change', never '+0' or '-0.0'
+        text = [formatting.change(v, digits=digits) for v in values.to_list()]
+        return pl.Series(column, text, dtype=pl.String), cc.TextColumn(name)
     if kind == "signed":
         return values, cc.NumberColumn(name, format=f"%+.{digits}f")
     if kind == "count":

@@ -107,13 +107,15 @@ def trend_chart(
     colour = alt.Color(
         "group:N",
         title=None,
-        legend=alt.Legend(orient="top"),
+        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3),
         scale=alt.Scale(domain=["Top accounts", "Other accounts"], range=["#1f5fa8", "#e07b39"]),
     )
     dash = alt.StrokeDash(
         "line:N",
         title=None,
-        legend=alt.Legend(orient="top", symbolStrokeColor="#555") if with_plan else None,
+        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeColor="#555", symbolStrokeWidth=2)
+        if with_plan
+        else None,
         scale=alt.Scale(domain=["Actual", "Plan"], range=[[1, 0], [5, 4]]),
     )
     title = f"{measure.replace('_', ' ').capitalize()} ({symbol(currency)} millions)"
@@ -281,7 +283,7 @@ def loyalty_trend_chart(trend: pl.DataFrame, *, height: int = 260) -> alt.LayerC
     respondent counts in the tooltip."""
     (index_name, index_colour), (nps_name, nps_colour) = LOYALTY_LINES.items()
     colour = alt.Scale(domain=list(LOYALTY_LINES), range=list(LOYALTY_LINES.values()))
-    base = alt.Chart(trend).encode(x=alt.X("wave:N", sort=None, title=None))
+    base = alt.Chart(trend).encode(x=alt.X("wave:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)))
     index = (
         base.transform_calculate(line=f"'{index_name}'")
         .mark_line(point=alt.OverlayMarkDef(color=index_colour, size=60), strokeWidth=3)
