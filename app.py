@@ -10,8 +10,9 @@ import sam_core.outputs.charts  # noqa: F401 - the pages' charts, loaded before 
 from sam_core.access.permissions import PAGES, ROLE_LABELS, can
 from sam_core.demo import ensure_demo
 from sam_core.errors import SamError
+from sam_core.outputs.formatting import plain
 from sam_core.store import is_empty
-from ui import data, downloads, run, session  # noqa: F401 - downloads: loaded before the freeze
+from ui import data, downloads, run, session, sign_on  # noqa: F401 - downloads: loaded before the freeze
 
 # What the server imported so far lives as long as it does: kept out of garbage collections.
 run.freeze_import_heap()
@@ -80,7 +81,8 @@ def sidebar(user) -> None:
     with st.sidebar:
         if settings.demo:
             st.markdown(":orange-badge[:material/science: Demo data]")
-        st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]}")
+        st.markdown(f"**{plain(user.name)}**  \n{ROLE_LABELS[user.role]}")  # a name may come from a sheet
+        sign_on.identity_notice(user)  # company sign-on: an account manager the Users table lacks
         st.button("Log out", key="sam_logout", on_click=session.log_out)
         st.button(
             "End all my sessions",

@@ -4,7 +4,7 @@ history and rollback."""
 import polars as pl
 import streamlit as st
 
-from sam_core.access.permissions import ACCOUNT_MANAGER, ADMIN, can
+from sam_core.access.permissions import ADMIN, can
 from sam_core.errors import ConflictError, PermissionDenied, SamError, ValidationFailed, WorkbookError
 from sam_core.ingest.mapping import mappings_yaml, publish, remember, remembered_mappings
 from sam_core.ingest.reader import check_budget
@@ -51,10 +51,7 @@ def upload() -> None:
     removal_slot = st.container()  # a complete history's removals show here, before anything else
     st.subheader("1. What each sheet holds")
     me = user.name
-    everyone = session.users().accounts.values()
-    managers = (
-        [me] if user.role != ADMIN else [a.user.name for a in everyone if a.user.role == ACCOUNT_MANAGER]
-    )
+    managers = [me] if user.role != ADMIN else session.account_managers()
     chosen = views.mapping_screen(
         digest[:8], opened, remembered_mappings(con, user), me=me, managers=managers
     )

@@ -11,20 +11,23 @@ from sam_core.plans.plan import plan_status
 from ui import data, downloads, presentation, run, session, widgets
 from ui import portfolio as views
 
-widgets.header("Portfolio")
-user = session.guard("portfolio")
-
 today = date.today()
-month_col, n_col, middle, right = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
-month = month_col.selectbox(
-    "As of", views.recent_months(today), format_func=formatting.month, key="portfolio_as_of"
-)
+with st.container(key="portfolio_controls"):  # hidden in presentation mode (ui/presentation.py)
+    widgets.header("Portfolio")
+    user = session.guard("portfolio")
+    month_col, n_col, middle, right = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
+    month = month_col.selectbox(
+        "As of", views.recent_months(today), format_func=formatting.month, key="portfolio_as_of"
+    )
+    n = n_col.number_input("Top N accounts", min_value=1, max_value=100, value=20, step=1, key="portfolio_n")
+    rollup = middle.toggle("Roll subsidiaries up into their parent", key="portfolio_rollup")
+    present = right.toggle(
+        "Presentation mode",
+        key="portfolio_present",
+        help="For the projector: one slide filling the screen (portfolio, each top account, decisions "
+        "and asks); arrow keys or Page Up / Down to step, Esc to leave.",
+    )
 as_of = views.as_of_date(month, today)
-n = n_col.number_input("Top N accounts", min_value=1, max_value=100, value=20, step=1, key="portfolio_n")
-rollup = middle.toggle("Roll subsidiaries up into their parent", key="portfolio_rollup")
-present = right.toggle(
-    "Presentation mode", key="portfolio_present", help="Large type, no sidebar, one account per screen."
-)
 
 overview = data.overview(as_of, rollup)
 if overview.is_empty():
@@ -37,7 +40,7 @@ top = ranked(overview).head(n)
 h = data.portfolio_headline(as_of, rollup, n)
 currency = run.settings().currency
 if present:
-    presentation.show(top, h, currency)
+    presentation.show(data.portfolio_meeting(as_of, rollup, n), currency)
     st.stop()
 
 c = h.concentration

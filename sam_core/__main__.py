@@ -1,5 +1,5 @@
-"""Command line: `python -m sam_core {init-demo,template,validate,load,load-plans,export-plans} ...`
-(see --help).
+"""Command line: `python -m sam_core {init-demo,template,validate,load,load-plans,export-plans,
+load-users,set-user,hash-password} ...` (see --help).
 
 The commands use the same code paths as the app: reading, mapping (the user's remembered
 mappings, or a mapping file saved by the Data upload page), validation and loading.
@@ -223,6 +223,35 @@ def load_plans(args) -> int:
     return 0
 
 
+def load_users(args) -> int:
+    from sam_core.access.directory import load_users_files
+
+    con = connect(_db(args))
+    admin = _user("admin-cli", load_settings())
+    try:
+        result = load_users_files(con, _files(args.files), admin=admin, apply=not args.check)
+    except ValidationFailed as exc:
+        if exc.report is not None:
+            _print_report(exc.report)
+        raise
+    _print_report(result.report.filter(pl.col("severity") != "info"))
+    done = result.counts
+    verb = "Would add" if args.check else "Added"
+    print(f"{verb} {done['added']}, changed {done['changed']}, left {done['unchanged']} unchanged.")
+    return 0
+
+
+def set_user(args) -> int:
+    from sam_core.access.directory import save_entry
+
+    con = connect(_db(args))
+    admin = _user("admin-cli", load_settings())
+    accounts = [a for a in (args.accounts or "").split(";") if a.strip()]
+    done = save_entry(con, admin, args.email, name=args.name, role=args.role, accounts=accounts)
+    print(f"{args.email.strip().lower()}: {done}.")
+    return 0
+
+
 def export_plans(args) -> int:
     from sam_core.outputs.workbook import export_bytes
     from sam_core.plans.plan import plan_accounts
@@ -375,6 +404,35 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("accounts", nargs="*", metavar="ACCOUNT_ID")
     s.add_argument("--db", help=db_help)
     s.set_defaults(run=export_plans)
+
+    s = sub.add_parser(
+        "load-users",
+        help="load the Users table of company sign-on from the Users sheet of workbooks",
+        description="Add and change people of the Users table (e-mail, name, role, accounts) from the Users "
+        "sheet of workbooks, in one transaction, as an admin; removes nobody (remove people on the "
+        "Administration page). Nothing is loaded while any row has an error.",
+    )
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("--db", help=db_help)
+    s.add_argument("--check", action="store_true", help="only check and say what loading would do")
+    s.set_defaults(run=load_users)
+
+    s = sub.add_parser(
+        "set-user",
+        help="add or change one person of the Users table (the first admin of company sign-on)",
+        description="Add or change one person of the Users table of company sign-on, as an admin: e.g. the "
+        "first admin, before anyone can sign in to the Administration page.",
+    )
+    s.add_argument("email")
+    s.add_argument("--name", default="", help="their name as Accounts.account_manager writes it")
+    s.add_argument(
+        "--role",
+        default="",
+        help=f"one of {', '.join(c.USER_ROLES)}; empty (the default): the role their groups give",
+    )
+    s.add_argument("--accounts", default="", help="account_ids granted, separated by ';'")
+    s.add_argument("--db", help=db_help)
+    s.set_defaults(run=set_user)
 
     s = sub.add_parser(
         "hash-password",

@@ -19,6 +19,13 @@
 | SAM_DATA_THROUGH_SHARE | 80 | % of the previous 12 months' revenue whose accounts must have |
 |  |  | reported a month for the money figures to run through it ("data through") |
 | SAM_WON_AS_REVENUE | no | yes: accounts without financials count won deals as revenue |
+| SAM_AUTH | oidc with an [auth] secrets section, else password | the login method: `password` (the users |
+|  |  | file) or `oidc` (company sign-on through st.login, see README "Company sign-on") |
+| SAM_OIDC_PROVIDER | the only provider of [auth] | which [auth.NAME] section st.login uses (`default`: the |
+|  |  | keys directly under [auth]) |
+| SAM_OIDC_LABEL | from the metadata URL | the name on the button: "Sign in with Microsoft" |
+| SAM_OIDC_GROUPS_CLAIM | groups | the id_token claim that lists the person's groups (or roles) |
+| SAM_OIDC_ROLES | (none) | `group=role; group=role`: the first listed group a person is in gives the role |
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sam_core.access.permissions import ACCOUNT_MANAGER, ROLES
 from sam_core.ingest.dates import DAY_FIRST, MONTH_FIRST
 from sam_core.ingest.inspection import ReadLimits
 from sam_core.metrics.portfolio import RevenueRules
@@ -38,6 +46,30 @@ DEMO = "demo"
 PRODUCTION = "production"
 DEMO_COOKIE_KEY = "sam-demo-cookie-key-not-a-secret-do-not-deploy"
 DEFAULT_OFFERINGS = ("Core platform", "Analytics", "Managed services", "Support contract", "Training")
+PASSWORD_AUTH, OIDC_AUTH = "password", "oidc"  # the login methods (SAM_AUTH)
+DEFAULT_PROVIDER = "default"  # SAM_OIDC_PROVIDER for the keys directly under [auth]
+# Role names a mapping may use besides the roles themselves.
+ROLE_ALIASES = {"manager": ACCOUNT_MANAGER, "account manager": ACCOUNT_MANAGER, "kam": ACCOUNT_MANAGER}
+# The button's provider name, from the host of the provider's metadata URL.
+KNOWN_PROVIDERS = (
+    ("login.microsoftonline.com", "Microsoft"),
+    ("okta.com", "Okta"),
+    ("oktapreview.com", "Okta"),
+    ("accounts.google.com", "Google"),
+)
+
+
+@dataclass(frozen=True)
+class SignOn:
+    """Company sign-on (OpenID Connect through st.login): which provider of the [auth]
+    secrets, the name on its button, and how a person's groups give a role."""
+
+    provider: str | None  # st.login(provider); None: the keys directly under [auth]
+    label: str  # "Microsoft": the button says "Sign in with Microsoft"
+    groups_claim: str = "groups"
+    roles: tuple[tuple[str, str], ...] = ()  # (group, role), the first group a person is in wins
+    redirect_uri: str = ""
+    cookie_secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -56,10 +88,16 @@ class Settings:
     read_limits: ReadLimits = field(default_factory=ReadLimits)
     data_through_share: float = 0.8
     won_as_revenue: bool = False
+    sign_on: SignOn | None = None  # set when the login method is company sign-on (SAM_AUTH=oidc)
 
     @property
     def demo(self) -> bool:
         return self.mode == DEMO
+
+    @property
+    def auth(self) -> str:
+        """The login method: `password` (the users file) or `oidc` (company sign-on)."""
+        return OIDC_AUTH if self.sign_on is not None else PASSWORD_AUTH
 
     @property
     def revenue_rules(self) -> RevenueRules:
@@ -75,7 +113,10 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
 
     def get(name: str, default: str) -> str:
         short = name.removeprefix("SAM_").lower()
-        return str(secrets.get(name) or secrets.get(short) or env.get(name) or default)
+        for value in (secrets.get(name), secrets.get(short), env.get(name)):
+            if value and not isinstance(value, Mapping):  # ([auth] is Streamlit's section, not SAM_AUTH)
+                return str(value)
+        return default
 
     mode = get("SAM_MODE", DEMO).strip().lower()
     if mode not in (DEMO, PRODUCTION):
@@ -118,7 +159,83 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, st
         ),
         data_through_share=through_share,
         won_as_revenue=won in ("yes", "true", "1"),
+        sign_on=_sign_on(get, secrets.get("auth")),
     )
+
+
+def _sign_on(get, auth) -> SignOn | None:
+    """Company sign-on when SAM_AUTH says `oidc`, or says nothing and the secrets have an
+    [auth] section; the [auth] section must then hold what st.login needs."""
+    method = get("SAM_AUTH", OIDC_AUTH if isinstance(auth, Mapping) else PASSWORD_AUTH).strip().lower()
+    if method not in (PASSWORD_AUTH, OIDC_AUTH):
+        raise ValueError(f"SAM_AUTH must be '{PASSWORD_AUTH}' or '{OIDC_AUTH}', not {method!r}.")
+    if method == PASSWORD_AUTH:
+        return None
+    where = "the [auth] section of .streamlit/secrets.toml (README: Company sign-on)"
+    if not isinstance(auth, Mapping):
+        raise ValueError(
+            f"SAM_AUTH=oidc needs {where}: redirect_uri, cookie_secret and the provider's client_id, "
+            "client_secret and server_metadata_url."
+        )
+    named = sorted(k for k, v in auth.items() if isinstance(v, Mapping))
+    chosen = get("SAM_OIDC_PROVIDER", "").strip()
+    if not chosen:
+        if "client_id" in auth and not named:
+            chosen = DEFAULT_PROVIDER
+        elif len(named) == 1 and "client_id" not in auth:
+            chosen = named[0]
+        else:
+            choices = [*named, *([DEFAULT_PROVIDER] if "client_id" in auth else [])]
+            raise ValueError(
+                f"Set SAM_OIDC_PROVIDER to the provider to sign in with: {where} has "
+                f"{', '.join(choices) or 'none'}."
+            )
+    if chosen != DEFAULT_PROVIDER and chosen not in named:
+        raise ValueError(f"SAM_OIDC_PROVIDER is {chosen!r}, but {where} has no [auth.{chosen}] section.")
+    provider = auth if chosen == DEFAULT_PROVIDER else auth[chosen]
+    missing = [k for k in ("redirect_uri", "cookie_secret") if not auth.get(k)] + [
+        k for k in ("client_id", "client_secret", "server_metadata_url") if not provider.get(k)
+    ]
+    if missing:
+        section = "[auth]" if chosen == DEFAULT_PROVIDER else f"[auth] / [auth.{chosen}]"
+        raise ValueError(
+            f"Company sign-on needs {', '.join(missing)} in {section} of .streamlit/secrets.toml."
+        )
+    metadata = str(provider["server_metadata_url"])
+    known = next((name for host, name in KNOWN_PROVIDERS if host in metadata), None)
+    label = (
+        get("SAM_OIDC_LABEL", "").strip()
+        or known
+        or ("your company account" if chosen == DEFAULT_PROVIDER else chosen.capitalize())
+    )
+    return SignOn(
+        provider=None if chosen == DEFAULT_PROVIDER else chosen,
+        label=label,
+        groups_claim=get("SAM_OIDC_GROUPS_CLAIM", "groups").strip() or "groups",
+        roles=role_mapping(get("SAM_OIDC_ROLES", "")),
+        redirect_uri=str(auth["redirect_uri"]),
+        cookie_secret=str(auth["cookie_secret"]),
+    )
+
+
+def role_mapping(text: str) -> tuple[tuple[str, str], ...]:
+    """`sam-admins=admin; sam-managers=manager` -> (('sam-admins', 'admin'), ('sam-managers',
+    'account_manager')): groups and the role each gives, in the order written (separated by `;` or
+    new lines)."""
+    pairs = []
+    for item in (part.strip() for part in text.replace("\n", ";").split(";")):
+        if not item:
+            continue
+        group, equals, role = item.rpartition("=")
+        role = role.strip().lower()
+        role = ROLE_ALIASES.get(role, role)
+        if not equals or not group.strip() or role not in ROLES:
+            raise ValueError(
+                f"SAM_OIDC_ROLES lists group=role pairs separated by ';', each role one of "
+                f"{', '.join(ROLES)}; {item!r} is not one."
+            )
+        pairs.append((group.strip(), role))
+    return tuple(pairs)
 
 
 def _positive(text: str, name: str) -> int:

@@ -218,6 +218,34 @@ def _add_upsert_v9(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE uploads ADD COLUMN currency VARCHAR")
 
 
+def _add_deck_templates_v10(con: duckdb.DuckDBPyConnection) -> None:
+    """The company's PowerPoint template for the meeting deck: every upload kept with who and
+    when; the latest row is in force, one without content means the built-in template."""
+    con.execute(
+        """CREATE TABLE deck_templates (
+            uploaded_at TIMESTAMP NOT NULL, uploaded_by VARCHAR NOT NULL, file_name VARCHAR, content BLOB,
+            sha256 VARCHAR
+        )"""
+    )
+
+
+def _add_company_sign_on_v11(con: duckdb.DuckDBPyConnection) -> None:
+    """Company sign-on (OpenID Connect): a session remembers the sign-in that started it (a hash
+    of the id_token's issuer, subject, issue time and nonce), so that the identity provider's
+    cookie of that sign-in never starts another, and the identity it was given (e-mail, name,
+    groups) to work out the role on every run. The Users table an admin keeps: e-mail -> name
+    (as in Accounts.account_manager), role (NULL: from the groups; 'none': no access) and the
+    accounts granted."""
+    con.execute("ALTER TABLE login_sessions ADD COLUMN token_id VARCHAR")
+    con.execute("ALTER TABLE login_sessions ADD COLUMN identity VARCHAR")
+    con.execute(
+        """CREATE TABLE user_directory (
+            email VARCHAR NOT NULL, name VARCHAR, role VARCHAR, accounts VARCHAR[] NOT NULL,
+            changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL, via VARCHAR NOT NULL
+        )"""
+    )
+
+
 # Append a function to migrate; never edit one that has shipped.
 MIGRATIONS = (
     _create_v1,
@@ -229,6 +257,8 @@ MIGRATIONS = (
     _add_login_sessions_v7,
     _mappings_per_user_v8,
     _add_upsert_v9,
+    _add_deck_templates_v10,
+    _add_company_sign_on_v11,
 )
 
 

@@ -9,6 +9,11 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
   as_root apt-get update -qq
   as_root apt-get install -y -qq chromium
 fi
+if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  # the brief PDF is tested as a rendered page (poppler's pdftoppm and pdftotext -bbox-layout)
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq poppler-utils
+fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python -m pytest -n 2 "$@"

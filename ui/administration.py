@@ -1,5 +1,6 @@
-"""The Administration page's views: login limits with unlock, open and ended sessions, and the
-login record. Each action goes through sam_core (permission checked there, and audited)."""
+"""The Administration page's views: login limits with unlock, open and ended sessions, the
+login record, and the company template of the meeting deck. Each action goes through sam_core (permission
+checked there, and audited)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sam_core.access import audit, passwords, sessions
 from sam_core.access.login_guard import FIRST_DELAY, FORGET_SECONDS, FREE_FAILURES, MAX_DELAY
 from sam_core.access.permissions import User
 from sam_core.errors import SamError
+from sam_core.outputs import templates
 from sam_core.outputs.formatting import plain
 from ui import data, session
 from ui.run import settings
@@ -182,6 +184,9 @@ EVENT_LABELS = {
     audit.LOGOUT: "Logout",
     audit.SESSION_ENDED: "Session ended by an admin",
     audit.UNLOCK: "Unlock",
+    audit.USER_ADDED: "User added",
+    audit.USER_CHANGED: "User changed",
+    audit.USER_REMOVED: "User removed",
 }
 
 
@@ -216,3 +221,68 @@ def login_record() -> None:
         },
     )
     st.caption(f"The latest {record.height:,} events (at most 1,000).")
+
+
+def deck_template(user: User) -> None:
+    """The company's PowerPoint template of the meeting deck: the one in force, upload another, go
+    back to the built-in one, and every change with who and when."""
+    found = templates.current_template(data.db())
+    st.caption(
+        "The meeting deck (Portfolio page) uses this template's slide layouts (title slide, title only, "
+        "title "
+        "and content), theme fonts and theme colours. A .pptx or .potx, up to "
+        f"{templates.MAX_BYTES // 1024 // 1024} MB; its own slides are left out."
+    )
+    if found is None:
+        st.write("In force: the built-in template (16:9).")
+    else:
+        st.write(
+            f"In force: **{plain(found.file_name)}**, uploaded by {plain(found.uploaded_by)} on "
+            f"{found.uploaded_at:%Y-%m-%d %H:%M} UTC."
+        )
+    with st.form("administration_template_form", border=False, clear_on_submit=True):
+        st.file_uploader("Company template", type=["pptx", "potx"], key="administration_template")
+        st.form_submit_button("Use this template", on_click=_save_template, args=(user,))
+    if found is not None:
+        st.button(
+            "Back to the built-in template",
+            key="administration_template_reset",
+            on_click=_reset_template,
+            args=(user,),
+        )
+    history = templates.template_history(data.db())
+    if history.height:
+        st.dataframe(
+            history,
+            hide_index=True,
+            column_config={
+                "uploaded_at": st.column_config.DatetimeColumn("When (UTC)", format=_TIME),
+                "uploaded_by": st.column_config.TextColumn("By"),
+                "template": st.column_config.TextColumn("Template"),
+                "sha256": st.column_config.TextColumn("sha256"),
+            },
+        )
+
+
+def _save_template(user: User) -> None:
+    upload = st.session_state.get("administration_template")
+    if upload is None:
+        st.session_state[MESSAGE] = ("error", "Choose a .pptx or .potx file first.")
+        return
+    try:
+        saved = templates.save_template(
+            session.cursor(), user=user, file_name=upload.name, content=upload.getvalue()
+        )
+    except SamError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
+        return
+    st.session_state[MESSAGE] = ("success", f"The deck now uses {plain(saved.file_name)}.")
+
+
+def _reset_template(user: User) -> None:
+    try:
+        templates.use_built_in_template(session.cursor(), user=user)
+    except SamError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
+        return
+    st.session_state[MESSAGE] = ("success", "The deck uses the built-in template again.")

@@ -24,6 +24,7 @@ from sam_core.metrics.portfolio import (
     revenue_trend,
 )
 from sam_core.metrics.relationship_map import strategic_relationships
+from sam_core.outputs.meeting import Meeting, meeting
 from sam_core.plans.facts import plan_facts
 from sam_core.store import connect, data_version
 from ui.run import RUN_KEY, once_per_run, settings
@@ -120,6 +121,37 @@ def headline_at(key: tuple, as_of: date, rollup: bool, n: int, _con, rules: Reve
 
 def portfolio_headline(as_of: date, rollup: bool, n: int):
     return _once(headline_at, data_key(), as_of, rollup, n, db(), rules())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def meeting_at(
+    key: tuple,
+    as_of: date,
+    rollup: bool,
+    n: int,
+    _con,
+    rules: RevenueRules = DEFAULT_RULES,
+    review_days: int = 90,
+) -> Meeting:
+    """The meeting of the top N (sam_core.outputs.meeting): the projector and the deck."""
+    overview = overview_at(key, as_of, rollup, _con, rules)
+    h = headline_at(key, as_of, rollup, n, _con, rules)
+    through = through_at(key, as_of, _con, rules)
+    return meeting(
+        _con,
+        overview,
+        h,
+        as_of=as_of,
+        n=n,
+        rollup=rollup,
+        rules=rules,
+        through=through,
+        review_days=review_days,
+    )
+
+
+def portfolio_meeting(as_of: date, rollup: bool, n: int) -> Meeting:
+    return _once(meeting_at, data_key(), as_of, rollup, n, db(), rules(), settings().plan_review_days)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

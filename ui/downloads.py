@@ -7,11 +7,13 @@ from datetime import date
 import polars as pl
 
 from sam_core.demo import demo_workbook_bytes
-from sam_core.metrics.portfolio import ranked
 from sam_core.outputs.brief import account_brief
-from sam_core.outputs.exports import brief_pdf, brief_xlsx, deck_pptx
+from sam_core.outputs.brief_pdf import brief_pdf
+from sam_core.outputs.deck import deck_pptx
+from sam_core.outputs.exports import brief_xlsx
+from sam_core.outputs.templates import current_template
 from sam_core.outputs.workbook import export_bytes, money_export_bytes, report_bytes
-from ui.data import connection, data_key, headline_at, overview_at, through_at
+from ui.data import connection, data_key, meeting_at, overview_at, through_at
 from ui.run import settings
 
 
@@ -47,32 +49,17 @@ def brief_download(account_id: str, as_of: date, rollup: bool, kind: str):
 
 
 def deck_download(as_of: date, rollup: bool, n: int):
-    """A callable that builds the meeting deck: summary slide, then one slide per top-N account."""
+    """A callable that builds the meeting deck (title, portfolio, one slide per top-N account, decisions
+    and asks) on the company template an admin uploaded, or the built-in one."""
     currency, key, rules = settings().currency, data_key(), settings().revenue_rules
     review_days = settings().plan_review_days
 
     def build() -> bytes:
         con = connection().cursor()
         try:
-            overview, through = (
-                overview_at(key, as_of, rollup, con, rules),
-                through_at(key, as_of, con, rules),
-            )
-            briefs = [
-                account_brief(
-                    con,
-                    overview,
-                    a,
-                    as_of=as_of,
-                    rollup=rollup,
-                    rules=rules,
-                    through=through,
-                    review_days=review_days,
-                )
-                for a in ranked(overview)["account_id"].head(n)
-            ]
-            headline = headline_at(key, as_of, rollup, n, con, rules)
-            return deck_pptx(headline, overview, briefs, currency=currency)
+            meeting = meeting_at(key, as_of, rollup, n, con, rules, review_days)
+            template = current_template(con)
+            return deck_pptx(meeting, currency=currency, template=template.content if template else None)
         finally:
             con.close()
 

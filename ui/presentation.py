@@ -1,97 +1,88 @@
-"""Presentation mode of the Portfolio page: large type, no sidebar, one account per screen."""
+"""Projector mode of the Portfolio page: one 16:9 slide filling the window, nothing else but a small
+Previous / Next with the slide counter; arrows and Page Up / Down step, Esc leaves."""
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
-from sam_core.metrics.headline import Headline
-from sam_core.metrics.health import health_parts
-from sam_core.outputs import charts, formatting
-from ui import widgets
+from sam_core.outputs import slides
+from sam_core.outputs.meeting import Meeting
 
-_STYLE = """
-<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-header[data-testid="stHeader"] {display: none;}
-.block-container {padding-top: 1.5rem; max-width: 1600px;}
-[data-testid="stMetricValue"] {font-size: 3rem;}
-[data-testid="stMetricLabel"] p {font-size: 1.3rem;}
-.stMarkdown p, .stMarkdown li {font-size: 1.35rem;}
-h1 {font-size: 3rem !important;}
-</style>
-"""
+SLIDE = "portfolio_slide"
+
+_STYLE = (
+    "<style>"
+    + slides.STYLE
+    + """
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], .st-key-portfolio_controls
+{display: none !important;}
+[data-testid="stMainBlockContainer"], .block-container {padding: 0 !important; max-width: none !important;}
+html, body, [data-testid="stAppViewContainer"], [data-testid="stMain"] {overflow: hidden !important;}
+.st-key-portfolio_nav
+{position: fixed !important; right: 1vw; bottom: 0.8vh; z-index: 200; width: auto !important;
+  gap: 0.4rem; align-items: center; background: rgba(255, 255, 255, 0.9); padding: 0.15rem 0.4rem;
+  border-radius: 0.5rem;}
+.st-key-portfolio_nav button {min-height: 1.8rem; padding: 0 0.6rem;}
+.st-key-portfolio_nav p {font-size: 0.85rem; margin: 0; white-space: nowrap;}
+.st-key-portfolio_nav [data-testid="stElementContainer"] {margin: 0 !important;}
+.st-key-portfolio_nav [data-testid="stMarkdownContainer"] {margin: 0 !important;}
+</style>"""
+)
+
+# Keys on the page (not in a text field) press the slide buttons: the same rerun as a click.
+_KEYS = """<script>
+(function () {
+  if (window.samSlideKeys) return;
+  window.samSlideKeys = true;
+  const keys = {ArrowRight: "portfolio_next", ArrowDown: "portfolio_next", PageDown: "portfolio_next",
+                ArrowLeft: "portfolio_previous", ArrowUp: "portfolio_previous", PageUp: "portfolio_previous",
+                Escape: "portfolio_leave"};
+  document.addEventListener("keydown", function (event) {
+    const target = event.target;
+    if (target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" ||
+    target.isContentEditable)) return;
+    const key = keys[event.key];
+    const button = key && document.querySelector(".st-key-" + key + " button");
+    if (!button || !document.querySelector(".st-key-portfolio_nav")) return;
+    event.preventDefault();
+    button.click();
+  }, true);
+})();
+</script>"""
 
 
-def show(top: pl.DataFrame, headline: Headline, currency: str) -> None:
-    """Slide 0 is the summary; slides 1..N are the top accounts in revenue order."""
+def _step(by: int, total: int) -> None:
+    st.session_state[SLIDE] = max(0, min(total - 1, st.session_state.get(SLIDE, 0) + by))
+
+
+def _leave() -> None:
+    st.session_state["portfolio_present"] = False
+
+
+def show(meeting: Meeting, currency: str) -> None:
+    """Slide 0 the portfolio, 1..N the top accounts in revenue order, then the decisions and asks."""
+    total = slides.slide_count(meeting)
+    index = min(st.session_state.setdefault(SLIDE, 0), total - 1)
     st.html(_STYLE)
-    slides = top.height + 1
-    index = st.session_state.setdefault("portfolio_slide", 0) % slides
-    back, where, forward = st.columns([1, 4, 1])
-    if back.button("Previous", key="portfolio_previous", icon=":material/arrow_back:", width="stretch"):
-        index = st.session_state["portfolio_slide"] = (index - 1) % slides
-    if forward.button("Next", key="portfolio_next", icon=":material/arrow_forward:", width="stretch"):
-        index = st.session_state["portfolio_slide"] = (index + 1) % slides
-    where.markdown(
-        f"<p style='text-align:center'>Slide {index + 1} of {slides} · money in {currency}, "
-        f"{formatting.data_through(headline.data_through.month)}</p>",
-        unsafe_allow_html=True,
-    )
-    if index == 0:
-        _summary(top, headline, currency)
-    else:
-        _account(top.row(index - 1, named=True))
-
-
-def _summary(top: pl.DataFrame, h: Headline, currency: str) -> None:
-    c = h.concentration
-    st.title(f"Top {c.n} accounts: {c.top_share:.0%} of revenue")
-    cols = st.columns(5)
-    cols[0].metric(
-        "Revenue, last 12 months", widgets.money(h.revenue.value), widgets.percent(h.growth.value, 1)
-    )
-    cols[1].metric(
-        "Weighted pipeline",
-        widgets.money(h.pipeline.weighted_pipeline),
-        f"won {widgets.money(h.pipeline.won_value)}",
-        delta_color="off",
-    )
-    cols[2].metric("Loyalty index", "–" if h.loyalty_index.value is None else f"{h.loyalty_index.value:.0f}")
-    cols[3].metric("Cadence compliance", widgets.percent(h.cadence_compliance.value))
-    cols[4].metric(f"At risk in the top {c.n}", h.at_risk)
-    st.altair_chart(charts.pareto_chart(top, c.n, height=420, currency=currency), width="stretch")
-
-
-def _account(row: dict) -> None:
-    st.title(f"{row['rank']}. {widgets.plain(row['account_name'])}")
-    cols = st.columns(4)
-    cols[0].metric(
-        "Revenue, last 12 months", widgets.money(row["revenue"]), widgets.percent(row["growth"], 1)
-    )
-    cols[1].metric("Health", "–" if row["health"] is None else f"{row['health']:.0f}")
-    cols[1].markdown(widgets.health_badge(row["health_band"]))
-    cols[2].metric(
-        "Loyalty index",
-        "–" if row["loyalty_index"] is None else f"{row['loyalty_index']:.0f}",
-        None if row["respondents"] is None else f"{row['respondents']} respondents",
-        delta_color="off",
-    )
-    cols[3].metric("Cadence", row["cadence"])
-    left, right = st.columns([1, 1])
-    notes = [
-        f"Account manager: **{widgets.plain(row['account_manager'])}**; sponsor: "
-        f"**{widgets.plain(row['executive_sponsor'] or '–')}**",
-        f"Relationship coverage: **{widgets.percent(row['coverage'])}**"
-        + (" — single-threaded" if row["single_threaded"] else ""),
-        f"Open actions: **{row['open_actions']}**, overdue: **{row['overdue_actions']}**",
-        f"Pipeline: **{widgets.money(row['open_pipeline'])}** open, "
-        f"**{widgets.money(row['weighted_pipeline'])}** weighted; won **{widgets.money(row['won_value'])}** "
-        "in 12 months",
-    ]
-    if row["financials"] != "reported":
-        notes.append(f"Financials: **{row['financials']}** for {formatting.month(row['data_through'])}")
-    if row["stale"]:
-        notes.append(f"Stale data: {widgets.plain(row['stale'])}")
-    left.markdown("\n".join(f"- {n}" for n in notes))
-    right.altair_chart(charts.health_parts_chart(health_parts(row), height=260), width="stretch")
+    with st.container(key="portfolio_nav", horizontal=True):
+        st.button(
+            "Previous",
+            key="portfolio_previous",
+            icon=":material/arrow_back:",
+            on_click=_step,
+            args=(-1, total),
+            disabled=index == 0,
+        )
+        st.markdown(f"{index + 1} / {total}")
+        st.button(
+            "Next",
+            key="portfolio_next",
+            icon=":material/arrow_forward:",
+            on_click=_step,
+            args=(1, total),
+            disabled=index == total - 1,
+        )
+        st.button("Leave", key="portfolio_leave", icon=":material/close:", on_click=_leave, help="Esc")
+    st.html(slides.slide(meeting, index, currency))
+    st.html(_KEYS, unsafe_allow_javascript=True)

@@ -1,8 +1,11 @@
-"""The record of logins, failed logins, logouts, ended sessions and unlocks: who, when, what.
+"""The record of logins, failed logins, logouts, ended sessions, unlocks and changes of the
+Users table: who, when, what.
 
 Kept in the database beside the data (table `auth_events`); shown on the Administration
-page. Events: `login`, `login_failed`, `logout`, `session_ended` (an admin ended someone's
-session), `unlock` (an admin lifted a login limit).
+page. Events: `login`, `login_failed` (a wrong password, or a company sign-in with no role),
+`logout`, `session_ended` (an admin ended someone's session, or removed them from the Users
+table), `unlock` (an admin lifted a login limit), `user_added`, `user_changed`, `user_removed`
+(the Users table of company sign-on, in the app or by a Users sheet).
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ LOGIN_FAILED = "login_failed"
 LOGOUT = "logout"
 SESSION_ENDED = "session_ended"
 UNLOCK = "unlock"
-EVENTS = (LOGIN, LOGIN_FAILED, LOGOUT, SESSION_ENDED, UNLOCK)
+USER_ADDED = "user_added"
+USER_CHANGED = "user_changed"
+USER_REMOVED = "user_removed"
+EVENTS = (LOGIN, LOGIN_FAILED, LOGOUT, SESSION_ENDED, UNLOCK, USER_ADDED, USER_CHANGED, USER_REMOVED)
 
 
 def record(

@@ -58,6 +58,8 @@ RULES: dict[str, frozenset[str]] = {
     "update_action": frozenset({ACCOUNT_MANAGER, ADMIN}),
     "unlock_login": frozenset({ADMIN}),
     "end_session": frozenset({ADMIN}),
+    "manage_deck_template": frozenset({ADMIN}),  # the company template of the meeting deck
+    "manage_users": frozenset({ADMIN}),  # the Users table of company sign-on (and its Users sheet)
 }
 # Actions that touch one account: an account manager may do them only on accounts they own.
 OWNED_ACCOUNT_ACTIONS = frozenset(
@@ -89,17 +91,27 @@ class User:
     username: str
     name: str
     role: str
-    accounts: frozenset[str] = field(default_factory=frozenset)  # account_ids granted in the users file
+    accounts: frozenset[str] = field(
+        default_factory=frozenset
+    )  # account_ids granted (users file, Users table)
+    # The name `Accounts.account_manager` uses for them, when it is not `name`: company sign-on
+    # takes it from the Users table only ("" when their e-mail is not there: no account is theirs
+    # by name, whatever name the identity provider sends).
+    manager_name: str | None = None
 
     def owns(self, account_id: str, account_manager: str | None) -> bool:
         """An admin owns every account; an account manager the accounts granted to them or
-        whose `account_manager` is their name or user name."""
+        whose `account_manager` is their (manager) name or user name."""
         if self.role == ADMIN:
             return True
         if account_id in self.accounts:
             return True
         manager = (account_manager or "").strip().casefold()
-        return bool(manager) and manager in {self.name.casefold(), self.username.casefold()}
+        names = {
+            self.username.casefold(),
+            (self.name if self.manager_name is None else self.manager_name).casefold(),
+        }
+        return bool(manager) and manager in names - {""}
 
 
 def can(

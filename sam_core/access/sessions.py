@@ -1,7 +1,8 @@
 """Login sessions: what happens after a login, whatever the method that proved who it is.
 
-`start_session` records a login (method `password`, or another method's name) with its
-lifetime; the login cookie carries the session's id. A session ends at its expiry, at a
+`start_session` records a login (method `password`, or `oidc` for company sign-on) with its
+lifetime; the login cookie carries the session's id (a company sign-on session is found by the
+sign-in that started it instead, `token_session`). A session ends at its expiry, at a
 logout (of that session, or of all the user's sessions), or when an admin ends it; an ended
 session is kept as ended in the database, so a restart of the server does not bring back a
 cookie that was logged out. Every start and end is audited (`sam_core.access.audit`).
@@ -18,14 +19,19 @@ import polars as pl
 
 from sam_core.access import audit
 from sam_core.access.permissions import User, ensure
-from sam_core.errors import NotFound
+from sam_core.errors import ConflictError, NotFound
 from sam_core.store import WRITE_LOCK, transaction
 
 PASSWORD = "password"
+OIDC = "oidc"  # company sign-on (OpenID Connect)
 
 LOGGED_OUT = "logged out"
 LOGGED_OUT_EVERYWHERE = "logged out everywhere"
 ENDED_BY_ADMIN = "ended by an admin"
+REMOVED_FROM_USERS = "removed from the Users table"
+NO_ROLE = "no role any more"
+
+_COLUMNS = "session_id, user_name, method, client, started_at, expires_at, token_id, identity"
 
 
 def utc_now() -> datetime:
@@ -40,9 +46,26 @@ class LoginSession:
     client: str
     started_at: datetime  # UTC
     expires_at: datetime  # UTC
+    token_id: str | None = None  # company sign-on: the sign-in that started it (sam_core.access.oidc)
+    identity: str | None = None  # company sign-on: e-mail, name and groups it was given (JSON)
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
+
+
+@dataclass(frozen=True)
+class TokenSession:
+    """The session a company sign-in started, whatever became of it."""
+
+    session: LoginSession
+    ended_at: datetime | None
+    end_reason: str | None
+
+    def state(self, now: datetime) -> str | None:
+        """None while it is open; else why it is not (an end reason, or `expired`)."""
+        if self.ended_at is not None:
+            return self.end_reason or LOGGED_OUT
+        return "expired" if self.session.expired(now) else None
 
 
 def start_session(
@@ -53,16 +76,40 @@ def start_session(
     client: str,
     hours: float,
     now: datetime | None = None,
+    token_id: str | None = None,
+    identity: str | None = None,
 ) -> LoginSession:
-    """Record that `user` logged in now by `method` from `client`, for `hours`."""
+    """Record that `user` logged in now by `method` from `client`, for `hours`. A company
+    sign-in (`token_id`) starts one session at most: a second start of the same sign-in (two
+    tabs opened at once) gets the first one's session, or ConflictError when it has ended."""
     now = now or utc_now()
     session = LoginSession(
-        secrets.token_urlsafe(32), user.username, method, client, now, now + timedelta(hours=hours)
+        secrets.token_urlsafe(32),
+        user.username,
+        method,
+        client,
+        now,
+        now + timedelta(hours=hours),
+        token_id,
+        identity,
     )
     with WRITE_LOCK, transaction(con):
+        if token_id is not None and (earlier := token_session(con, token_id)) is not None:
+            if earlier.state(now) is not None:
+                raise ConflictError("This sign-in's session has ended; sign in again.")
+            return earlier.session
         con.execute(
-            "INSERT INTO login_sessions VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
-            [session.session_id, user.username, method, client, now, session.expires_at],
+            f"INSERT INTO login_sessions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # sql-ok: constant
+            [
+                session.session_id,
+                user.username,
+                method,
+                client,
+                now,
+                session.expires_at,
+                token_id,
+                identity,
+            ],
         )
         audit.record(
             con,
@@ -81,11 +128,23 @@ def active_session(
 ) -> LoginSession | None:
     """The session with this id if it has neither ended nor expired."""
     row = con.execute(
-        """SELECT session_id, user_name, method, client, started_at, expires_at FROM login_sessions
-           WHERE session_id = ? AND ended_at IS NULL AND expires_at > ?""",
+        f"SELECT {_COLUMNS} FROM login_sessions "  # sql-ok: the column list is a constant
+        "WHERE session_id = ? AND ended_at IS NULL AND expires_at > ?",
         [session_id, now or utc_now()],
-    ).fetchone()
-    return LoginSession(*row) if row else None
+    ).fetchall()
+    return LoginSession(*row[0]) if row else None
+
+
+def token_session(con: duckdb.DuckDBPyConnection, token_id: str) -> TokenSession | None:
+    """The session the company sign-in `token_id` started, open or not; None if it started none."""
+    row = con.execute(
+        f"""SELECT {_COLUMNS}, ended_at, end_reason FROM login_sessions WHERE token_id = ?
+            ORDER BY started_at LIMIT 1""",  # sql-ok: the column list is a constant
+        [token_id],
+    ).fetchall()
+    if not row:
+        return None
+    return TokenSession(LoginSession(*row[0][:8]), row[0][8], row[0][9])
 
 
 def log_out(
@@ -141,6 +200,34 @@ def end_sessions(
                 detail=f"session {short_id(sid)}",
             )
     return [sid for sid, _ in rows]
+
+
+def end_user_sessions(
+    con: duckdb.DuckDBPyConnection, user_name: str, *, by: str, reason: str, now: datetime
+) -> list[str]:
+    """End every open session of `user_name` inside the caller's transaction (an admin removed
+    them from the Users table, or they have no role any more), each recorded. The ids ended."""
+    ended = [sid for sid, owner in _open(con, now) if owner == user_name]
+    _end(con, ended, by=by, reason=reason, now=now)
+    for sid in ended:
+        audit.record(
+            con,
+            audit.SESSION_ENDED,
+            at=now,
+            user_name=user_name,
+            actor=by,
+            detail=f"session {short_id(sid)} ({reason})",
+        )
+    return ended
+
+
+def refuse_user(
+    con: duckdb.DuckDBPyConnection, user_name: str, *, reason: str, now: datetime | None = None
+) -> list[str]:
+    """End the open sessions of someone the app no longer lets in (company sign-on: the Users
+    table or the groups give them no role any more), recorded as ended by `app`."""
+    with WRITE_LOCK, transaction(con):
+        return end_user_sessions(con, user_name, by="app", reason=reason, now=now or utc_now())
 
 
 def _open(con: duckdb.DuckDBPyConnection, now: datetime) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import bcrypt
 import yaml
@@ -85,6 +86,29 @@ def uses_demo_users(settings: Settings) -> bool:
     return Path(settings.users_file).resolve() == DEMO_USERS_FILE.resolve()
 
 
+def check_sign_on(settings: Settings) -> None:
+    """Company sign-on (no users file, no login cookie of the app's own): outside demo mode,
+    refuse a short cookie secret (it signs Streamlit's identity cookie) and a redirect URI that
+    is not https (but on this machine), and secrets that others on this machine may read or
+    change."""
+    sign_on = settings.sign_on
+    if sign_on is None or settings.demo:
+        return
+    if len(sign_on.cookie_secret) < 32:
+        raise ConfigurationError(
+            "Production mode needs a cookie_secret of 32+ characters in the [auth] section of "
+            ".streamlit/secrets.toml (it signs the identity cookie; e.g. `openssl rand -hex 32`)."
+        )
+    host = urlparse(sign_on.redirect_uri).hostname or ""
+    if not sign_on.redirect_uri.startswith("https://") and host not in ("localhost", "127.0.0.1", "::1"):
+        raise ConfigurationError(
+            f"The redirect_uri {sign_on.redirect_uri} of [auth] is not https: the identity provider would "
+            "send the sign-in over an unencrypted connection. Serve the app over https and register "
+            "https://<your host>/oauth2callback."
+        )
+    _check_files(settings, check_users_file=False)
+
+
 def check_deployment(settings: Settings, users: UsersFile) -> None:
     """In any mode, refuse the demo cookie key with a users file other than the demo one: the
     key is published in the repository, so anyone could sign a login cookie for those users.
@@ -111,10 +135,14 @@ def check_deployment(settings: Settings, users: UsersFile) -> None:
     ]
     if weak:
         raise ConfigurationError(f"Production mode refuses the demo password for: {', '.join(sorted(weak))}.")
-    for path, what in (
-        (Path(settings.users_file), "users file"),
-        (ROOT / ".streamlit" / "secrets.toml", "secrets file"),
-    ):
+    _check_files(settings)
+
+
+def _check_files(settings: Settings, *, check_users_file: bool = True) -> None:
+    files = [(ROOT / ".streamlit" / "secrets.toml", "secrets file")]
+    if check_users_file:
+        files.insert(0, (Path(settings.users_file), "users file"))
+    for path, what in files:
         if path.exists() and path.stat().st_mode & 0o022:
             raise ConfigurationError(
                 f"The {what} {path} can be changed by other users of this machine; "

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sam_core.access.permissions import ROLES
+
 # Column kinds: how a cell is read and checked.
 TEXT = "text"  # free text, stripped
 ID = "id"  # identifier: text; a whole number read from a numeric cell loses its ".0"
@@ -1000,3 +1002,66 @@ def match_plan_sheet(sheet_name: str) -> Sheet | None:
         if key == normalise_name(sheet.name) or key in {normalise_name(a) for a in sheet.aliases}:
             return sheet
     return None
+
+
+# -- The Users table of company sign-on -----------------------------------------------
+# Not a data table: an admin loads it on the Administration page (or `python -m sam_core
+# load-users`) through sam_core.access.directory, every change recorded; the Data upload page
+# skips it.
+NO_ACCESS = "none"  # a Users role that refuses the person whatever their groups say
+USER_ROLES = (*ROLES, NO_ACCESS)
+
+USERS_SHEET = Sheet(
+    "Users",
+    ("email",),
+    (
+        _c(
+            "email",
+            TEXT,
+            True,
+            "The person's e-mail address as their identity provider sends it (company sign-on).",
+            ("e-mail", "mail", "email address", "e-mail address", "user", "login", "upn"),
+        ),
+        _c(
+            "name",
+            TEXT,
+            False,
+            "Their name as Accounts.account_manager writes it: the accounts with that manager are theirs. "
+            "Empty: no account is theirs by name.",
+            ("full name", "display name", "account manager", "manager name"),
+        ),
+        _c(
+            "role",
+            CHOICE,
+            False,
+            "executive, account_manager, coach, admin, or none (no access whatever their groups); empty: "
+            "the role their groups give (setting SAM_OIDC_ROLES).",
+            ("sam role", "app role"),
+            allowed=USER_ROLES,
+            value_aliases=(
+                ("manager", "account_manager"),
+                ("kam", "account_manager"),
+                ("exec", "executive"),
+                ("administrator", "admin"),
+                ("no_access", NO_ACCESS),
+                ("blocked", NO_ACCESS),
+            ),
+        ),
+        _c(
+            "accounts",
+            TEXT,
+            False,
+            "account_ids granted beyond those they manage, separated by ';'.",
+            ("accounts granted", "account ids", "granted accounts"),
+        ),
+    ),
+    "The Users table of company sign-on: e-mail -> name, role and accounts (admins only; loaded on the "
+    "Administration page, adds and changes users, removes none).",
+    ("user directory", "sam users", "people directory"),
+)
+
+
+def match_users_sheet(sheet_name: str) -> bool:
+    """True for the Users sheet (by its name or an alias)."""
+    key = normalise_name(sheet_name)
+    return key == normalise_name(USERS_SHEET.name) or key in {normalise_name(a) for a in USERS_SHEET.aliases}

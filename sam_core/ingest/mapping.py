@@ -200,8 +200,14 @@ def propose(
         target = c.SHEETS_BY_NAME.get(saved.sheet)
     elif sheet is not None:
         target = c.SHEETS_BY_NAME.get(sheet)
-    elif c.is_instructions(raw.name) or c.match_plan_sheet(raw.name) is not None:
-        target = None  # instructions, or a plan sheet (loaded on the Account plan page): never guessed
+    elif (
+        c.is_instructions(raw.name)
+        or c.match_plan_sheet(raw.name) is not None
+        or c.match_users_sheet(raw.name)
+    ):
+        # instructions, a plan sheet (loaded on the Account plan page) or the Users sheet (on the
+        # Administration page): never guessed
+        target = None
     else:
         target = c.match_sheet(raw.name) or _guess_sheet(raw.name, headers)
     mapping = SheetMapping(raw.file_name, raw.name, target.name if target else IGNORE, row)

@@ -196,6 +196,13 @@ def validate(
             )
         elif sheet is None and c.is_instructions(raw.name):
             report.add(INFO, raw.name, f"Sheet '{raw.name}' holds instructions and was skipped.")
+        elif sheet is None and c.match_users_sheet(raw.name):
+            report.add(
+                INFO,
+                raw.name,
+                f"Sheet '{raw.name}' holds the Users table of company sign-on and was skipped here: an admin "
+                "loads it on the Administration page (Users).",
+            )
         elif sheet is None and c.match_plan_sheet(raw.name) is not None:
             report.add(
                 INFO,

@@ -438,3 +438,42 @@ def plain(text) -> str:
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
     escaped = _LINK_START.sub(lambda m: m.group(1) + WORD_JOINER, escaped)
     return escaped.replace("@", WORD_JOINER + "@").replace("\\:", "\\:" + WORD_JOINER)
+
+
+# --- Meeting outputs (issue 18: projector, brief PDF, deck) --------------------------------------
+# Added at the end so that the formatting layer's own changes merge without conflict.
+
+
+def points(value: float | None) -> str:
+    """Points a health part contributed (the app's health chart): 16.2222 -> '16.2'."""
+    return "–" if value is None else f"{value:.1f}"
+
+
+def score(value: float | None) -> str:
+    """A 0-100 score as the app shows it (health, loyalty index): 74.72 -> '75'."""
+    return "–" if value is None else f"{value:.0f}"
+
+
+def nps(value: float | None) -> str:
+    """Net promoter score with its sign: 33.3 -> '+33'."""
+    return "–" if value is None else f"{value:+.0f}"
+
+
+def growth(value: float | None) -> str:
+    """Growth with its sign, one decimal, as the app's headline delta: 0.25 -> '+25.0%'."""
+    return "–" if value is None else f"{value:+.1%}"
+
+
+def as_of_line(as_of: date, through: date | None, currency: str) -> str:
+    """What every meeting output says it shows: 'As of 15 Jun 2026 · money in EUR (€), data through
+    Jun 2026'."""
+    return f"As of {long_date(as_of)} · money in {currency} ({symbol(currency)}), {data_through(through)}"
+
+
+def fit(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word with an ellipsis when longer."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(",;:.- ") + "…"

@@ -53,6 +53,7 @@ def write_workbook(
         ws = book.add_worksheet(name[:31])
         _write_sheet(ws, frame, bold, date_format)
         sheet = c.SHEETS_BY_NAME.get(name) or c.PLAN_SHEETS_BY_NAME.get(name)
+        sheet = sheet or (c.USERS_SHEET if name == c.USERS_SHEET.name else None)
         if choices and sheet is not None:
             for j, header in enumerate(frame.columns):
                 column = sheet.column(header) if header in sheet.column_names else None
@@ -115,7 +116,7 @@ def _write_sheet(ws, frame: pl.DataFrame, bold, date_format, formats: list | Non
 def contract_readme() -> pl.DataFrame:
     """One row per sheet and column: what it holds, whether required, its type and values."""
     rows = []
-    for sheet in (*c.SHEETS, *c.PLAN_SHEETS):
+    for sheet in (*c.SHEETS, *c.PLAN_SHEETS, c.USERS_SHEET):
         for col in sheet.columns:
             rows.append(
                 {
@@ -128,7 +129,7 @@ def contract_readme() -> pl.DataFrame:
                     "description": col.description
                     + (
                         f" ({sheet.description})"
-                        if col is sheet.columns[0] and sheet in c.PLAN_SHEETS
+                        if col is sheet.columns[0] and (sheet in c.PLAN_SHEETS or sheet is c.USERS_SHEET)
                         else ""
                     ),
                     "also accepted as header": ", ".join(col.aliases),
@@ -139,11 +140,12 @@ def contract_readme() -> pl.DataFrame:
 
 def template_bytes() -> bytes:
     """The empty upload template: a README sheet and one sheet per contract sheet, then the
-    account plan sheets (loaded on the Account plan page)."""
+    account plan sheets (loaded on the Account plan page) and the Users sheet (loaded by an admin
+    on the Administration page)."""
     buffer = io.BytesIO()
     sheets = {
         s.name: pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in s.column_names})
-        for s in (*c.SHEETS, *c.PLAN_SHEETS)
+        for s in (*c.SHEETS, *c.PLAN_SHEETS, c.USERS_SHEET)
     }
     write_workbook(sheets, buffer, readme=contract_readme(), choices=True)
     return buffer.getvalue()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -75,13 +76,31 @@ def test_concentration_flags_are_listed(portfolio):
     assert "The top 3 accounts hold 97% of revenue (risk above 25%)." in warning
 
 
-def test_presentation_mode_walks_through_the_top_accounts(portfolio):
+def slide(at) -> str:
+    return next(h.proto.body for h in at.html if "sam-slide" in h.proto.body)
+
+
+def test_presentation_mode_walks_from_the_portfolio_through_the_accounts_to_the_asks(portfolio):
     portfolio.number_input(key="portfolio_n").set_value(2).run()
     portfolio.toggle(key="portfolio_present").set_value(True).run()
-    assert portfolio.title[-1].value == "Top 2 accounts: 83% of revenue"
+    assert "<h1>Top 2 accounts: 83% of revenue</h1>" in slide(portfolio)
+    assert [m.value for m in portfolio.markdown if re.fullmatch(r"\d+ / \d+", m.value)] == ["1 / 4"]
     portfolio.button(key="portfolio_next").click().run()
-    assert portfolio.title[-1].value == "1. Alpha"
+    # A1's health parts as points (tests/integration/test_meeting_outputs.py works them out)
+    assert "<h1>1. Alpha</h1>" in slide(portfolio) and ">16.2</span>" in slide(portfolio)
+    assert "NPS +33 · 3 respondents" in slide(portfolio)  # a count, not a change: no arrow
     portfolio.button(key="portfolio_next").click().run()
-    assert portfolio.title[-1].value == "2. Beta"
+    assert "<h1>2. Beta</h1>" in slide(portfolio)
+    portfolio.button(key="portfolio_next").click().run()
+    assert "Ann AM: hold and plan the 90-day reviews of Alpha (overdue since 2 May 2026)" in slide(portfolio)
+    assert portfolio.button(key="portfolio_next").disabled
     portfolio.button(key="portfolio_previous").click().run()
-    assert portfolio.title[-1].value == "1. Alpha"
+    assert "<h1>2. Beta</h1>" in slide(portfolio)
+
+
+def test_leaving_presentation_mode_brings_the_page_back(portfolio):
+    portfolio.toggle(key="portfolio_present").set_value(True).run()
+    assert not list(portfolio.metric)
+    portfolio.button(key="portfolio_leave").click().run()
+    assert portfolio.toggle(key="portfolio_present").value is False
+    assert metrics(portfolio)["Share of the top 20"] == "100%"

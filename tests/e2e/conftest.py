@@ -56,10 +56,11 @@ class Server:
     """`streamlit run serve.py` on a free port against `tmp/sam.duckdb`, started as
     scripts/run.sh starts it (FORWARDED_ALLOW_IPS from SAM_TRUSTED_PROXIES, here none); without
     that file the first visit builds the demo data, as on a fresh machine. `env` adds to or
-    (with None values) removes from the environment. The server log is shown if it fails."""
+    (with None values) removes from the environment; `args` go to `streamlit run` (such as
+    `--secrets.files`). The server log is shown if it fails."""
 
-    def __init__(self, tmp: Path, env: dict | None = None):
-        self.tmp, self.url, self.proc = tmp, "", None
+    def __init__(self, tmp: Path, env: dict | None = None, args: tuple[str, ...] = ()):
+        self.tmp, self.url, self.proc, self.args = tmp, "", None, tuple(args)
         self.env = {**os.environ, "SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}
         self.env["FORWARDED_ALLOW_IPS"] = self.env.get("SAM_TRUSTED_PROXIES", "")
         for name, value in (env or {}).items():
@@ -76,6 +77,7 @@ class Server:
                 *(sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port)),
                 *("--server.headless", "true", "--server.address", "127.0.0.1"),
                 *("--browser.gatherUsageStats", "false"),
+                *self.args,
             ],
             cwd=ROOT,
             env=self.env,

@@ -30,12 +30,55 @@ def test_changing_n_changes_the_share_of_the_top_accounts(page, log_in, settle):
     expect(page.get_by_text(re.compile(r"Top 5 = \d+% of revenue; the other 432 accounts"))).to_be_visible()
 
 
-def test_presentation_mode_hides_the_sidebar_and_steps_through_accounts(page, log_in, settle):
-    log_in("executive")
+def counter(page) -> str:
+    return page.locator(".st-key-portfolio_nav").get_by_text(re.compile(r"^\d+ / \d+$")).inner_text()
+
+
+def fits(page) -> bool:
+    """Nothing to scroll: the page is no taller than the window and the slide holds all it shows."""
+    return page.evaluate(
+        """() => {
+            const slide = document.querySelector('.sam-slide');
+            return document.documentElement.scrollHeight <= window.innerHeight
+                && document.documentElement.scrollWidth <= window.innerWidth
+                && slide.scrollHeight <= slide.clientHeight && slide.scrollWidth <= slide.clientWidth;
+        }"""
+    )
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["720p", "1080p"])
+def test_projector_mode_fits_the_screen_steps_with_the_keys_and_leaves_with_escape(
+    browser, hand_worked_server, settle, size
+):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(hand_worked_server)
+    settle(page)
+    page.get_by_role("textbox", name="Username").fill("executive")
+    page.get_by_role("textbox", name="Password").fill("demo")
+    page.get_by_role("button", name="Login").click()
+    page.get_by_text("Log out").wait_for()
+    settle(page)
     page.get_by_text("Presentation mode").click()
     settle(page)
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
-    expect(page.get_by_role("heading", name=re.compile(r"Top 20 accounts: \d+% of revenue"))).to_be_visible()
-    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Top N accounts")).to_be_hidden()
+    expect(page.get_by_role("heading", name="Top 20 accounts: 100% of revenue")).to_be_visible()
+    assert counter(page) == "1 / 6" and fits(page)
+    domains = set()
+    for key, expected in [("ArrowRight", "2 / 6"), ("PageDown", "3 / 6"), ("ArrowRight", "4 / 6")]:
+        page.keyboard.press(key)
+        expect(page.locator(".st-key-portfolio_nav")).to_contain_text(expected)
+        settle(page)
+        assert fits(page), expected
+        domains.add(page.locator("[data-chart=health]").get_attribute("data-domain"))
+    assert domains == {"0,50"}  # one axis on every account slide
+    page.keyboard.press("PageUp")
+    expect(page.locator(".st-key-portfolio_nav")).to_contain_text("3 / 6")
     settle(page)
-    expect(page.get_by_role("heading", name=re.compile(r"^1\. "))).to_be_visible()
+    page.keyboard.press("Escape")
+    settle(page)
+    expect(page.get_by_text("Top N accounts")).to_be_visible()
+    expect(page.locator(".sam-slide")).to_have_count(0)
+    context.close()

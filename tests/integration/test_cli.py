@@ -26,7 +26,9 @@ def files(tmp_path, make_workbook):
     return write
 
 
-@pytest.mark.parametrize("command", ["init-demo", "template", "validate", "load", "hash-password"])
+@pytest.mark.parametrize(
+    "command", ["init-demo", "template", "validate", "load", "load-users", "set-user", "hash-password"]
+)
 def test_every_command_has_help(command):
     done = subprocess.run(
         [sys.executable, "-m", "sam_core", command, "--help"], cwd=ROOT, capture_output=True, text=True
@@ -73,6 +75,7 @@ def test_template_writes_every_sheet_and_a_readme(tmp_path, capsys):
         "Plan sponsor commitments",
         "Plan contacts",
         "Plan shared actions",
+        "Users",  # the Users table of company sign-on, loaded by an admin on the Administration page
     ]
 
 

@@ -10,14 +10,13 @@ import polars as pl
 import pypdf
 import pytest
 from portfolio_fixture import AS_OF, SHEETS
-from pptx import Presentation
 
 from sam_core.access.permissions import User
 from sam_core.ingest.uploads import load_files
-from sam_core.metrics.headline import headline
 from sam_core.metrics.health import account_overview
 from sam_core.outputs.brief import account_brief
-from sam_core.outputs.exports import brief_pdf, brief_xlsx, deck_pptx
+from sam_core.outputs.brief_pdf import brief_pdf
+from sam_core.outputs.exports import brief_xlsx
 from sam_core.outputs.workbook import export_bytes, report_bytes
 from sam_core.plans.plan import REVIEW_SECTIONS, review
 
@@ -35,33 +34,12 @@ def pdf_text(content: bytes) -> tuple[int, str]:
     return len(reader.pages), reader.pages[0].extract_text()
 
 
-def test_brief_pdf_is_one_page_with_the_accounts_figures(program):
-    con, overview = program
-    pages, text = pdf_text(brief_pdf(account_brief(con, overview, "A1", as_of=AS_OF), currency="EUR"))
-    assert pages == 1
-    for expected in (
-        "Alpha",
-        "money in EUR, data through Jun 2026",
-        "T12M revenue €1.2k (25.0% on the previous 12 months), margin 30.0%, share of wallet 60%, tier "
-        "A, rank 1.",
-        "Open €300 in 2 deals (€170 weighted)",
-        "75/100 (healthy)",
-        "Cara CEO - executive (decision maker): covered by Sam Sponsor (4)",
-        "Dan CFO - senior: NOT COVERED",
-        "Last: 1 Mar 2026, site visit.",
-        "loyalty index 81, NPS +33, 3 respondents",
-        "Call back - Ann AM, due 1 Jun 2026 (OVERDUE)",
-    ):
-        assert expected in text
-
-
 def test_brief_pdf_stays_on_one_page_when_the_lists_are_long(program):
     con, overview = program
     brief = account_brief(con, overview, "A1", as_of=AS_OF)
     long = brief.__class__(
         **{
             **brief.__dict__,
-            "revenue_trend": brief.revenue_trend,
             "actions": brief.actions.sample(200, with_replacement=True, seed=1),
         }
     )
@@ -93,17 +71,6 @@ def test_brief_xlsx_has_a_sheet_per_section(program):
         ["data through", "Jun 2026"],
         ["money in", "EUR (€)"],
     ]
-
-
-def test_deck_has_a_summary_slide_and_one_slide_per_top_account(program):
-    con, overview = program
-    briefs = [account_brief(con, overview, a, as_of=AS_OF) for a in ("A1", "A2")]
-    deck = Presentation(
-        io.BytesIO(deck_pptx(headline(con, overview, as_of=AS_OF, n=2), overview, briefs, currency="EUR"))
-    )
-    titles = [slide.shapes[0].text_frame.text for slide in deck.slides]
-    assert titles == ["Top 2 accounts: 83% of revenue", "1. Alpha", "2. Beta"]
-    assert any(shape.shape_type == 13 for shape in deck.slides[0].shapes)  # the Pareto chart picture
 
 
 @pytest.mark.parametrize("dangerous", ["=1+2", "+SUM(A1:A2)", "-2+3", "@cmd", '=HYPERLINK("http://x")'])
@@ -201,5 +168,7 @@ def test_the_brief_carries_the_stale_plan_flag(program, reviewed, line):
     if reviewed is not None:
         sections = [key for key, _ in REVIEW_SECTIONS]
         review(con, user=ADMIN, account_id="A1", sections=sections, now=reviewed)
-    text = pdf_text(brief_pdf(account_brief(con, overview, "A1", as_of=AS_OF), currency="EUR"))[1]
-    assert f"Account plan\n{line}" in text
+    book = openpyxl.load_workbook(
+        io.BytesIO(brief_xlsx(account_brief(con, overview, "A1", as_of=AS_OF), currency="EUR"))
+    )
+    assert dict(book["Summary"].iter_rows(min_row=2, values_only=True))["account plan"] == line
