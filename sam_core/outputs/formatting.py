@@ -446,22 +446,25 @@ def plain(text) -> str:
 
 def points(value: float | None) -> str:
     """Points a health part contributed (the app's health chart): 16.2222 -> '16.2'."""
-    return "–" if value is None else f"{value:.1f}"
+    return number(value, 1)
 
 
 def score(value: float | None) -> str:
     """A 0-100 score as the app shows it (health, loyalty index): 74.72 -> '75'."""
-    return "–" if value is None else f"{value:.0f}"
+    return number(value, 0)
 
 
 def nps(value: float | None) -> str:
-    """Net promoter score with its sign: 33.3 -> '+33'."""
-    return "–" if value is None else f"{value:+.0f}"
+    """Net promoter score with its sign, as the app shows it: 33.3 -> '+33'; -0.4 -> '0'."""
+    return signed(value, 0)
 
 
 def growth(value: float | None) -> str:
-    """Growth with its sign, one decimal, as the app's headline delta: 0.25 -> '+25.0%'."""
-    return "–" if value is None else f"{value:+.1%}"
+    """Growth with its sign, one decimal, as the app's headline delta: 0.25 -> '+25.0%'; a growth
+    that rounds to zero has no sign ('0.0%', never '+0.0%' or '-0.0%')."""
+    if value is None:
+        return DASH
+    return f"{0:.1f}%" if round(value * 100, 1) == 0 else f"{value:+.1%}"
 
 
 def as_of_line(as_of: date, through: date | None, currency: str) -> str:

@@ -88,6 +88,23 @@ def test_signed_figures_show_their_sign_but_not_on_zero(value, shown):
 
 
 @pytest.mark.parametrize(
+    ("write", "value", "shown"),
+    [
+        (f.nps, 33.3, "+33"),
+        (f.nps, -0.4, "0"),  # was '+0' / '-0' in the deck and the brief
+        (f.growth, 0.25, "+25.0%"),
+        (f.growth, -0.0004, "0.0%"),  # rounds to 0.0: no sign, as the app's 'no change'
+        (f.growth, None, "–"),
+        (f.score, 74.72, "75"),
+        (f.points, 16.2222, "16.2"),
+        (f.points, None, "–"),
+    ],
+)
+def test_the_meeting_outputs_write_figures_as_the_app_does(write, value, shown):
+    assert write(value) == shown
+
+
+@pytest.mark.parametrize(
     ("n", "noun", "shown"),
     [
         (1, "account", "1 account"),
