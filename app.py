@@ -68,8 +68,12 @@ def menu(user) -> list:
         else st.Page(not_permitted(title, user.role), title=title, url_path=key, visibility="hidden")
         for key, title in PAGES
     ]
+    first, title = PAGES[0]
     return [
         *pages,
+        # The app's root runs the first page itself (no rerun after a login); the first page
+        # keeps its own URL, so /portfolio (a reload, a bookmark) opens it too.
+        st.Page(f"pages/{first}.py", title=title, url_path="home", default=True, visibility="hidden"),
         st.Page(lambda: st.switch_page(pages[0]), title="Log in", url_path="login", visibility="hidden"),
     ]
 

@@ -1,7 +1,8 @@
-"""The floor for bench/login.py: a trivial Streamlit app with the same login and navigation as
-the dashboard and nothing else. The same form (user name, password, Login), the same bcrypt
-check at cost 12, the same pages in an `st.navigation` with a login page before it; each page
-is its title and one figure. What the dashboard takes beyond this app is its own cost.
+"""The floor for bench/login.py and bench/pages_browser.py: a trivial Streamlit app with the
+same login and navigation as the dashboard and nothing else. The same form (user name,
+password, Login), the same bcrypt check at cost 12, the same pages in an `st.navigation` with a
+login page before it; each page is its title, one select box and one figure that follows it.
+What the dashboard takes beyond this app is its own cost.
 
     python -m streamlit run bench/login_floor.py
 """
@@ -17,6 +18,7 @@ PAGES = (
     ("sponsor_cadence", "Sponsor cadence"),
     ("loyalty", "Loyalty"),
     ("self_assessment", "Self-assessment"),
+    ("account_plan", "Account plan"),
     ("data_upload", "Data upload"),
     ("administration", "Administration"),
 )
@@ -45,10 +47,14 @@ def login() -> None:
         st.error(error)
 
 
-def page(title: str):
+FIGURES = {"Alpha": "€1.5bn", "Beta": "€0.9bn", "Gamma": "€0.4bn", "Delta": "€0.2bn"}
+
+
+def page(title: str, i: int):
     def show() -> None:
         st.title(title)
-        st.metric("Revenue, last 12 months", "€1.5bn", "+3.0% growth")
+        account = st.selectbox("Account", list(FIGURES), key=f"floor_{title}")
+        st.metric("Revenue, last 12 months", FIGURES[account], f"+{i}.0% growth")  # each page its own
 
     show.__name__ = title.lower().replace(" ", "_").replace("-", "_")
     return show
@@ -60,7 +66,9 @@ def log_out() -> None:
 
 st.set_page_config(page_title="Floor", layout="wide")
 if user := st.session_state.get("floor_user"):
-    navigation = st.navigation([st.Page(page(title), title=title, url_path=key) for key, title in PAGES])
+    navigation = st.navigation(
+        [st.Page(page(title, i), title=title, url_path=key) for i, (key, title) in enumerate(PAGES)]
+    )
     with st.sidebar:
         st.markdown(f"**{user}**")
         st.button("Log out", on_click=log_out)

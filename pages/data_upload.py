@@ -19,6 +19,7 @@ from sam_core.ingest.uploads import (
     upload_history,
 )
 from sam_core.ingest.validation import validate
+from sam_core.outputs import formatting
 from sam_core.plans.edits import edit_conflicts, export_time, keep_app_edits
 from ui import data, downloads, run, session, widgets
 from ui import plan as plan_views
@@ -91,12 +92,12 @@ def upload() -> None:
     with removal_slot:
         removing = views.removal_preview(con, validation, settings.currency) if replace else 0
     by_account = changes_by_account(con, validation, replace=replace)
-    st.dataframe(preview_changes(con, validation, by_account=by_account), hide_index=True)
-    st.caption(f"The upload touches {by_account['account_id'].n_unique():,} accounts.")
+    widgets.table(preview_changes(con, validation, by_account=by_account), width="content")
+    st.caption(f"The upload touches {formatting.count_of(by_account['account_id'].n_unique(), 'account')}.")
     with st.expander("Per account, and the changed values"):
-        st.dataframe(by_account, hide_index=True, width="stretch", height=300)
+        widgets.table(by_account, height=300)
         sheet = st.selectbox("Changed values of", list(validation.sheets), key="upload_changed_sheet")
-        st.dataframe(changed_values(con, validation, sheet), hide_index=True, width="stretch")
+        widgets.table(changed_values(con, validation, sheet))
     # -- Account plan hook (issue 19): values edited in the app that this upload would overwrite --
     conflicts = edit_conflicts(con, validation, taken_at=export_time(files), complete_history=replace)
     keep_edits = plan_views.upload_conflicts(conflicts)
@@ -129,11 +130,7 @@ def upload() -> None:
         st.session_state["upload_done"] = (
             f"Upload {result.upload_id} loaded: {counts[0]:,} rows added, {counts[1]:,} changed, "
             f"{counts[2]:,} removed"
-            + (
-                f"; {sum(kept):,} value{'s' if sum(kept) != 1 else ''} edited in the app kept"
-                if sum(kept)
-                else ""
-            )
+            + (f"; {formatting.count_of(sum(kept), 'value')} edited in the app kept" if sum(kept) else "")
             + ". The dashboards show it now."
         )
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
@@ -145,14 +142,12 @@ def history() -> None:
     if uploads.is_empty():
         st.info("No uploads yet.")
         return
-    st.dataframe(
+    widgets.table(
         uploads,
-        hide_index=True,
-        width="stretch",
         key="upload_history_table",
-        column_config={
-            "uploaded_at": st.column_config.DatetimeColumn("uploaded (UTC)", format="YYYY-MM-DD HH:mm"),
-            "sha256": st.column_config.TextColumn("sha256", width="small"),
+        config={
+            "uploaded_at": st.column_config.DatetimeColumn("Uploaded (UTC)", format="D MMM YYYY, HH:mm"),
+            "sha256": st.column_config.TextColumn("SHA-256", width="small"),
         },
     )
     labels = {
@@ -166,7 +161,7 @@ def history() -> None:
         format_func=labels.__getitem__,
         index=list(labels).index(views.default_upload(uploads, user)),
     )
-    st.dataframe(upload_accounts(con, chosen), hide_index=True, height=200, key="upload_history_accounts")
+    widgets.table(upload_accounts(con, chosen), height=200, key="upload_history_accounts", width="content")
     try:
         new_id = views.rollback_control(con, user, chosen)
     except SamError as exc:

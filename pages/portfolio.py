@@ -48,15 +48,15 @@ views.data_through_note(h, currency, as_of)
 views.headline(h, n)
 others = c.accounts - min(n, c.accounts)
 st.markdown(
-    f"**Top {n} = {c.top_share:.0%} of revenue; the other {others:,} account{'s' if others != 1 else ''} = "
-    f"{c.rest_share:.0%}.**"
+    f"**Top {n} = {formatting.percent(c.top_share)} of revenue; the other "
+    f"{formatting.count_of(others, 'account')} = {formatting.percent(c.rest_share)}.**"
 )
 rules = ", ".join(
-    f"{r['rule'].lower()} {r['compliance']:.0%}" for r in h.cadence_by_rule.iter_rows(named=True)
+    f"{r['rule']} {formatting.percent(r['compliance'])}" for r in h.cadence_by_rule.iter_rows(named=True)
 )
 st.caption(
-    f"Sponsor cadence, share of strategic accounts not overdue: {rules}; {h.accounts_overdue} accounts "
-    "overdue on some rule."
+    f"Sponsor cadence, share of strategic accounts not overdue: {rules}; "
+    f"{formatting.count_of(h.accounts_overdue, 'account')} overdue on some rule."
 )
 if c.flags:
     st.warning(
@@ -69,16 +69,9 @@ data.chart(
     ("pareto", as_of, rollup, n), lambda: charts.pareto_chart(overview, n, currency=currency), where=chart
 )
 tier_table = (
-    ranked(overview)
-    .group_by("tier")
-    .agg(pl.len().alias("accounts"), (pl.col("share").sum() * 100).alias("share"))
-    .sort("tier")
+    ranked(overview).group_by("tier").agg(pl.len().alias("accounts"), pl.col("share").sum()).sort("tier")
 )
-tiers.dataframe(
-    tier_table,
-    hide_index=True,
-    column_config={"share": st.column_config.NumberColumn("share of revenue", format="%.0f%%")},
-)
+widgets.table(tier_table, labels={"share": "Share of revenue"}, where=tiers, width="content")
 tiers.caption("A: the accounts making the first 80% of revenue; B: the next 15%; C: the rest.")
 
 st.subheader("Trends")
@@ -120,15 +113,16 @@ plans = data.cached(
     plan_status, as_of=as_of, review_days=run.settings().plan_review_days
 )  # the stale-plan flag
 table = table.join(plans.select("account_id", pl.col("reason").alias("plan")), on="account_id", how="left")
-event = st.dataframe(
-    attention.with_health_columns(widgets.account_table(table), as_of),  # issue 20: kept health
-    hide_index=True,
+event = widgets.table(
+    attention.with_health_columns(widgets.account_table(table), as_of),  # the kept health (issue 20)
+    config={**widgets.account_table_config(), **attention.health_column_config()},
+    order=attention.health_column_order(widgets.ACCOUNT_TABLE_COLUMNS),
+    labels=widgets.ACCOUNT_TABLE_LABELS,
+    helps=widgets.ACCOUNT_TABLE_HELP,
     on_select="rerun",
     selection_mode="single-row",
     key="portfolio_table",
     height=min(35 * (table.height + 1) + 3, 740),
-    column_order=attention.health_column_order(widgets.ACCOUNT_TABLE_COLUMNS),
-    column_config={**widgets.account_table_config(), **attention.health_column_config()},
 )
 left, right = st.columns(2)
 through = f"{h.data_through.month:%Y-%m}"
@@ -153,16 +147,9 @@ attention.renewals_section(as_of)  # issue 20: renewals in the next 180 days
 
 st.subheader("Account: health explained and one-page brief")
 names = dict(zip(table["account_id"], table["account_name"], strict=True))
-chosen_rows = event.selection.rows if event else []
-default = table["account_id"][chosen_rows[0]] if chosen_rows else st.session_state.get("sam_account")
+views.follow_row_click(event, table["account_id"].to_list(), names)
 account = (
-    st.selectbox(
-        "Account",
-        list(names),
-        format_func=names.__getitem__,
-        key="portfolio_account",
-        index=list(names).index(default) if default in names else 0,
-    )
+    st.selectbox("Account", list(names), format_func=names.__getitem__, key="portfolio_account")
     if names
     else None
 )

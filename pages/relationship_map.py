@@ -10,13 +10,13 @@ from sam_core.metrics.relationship_map import (
     account_map,
     penetration,
     planning_roles,
-    relationship_dot,
     reporting_loops,
     stakeholder_coverage,
     team_waves,
 )
-from sam_core.outputs import charts
+from sam_core.outputs import charts, formatting
 from ui import data, downloads, session, widgets
+from ui import relationship as views
 
 widgets.header(
     "Relationship map",
@@ -33,19 +33,17 @@ if accounts.is_empty():
     )
     st.stop()
 names = dict(zip(accounts["account_id"], accounts["account_name"], strict=True))
-with st.expander(f"All {len(names)} accounts with a relationship map, most gaps first"):
-    event = st.dataframe(
-        accounts,
-        hide_index=True,
+with st.expander(
+    f"All {formatting.count_of(len(names), 'account')} with a relationship map, most gaps first; click one"
+):
+    event = widgets.table(
+        accounts.drop("account_id"),
         on_select="rerun",
         selection_mode="single-row",
         key="relationship_table",
-        width="stretch",
-        column_config={
-            "coverage": st.column_config.ProgressColumn(
-                "coverage", format="percent", min_value=0, max_value=1
-            )
-        },
+        bars=("coverage",),
+        pinned=("account_name",),
+        labels={"gaps": "Gaps", "stale": "Stale"},
     )
     picked = accounts["account_id"][event.selection.rows[0]] if event.selection.rows else None
     if picked and st.session_state.get("relationship_picked") != picked:
@@ -98,62 +96,72 @@ cols[3].metric("Departments reached", f"{reach['departments_reached']} of {reach
 cols[4].metric("Levels reached", f"{reach['levels_reached']} of {reach['levels']}")
 
 found = account_gaps(m, as_of=as_of)
+# Only the open tab runs; it stays open when the account or the focus changes.
 map_tab, gaps_tab, team_tab, grid_tab, people_tab = st.tabs(
-    [
-        "Map",
-        f"Gaps and risks ({found.height})",
-        "Team and planning roles",
-        "Power and attitude",
-        "Stakeholders",
-    ]
+    ["Map", "Gaps and risks", "Team and planning roles", "Power and attitude", "Stakeholders"],
+    key="relationship_tab",
+    on_change="rerun",
 )
-with map_tab:
-    people = (
-        {None: "Everyone"}
-        | dict(zip(m.stakeholders["stakeholder_id"], m.stakeholders["name"], strict=True))
-        | {t: t for t in m.team["member"]}
-    )
-    focus = st.selectbox("Focus on", list(people), format_func=people.__getitem__, key="relationship_focus")
-    st.graphviz_chart(relationship_dot(m, focus=focus), width="stretch")
-    st.caption(
-        "Colour: attitude (red detractor … green champion); thick blue border: decision maker; "
-        "lines: relationships, thicker = stronger, blue = strength 3+; yellow: executive sponsor."
-    )
-with gaps_tab:
-    if found.is_empty():
-        st.success("No gaps found.")
-    else:
-        st.dataframe(
-            found,
-            hide_index=True,
-            width="stretch",
-            column_config={"reason": st.column_config.TextColumn(width="large")},
+if map_tab.open:
+    with map_tab:
+        people = (
+            {None: "Everyone"}
+            | dict(zip(m.stakeholders["stakeholder_id"], m.stakeholders["name"], strict=True))
+            | {t: t for t in m.team["member"]}
         )
-with team_tab:
-    left, right = st.columns(2)
-    left.markdown("**The stone and its waves**")
-    left.dataframe(team_waves(m).drop("wave"), hide_index=True, width="stretch")
-    roles = planning_roles(m)
-    right.markdown("**Planning roles**")
-    right.dataframe(
-        roles.with_columns(pl.col("played_by").fill_null("nobody")), hide_index=True, width="stretch"
-    )
-    if roles["empty"].any():
-        right.warning(
-            "Nobody plays: "
-            + ", ".join(roles.filter(pl.col("empty"))["role"].str.replace_all("_", " ").to_list())
-            + "."
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        focus = left.selectbox(
+            "Focus on",
+            list(people),
+            format_func=people.__getitem__,
+            key="relationship_focus",
+            help="Only this person, the people they have a relationship with, and the managers above them.",
         )
-with grid_tab:
-    data.chart(("power grid", account), lambda: charts.power_grid(m.stakeholders))
-with people_tab:
-    coverage = stakeholder_coverage(m)
-    st.dataframe(coverage, hide_index=True, width="stretch")
-    st.download_button(
-        "Download stakeholders with coverage (Excel)",
-        downloads.excel({"Stakeholders": coverage}),
-        file_name=f"stakeholders-{account}.xlsx",
-        icon=":material/download:",
-        key="relationship_export",
-        on_click="ignore",
-    )
+        size = right.segmented_control(
+            "Size", list(views.SIZES), default="Fit the page", key="relationship_size", required=True
+        )
+        views.draw_map(m, focus, size or "Fit the page")
+        st.caption(
+            "Colour: attitude (red detractor … green champion); thick blue border: decision maker; "
+            "lines: relationships, thicker = stronger, blue = strength 3+; yellow: executive sponsor. "
+            "Point at a person for their role and influence; the full-screen button fits the map to the "
+            "screen."
+        )
+if gaps_tab.open:
+    with gaps_tab:
+        if found.is_empty():
+            st.success("No gaps found.")
+        else:
+            st.markdown(f"**{formatting.count_of(found.height, 'gap')} and risks**")
+            widgets.table(found, config={"reason": st.column_config.TextColumn("Reason", width="large")})
+if team_tab.open:
+    with team_tab:
+        left, right = st.columns(2)
+        left.markdown("**The stone and its waves**")
+        widgets.table(team_waves(m).drop("wave"), where=left, labels={"label": "Wave", "names": "Who"})
+        roles = planning_roles(m)
+        right.markdown("**Planning roles**")
+        widgets.table(roles.drop("empty"), where=right)
+        if roles["empty"].any():
+            right.warning(
+                "Nobody plays: "
+                + ", ".join(formatting.value_label(r) for r in roles.filter(pl.col("empty"))["role"])
+                + "."
+            )
+if grid_tab.open:
+    with grid_tab:
+        data.chart(("power grid", account), lambda: charts.power_grid(m.stakeholders))
+if people_tab.open:
+    with people_tab:
+        coverage = stakeholder_coverage(m)
+        widgets.table(
+            coverage.drop("stakeholder_id"), pinned=("name",), labels={"relationships": "Who knows them"}
+        )
+        st.download_button(
+            "Download stakeholders with coverage (Excel)",
+            downloads.report({"Stakeholders": coverage}),
+            file_name=f"stakeholders-{account}.xlsx",
+            icon=":material/download:",
+            key="relationship_export",
+            on_click="ignore",
+        )

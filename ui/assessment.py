@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import streamlit as st
 
 from sam_core.access.permissions import User
+from sam_core.errors import SamError
 from sam_core.metrics.maturity import (
     ALL_PRACTICES,
     PRACTICE_LEVELS,
@@ -15,10 +17,16 @@ from sam_core.metrics.maturity import (
     PROVEN_8,
     WHOLE_PROGRAM,
     Assessment,
+    evidence_beside_scores,
+    gaps_first,
     load_assessment,
     load_draft,
+    save_assessment,
     save_draft,
+    score,
 )
+from sam_core.outputs import charts, formatting
+from ui import widgets
 
 SCOPE, DAY, NOTES = "assess_scope", "assess_date", "assess_notes"
 
@@ -63,6 +71,32 @@ def current() -> Assessment:
     )
 
 
+COPY_FROM, CONFIRM = "assess_copy_from", "assess_confirm_copy"
+RESULT, COMPARE_A, COMPARE_B, TAB = "assess_result", "assess_compare_a", "assess_compare_b", "assess_tab"
+QUESTIONNAIRE_KEYS = ("assess_loaded", "assess_saved", SCOPE, DAY, NOTES, COPY_FROM, CONFIRM)
+
+
+def answer_count(a: Assessment) -> int:
+    """How many principles and practices the assessment answers."""
+    return sum(v is not None for v in a.practices.values()) + sum(
+        v is not None for v in a.principles.values()
+    )
+
+
+def _copy(con, source: int) -> None:
+    """Replace the draft with a copy of a submitted assessment, dated today (a callback)."""
+    fill(load_assessment(con, source), assessed_on=date.today())
+    st.session_state.pop(CONFIRM, None)
+
+
+def _copy_clicked(con, source: int) -> None:
+    """Copy at once into an empty draft; a draft with answers asks first."""
+    if answer_count(current()):
+        st.session_state[CONFIRM] = source
+    else:
+        _copy(con, source)
+
+
 def questionnaire(con, user: User, scopes: list[str], submitted: list[tuple[int, str]]) -> Assessment:
     """Draw the questionnaire; every change is saved as the user's draft. Returns it."""
     if not st.session_state.get("assess_loaded"):
@@ -75,10 +109,36 @@ def questionnaire(con, user: User, scopes: list[str], submitted: list[tuple[int,
             "Start from a submitted assessment",
             [i for i, _ in submitted],
             format_func=dict(submitted).get,
-            key="assess_copy_from",
+            key=COPY_FROM,
         )
-        if right.button("Copy into the draft", key="assess_copy", icon=":material/content_copy:"):
-            fill(load_assessment(con, source), assessed_on=date.today())
+        right.button(
+            "Copy into the draft",
+            key="assess_copy",
+            icon=":material/content_copy:",
+            on_click=_copy_clicked,
+            args=(con, source),
+        )
+        if (pending := st.session_state.get(CONFIRM)) is not None:
+            with st.container(border=True):
+                st.warning(
+                    f"Your draft has {formatting.count_of(answer_count(current()), 'answer')}. Copying "
+                    f"{widgets.plain(dict(submitted).get(pending, pending))} replaces them all.",
+                    icon=":material/warning:",
+                )
+                yes, no = st.columns(2)
+                yes.button(
+                    "Replace my draft",
+                    key="assess_copy_confirm",
+                    type="primary",
+                    on_click=_copy,
+                    args=(con, pending),
+                )
+                no.button(
+                    "Keep my draft",
+                    key="assess_copy_cancel",
+                    on_click=st.session_state.pop,
+                    args=(CONFIRM, None),
+                )
     left, right = st.columns(2)
     left.selectbox("Scope", scopes, key=SCOPE)
     right.date_input("Assessment date", key=DAY)
@@ -114,3 +174,129 @@ def questionnaire(con, user: User, scopes: list[str], submitted: list[tuple[int,
         save_draft(con, draft, user=user)
         st.session_state["assess_saved"] = draft
     return draft
+
+
+def submit(con, user: User, draft: Assessment, earlier: list[int]) -> None:
+    """The Submit button's callback: save the assessment, start an empty questionnaire from the
+    (now deleted) draft, and show the new assessment's results: every selector of a submitted
+    assessment is set to it (compared with `earlier[0]`, the newest before it), so no label is
+    left from the one chosen before."""
+    try:
+        new_id = save_assessment(con, draft, user=user)
+    except SamError as exc:
+        st.session_state["assess_error"] = str(exc)
+        return
+    state = st.session_state
+    for key in [
+        k for k in state if str(k).startswith(("assess_principle_", "assess_practice_", "assess_evidence_"))
+    ]:
+        del state[key]
+    for key in QUESTIONNAIRE_KEYS:
+        state.pop(key, None)
+    state[RESULT] = state[COMPARE_B] = new_id
+    state[COMPARE_A] = earlier[0] if earlier else new_id  # the newest before it
+    state[TAB] = "Results"
+    state["assess_done"] = f"Assessment {new_id} submitted."
+
+
+def labels(done: pl.DataFrame) -> dict[int, str]:
+    """Each submitted assessment's label: 'Whole program, 1 Jun 2026 (Developing, 55%)'."""
+    return {
+        r["assessment_id"]: f"{r['scope']}, {formatting.long_date(r['assessed_on'])} ({r['level']}, "
+        f"{formatting.number(r['overall'])}%)"
+        for r in done.iter_rows(named=True)
+    }
+
+
+def choose_default(key: str, ids: list[int], position: int) -> None:
+    """A selector of submitted assessments starts on the one at `position` (newest first)
+    unless it already holds one of them."""
+    if ids and st.session_state.get(key) not in ids:
+        st.session_state[key] = ids[min(position, len(ids) - 1)]
+
+
+AREAS = [area for area, _ in PROVEN_8]
+
+
+def results(a: Assessment, evidence: pl.DataFrame) -> None:
+    """Scores, level, principles, the radar, gaps first, and the data's evidence beside the
+    coach's scores (the data as of the assessment's date)."""
+    result = score(a)
+    cols = st.columns(4)
+    cols[0].metric("Overall maturity", f"{formatting.number(result.overall)}%")
+    cols[1].metric("Level", result.level)
+    cols[2].metric(
+        "Principles met",
+        f"{result.principles['yes']} of 7",
+        f"{result.principles['partly']} partly",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    cols[3].metric("Scope", widgets.plain(a.scope))
+    left, right = st.columns([1, 1])
+    radar = pl.DataFrame(
+        {"series": a.scope, "area": list(result.areas), "score": list(result.areas.values())}
+    )
+    left.altair_chart(charts.radar_chart(radar, axes=AREAS), width="content")
+    right.markdown("**Gaps to work on first**")
+    widgets.table(
+        pl.DataFrame(gaps_first(a), schema=["area", "practice", "score"], orient="row"),
+        where=right,
+        labels={"score": "Score (0-4)"},
+    )
+    widgets.table(
+        pl.DataFrame({"area": list(result.areas), "score": list(result.areas.values())}),
+        where=right,
+        labels={"score": "Score %"},
+    )
+    st.markdown(
+        f"**Evidence from the data** as of {formatting.long_date(a.assessed_on)} (a difference of 2 levels "
+        "or more is flagged)"
+    )
+    widgets.table(
+        evidence_beside_scores(evidence, a),
+        bars=("share",),
+        labels={"suggests": "Suggests (0-4)", "coach": "Coach (0-4)", "check": "Check"},
+        config={"measure": st.column_config.TextColumn("Measure", width="large")},
+    )
+
+
+def history(scores: pl.DataFrame) -> None:
+    """Overall maturity over time per scope, and the latest assessment of each scope on one radar."""
+    overall = (
+        scores.group_by("assessment_id", "scope", "assessed_on")
+        .agg(pl.col("score").mean().alias("overall"))
+        .sort("assessed_on")
+    )
+    st.altair_chart(charts.maturity_history_chart(overall), width="stretch")
+    latest = scores.join(
+        overall.group_by("scope").agg(pl.col("assessment_id").last()), on=["scope", "assessment_id"]
+    )
+    st.markdown("**Business units compared (latest assessment of each)**")
+    st.altair_chart(
+        charts.radar_chart(latest.select(pl.col("scope").alias("series"), "area", "score"), axes=AREAS),
+        width="content",
+    )
+
+
+def comparison(a: Assessment, b: Assessment) -> None:
+    """Area scores before and after, and every practice whose score changed."""
+    sa, sb = score(a), score(b)
+    widgets.table(
+        pl.DataFrame(
+            {"area": AREAS, "before": [sa.areas[x] for x in AREAS], "after": [sb.areas[x] for x in AREAS]}
+        ).with_columns((pl.col("after") - pl.col("before")).alias("change")),
+        labels={"before": "Before %", "after": "After %", "change": "Change (pts)"},
+    )
+    changed = [
+        {
+            "area": k[0],
+            "practice": k[1],
+            "before": PRACTICE_LEVELS[a.practices[k]],
+            "after": PRACTICE_LEVELS[b.practices[k]],
+        }
+        for k in ALL_PRACTICES
+        if a.practices[k] != b.practices[k]
+    ]
+    st.markdown(f"**{formatting.count_of(len(changed), 'practice')} changed**")
+    widgets.table(pl.DataFrame(changed, schema=["area", "practice", "before", "after"]))

@@ -12,7 +12,7 @@ from sam_core.outputs.brief_pdf import brief_pdf
 from sam_core.outputs.deck import deck_pptx
 from sam_core.outputs.exports import brief_xlsx
 from sam_core.outputs.templates import current_template
-from sam_core.outputs.workbook import export_bytes, money_export_bytes
+from sam_core.outputs.workbook import export_bytes, money_export_bytes, report_bytes
 from ui.data import connection, data_key, meeting_at, overview_at, through_at
 from ui.run import settings
 
@@ -69,6 +69,13 @@ def deck_download(as_of: date, rollup: bool, n: int):
 def excel(sheets: dict[str, pl.DataFrame]):
     """A download's workbook built when the button is clicked, not on every run."""
     return lambda: export_bytes(sheets)
+
+
+def report(sheets: dict[str, pl.DataFrame]):
+    """A download of tables for people (labels, figures in their formats: outputs.workbook.
+    report_bytes), built when the button is clicked."""
+    currency = settings().currency
+    return lambda: report_bytes(sheets, currency=currency)
 
 
 def money_excel(title: str, frame: pl.DataFrame, as_of: date, through: date | None):

@@ -32,12 +32,11 @@ def messages() -> None:
     if conflict := st.session_state.get(CONFLICT):
         message, frame = conflict
         st.error(widgets.plain(message), icon=":material/sync_problem:")
-        st.dataframe(
+        widgets.table(
             frame,
-            hide_index=True,
             width="stretch",
             key="plan_conflict_table",
-            column_config={"changed_at": st.column_config.DatetimeColumn("changed at (UTC)")},
+            config={"changed_at": st.column_config.DatetimeColumn("changed at (UTC)")},
         )
 
 
@@ -196,7 +195,7 @@ def item_table(section: plans.Section, frame: pl.DataFrame, *, key: str) -> None
         return
     choices = [col.name for col in section.fields if col.kind == c.CHOICE]
     shown = frame.with_columns(pl.col(choices).str.replace_all("_", " "))
-    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=_item_columns(section))
+    widgets.table(shown, width="stretch", key=key, config=_item_columns(section))
 
 
 def item_editor(
@@ -283,7 +282,8 @@ def business(user: User, account: dict, items: pl.DataFrame, reviews, *, editabl
             ):
                 grid[i % 2].markdown(f"**{label}**  \n{widgets.plain(row[name] or '–')}")
             st.caption(
-                f"Last changed {row['changed_at']:%Y-%m-%d %H:%M} UTC by {widgets.plain(row['changed_by'])}."
+                f"Last changed {widgets.formatting.date_time(row['changed_at'])} UTC by "
+                f"{widgets.plain(row['changed_by'])}."
             )
         else:
             st.caption("Not written yet.")
@@ -346,7 +346,7 @@ def whitespace(
                 "a fit."
             )
         else:
-            st.dataframe(grid.fill_null(""), hide_index=True, width="stretch", key="plan_whitespace_grid")
+            widgets.table(grid.fill_null(""), width="stretch", key="plan_whitespace_grid")
             st.caption(
                 "Our offerings (rows) against the customer's business units (columns); pipeline cells "
                 "name their opportunity."
@@ -427,12 +427,11 @@ def action_plan(user: User, account: dict, reviews, plan: plans.Plan, *, editabl
         if shown.is_empty():
             st.caption("No open actions.")
         else:
-            st.dataframe(
+            widgets.table(
                 shown,
-                hide_index=True,
                 width="stretch",
                 key="plan_actions_table",
-                column_config=dates(shown)
+                config=dates(shown)
                 | {
                     "action_id": st.column_config.TextColumn("action"),
                     "description": st.column_config.TextColumn(width="large"),
@@ -591,12 +590,11 @@ def upload_conflicts(conflicts: pl.DataFrame) -> bool:
         "overwritten by the upload.",
         icon=":material/sync_problem:",
     )
-    st.dataframe(
+    widgets.table(
         conflicts,
-        hide_index=True,
         width="stretch",
         key="upload_edit_conflicts",
-        column_config=dates(conflicts),
+        config=dates(conflicts),
     )
     choice = st.radio(
         "Edits made in the app",

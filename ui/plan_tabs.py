@@ -54,22 +54,18 @@ def from_the_data(facts: Facts, account_id: str) -> None:
         data.chart(("plan health", account_id), lambda: charts.health_parts_chart(facts.health_parts))
     with right:
         st.markdown("**Cadence**")
-        st.dataframe(
+        widgets.table(
             widgets.status_labels(facts.cadence, ["status"]),
-            hide_index=True,
             width="stretch",
             key="plan_cadence",
-            column_config=dates(
-                facts.cadence, status=widgets.status_column("status", widgets.CADENCE_STATUSES)
-            ),
+            config=dates(facts.cadence, status=widgets.status_column("status", widgets.CADENCE_STATUSES)),
         )
         st.markdown("**Next 90-day reviews**")
-        st.dataframe(
+        widgets.table(
             facts.next_reviews,
-            hide_index=True,
             width="stretch",
             key="plan_next_reviews",
-            column_config=dates(facts.next_reviews),
+            config=dates(facts.next_reviews),
         )
     left, right = st.columns(2)
     with left:
@@ -77,26 +73,24 @@ def from_the_data(facts: Facts, account_id: str) -> None:
         if facts.gaps.is_empty():
             st.caption("No gaps found.")
         else:
-            st.dataframe(facts.gaps, hide_index=True, width="stretch", key="plan_gaps", height=240)
+            widgets.table(facts.gaps, width="stretch", key="plan_gaps", height=240)
         st.markdown(f"**Open survey actions ({facts.survey_actions.height})**")
         if facts.survey_actions.is_empty():
             st.caption("Every low score's action is closed, or none was raised.")
         else:
-            st.dataframe(
+            widgets.table(
                 facts.survey_actions,
-                hide_index=True,
                 width="stretch",
                 key="plan_survey_actions",
-                column_config=dates(facts.survey_actions),
+                config=dates(facts.survey_actions),
             )
     with right:
         st.markdown("**Top opportunities**")
-        st.dataframe(
+        widgets.table(
             facts.opportunities,
-            hide_index=True,
             width="stretch",
             key="plan_opportunities",
-            column_config=dates(facts.opportunities)
+            config=dates(facts.opportunities)
             | {
                 "amount": st.column_config.NumberColumn(format="compact"),
                 "weighted": st.column_config.NumberColumn(format="compact"),
@@ -104,13 +98,12 @@ def from_the_data(facts: Facts, account_id: str) -> None:
             },
         )
         st.markdown("**Evidence, last 90 days**")
-        st.dataframe(
+        widgets.table(
             facts.evidence,
-            hide_index=True,
             width="stretch",
             key="plan_evidence",
             height=min(38 + 35 * max(facts.evidence.height, 1), 220),
-            column_config=dates(facts.evidence),
+            config=dates(facts.evidence),
         )
     fresh = facts.freshness or {}
     st.caption(
@@ -179,15 +172,14 @@ def people_and_meetings(user: User, account: dict, *, today: date) -> None:
     people = people.sort("name")
     names = dict(zip(people["stakeholder_id"], people["name"], strict=True))
     st.markdown(f"#### Stakeholders ({people.height})")
-    st.dataframe(
+    widgets.table(
         people.drop("account_id").with_columns(
             pl.col("reports_to").replace_strict(names, default=pl.col("reports_to"), return_dtype=pl.String)
         ),
-        hide_index=True,
         width="stretch",
         key="plan_people_table",
         height=min(38 + 35 * max(people.height, 1), 320),
-        column_config={"attitude": st.column_config.NumberColumn(format="%+d")},
+        config={"attitude": st.column_config.NumberColumn(format="%+d")},
     )
     if can(user, "edit_stakeholder", account_id=account_id, account_manager=manager):
         with st.expander("Add a stakeholder"):
@@ -240,13 +232,12 @@ def engagements(user: User, account: dict, *, today: date) -> None:
     rows = data.cached(edits.rows_as_of, sheet_name="Engagements", account_id=account_id, at=None)
     window = rows.filter(pl.col("date") >= today - timedelta(days=365)).sort("date", descending=True)
     st.markdown("#### Engagements, last 12 months and planned")
-    st.dataframe(
+    widgets.table(
         window.drop("account_id"),
-        hide_index=True,
         width="stretch",
         key="plan_engagements_table",
         height=min(38 + 35 * max(window.height, 1), 320),
-        column_config=dates(window),
+        config=dates(window),
     )
     if not can(user, "record_engagement", account_id=account_id, account_manager=manager):
         return
@@ -331,19 +322,17 @@ def read_only_plan(plan: plans.Plan, offerings: tuple[str, ...]) -> None:
         st.markdown(f"**{section.title}**")
         item_table(section, plan.items[key], key=f"plan_asof_{key}")
     st.markdown("**Whitespace**")
-    st.dataframe(
+    widgets.table(
         whitespace_grid(plan.items["whitespace"], offerings).fill_null(""),
-        hide_index=True,
         width="stretch",
         key="plan_asof_ws",
     )
     st.markdown("**Action plan**")
-    st.dataframe(
+    widgets.table(
         plan.actions,
-        hide_index=True,
         width="stretch",
         key="plan_asof_actions",
-        column_config=dates(plan.actions),
+        config=dates(plan.actions),
     )
 
 
@@ -365,7 +354,7 @@ def history(account_id: str, *, today: date, offerings: tuple[str, ...]) -> None
     if changed.is_empty():
         st.caption(f"Nothing changed in the plan since {widgets.long_date(since)}.")
     else:
-        st.dataframe(changed, hide_index=True, width="stretch", key="plan_compare")
+        widgets.table(changed, width="stretch", key="plan_compare")
         st.caption(
             f"{changed.height} change{'s' if changed.height != 1 else ''} since the end of "
             f"{widgets.long_date(since)}."
@@ -381,22 +370,20 @@ def history(account_id: str, *, today: date, offerings: tuple[str, ...]) -> None
         "living data edited in the app."
     )
     changes = data.cached(plans.changes, account_id=account_id)
-    st.dataframe(
+    widgets.table(
         changes,
-        hide_index=True,
         width="stretch",
         key="plan_changes",
         height=300,
-        column_config=dates(changes),
+        config=dates(changes),
     )
     living = data.cached(edits.data_edits, account_id=account_id)
-    st.dataframe(
+    widgets.table(
         living,
-        hide_index=True,
         width="stretch",
         key="plan_data_edits",
         height=240,
-        column_config=dates(living),
+        config=dates(living),
     )
 
 
@@ -511,11 +498,11 @@ def outputs(user: User, account: dict, *, today: date, currency: str, review_day
     except (ValidationFailed, WorkbookError) as exc:
         st.error(widgets.plain(str(exc)))
         if getattr(exc, "report", None) is not None:
-            st.dataframe(exc.report, hide_index=True, width="stretch", key="plan_bulk_report")
+            widgets.table(exc.report, width="stretch", key="plan_bulk_report")
         return
-    st.dataframe(checked.counts, hide_index=True, key="plan_bulk_counts")
+    widgets.table(checked.counts, key="plan_bulk_counts")
     if checked.report.filter(pl.col("severity") != "info").height:
-        st.dataframe(checked.report, hide_index=True, width="stretch", key="plan_bulk_warnings")
+        widgets.table(checked.report, width="stretch", key="plan_bulk_warnings")
     if st.button("Load the plans", type="primary", key="plan_bulk_load", icon=":material/cloud_upload:"):
         try:
             loaded = load_plan_files(data.db(), files, user=user)

@@ -59,11 +59,13 @@ def data_through_note(h: Headline, currency: str, as_of: date) -> None:
         f"As of {formatting.long_date(as_of)}."
     )
     counts = [
-        f"{h.not_reported.height} not reported for {formatting.month(d.month)}"
+        f"{formatting.count(h.not_reported.height)} not reported for {formatting.month(d.month)}"
         if h.not_reported.height
         else "",
-        f"{h.no_financials.height} without financials" if h.no_financials.height else "",
-        f"{h.won_as_revenue.height} with revenue from won deals" if h.won_as_revenue.height else "",
+        f"{formatting.count(h.no_financials.height)} without financials" if h.no_financials.height else "",
+        f"{formatting.count(h.won_as_revenue.height)} with revenue from won deals"
+        if h.won_as_revenue.height
+        else "",
     ]
     if not any(counts):
         return
@@ -96,92 +98,124 @@ def _months_before(month: date, k: int) -> date:
 
 def headline(h: Headline, n: int) -> None:
     """Three rows of figures: money and concentration, loyalty and cadence, pipeline and wins."""
-    c, p = h.concentration, h.pipeline
+    c, p, f, metric = h.concentration, h.pipeline, formatting, widgets.metric
     cols = st.columns(5)
-    cols[0].metric(
+    growth = f.change(h.growth.value, unit="growth", scale=100)
+    metric(
+        cols[0],
         "Revenue, last 12 months",
         widgets.money(h.revenue.value),
-        widgets.percent(h.growth.value, 1) + " growth",
+        growth if growth in (None, f.NO_CHANGE) else f"{f.percent(h.growth.value, 1)} growth",
         help="Trailing 12 months to the data-through month against the 12 before (like for like where an "
         "account has not reported the last month).",
     )
-    cols[1].metric(
+    metric(
+        cols[1],
         "Profit margin",
-        widgets.percent(h.margin.value, 1),
-        None if h.margin.change is None else f"{h.margin.change * 100:+.1f} pts",
-        help=f"Profit / revenue over the {h.margin_accounts} accounts that report profit "
-        f"({widgets.percent(h.margin_revenue_share)} of revenue).",
+        f.percent(h.margin.value, 1),
+        f.change(h.margin.change, unit="pts", scale=100),
+        help=f"Profit / revenue over the {f.count_of(h.margin_accounts, 'account')} that report profit "
+        f"({f.percent(h.margin_revenue_share)} of revenue).",
     )
-    cols[2].metric(
+    metric(
+        cols[2],
         f"Share of the top {n}",
-        widgets.percent(h.top_share.value, 0),
-        None if h.top_share.change is None else f"{h.top_share.change * 100:+.1f} pts vs a year ago",
-        delta_color="inverse",
+        f.percent(h.top_share.value),
+        _with(f.change(h.top_share.change, unit="pts", scale=100), "vs a year ago"),
+        inverse=True,
     )
-    cols[3].metric(
+    metric(
+        cols[3],
         "Effective accounts",
-        f"{c.effective_accounts:.1f}",
+        f.number(c.effective_accounts, 1),
         help="Effective number of accounts = 1 / HHI (Herfindahl-Hirschman index of account shares).",
     )
-    cols[4].metric(f"At risk in the top {n}", h.at_risk, help="Status at risk, or health below 40.")
+    metric(cols[4], f"At risk in the top {n}", f.count(h.at_risk), help="Status at risk, or health below 40.")
     cols = st.columns(5)
-    cols[0].metric(
+    metric(
+        cols[0],
         "Loyalty index",
-        "–" if h.loyalty_index.value is None else f"{h.loyalty_index.value:.0f}",
-        None if h.loyalty_index.change is None else f"{h.loyalty_index.change:+.1f} vs previous wave",
-        help=f"0-100, latest survey wave, {h.respondents} respondents.",
+        f.number(h.loyalty_index.value),
+        _with(f.change(h.loyalty_index.change), "vs previous wave"),
+        help=f"0-100, latest survey wave, {f.count_of(h.respondents, 'respondent')}.",
     )
-    cols[1].metric(
-        "NPS",
-        "–" if h.nps.value is None else f"{h.nps.value:+.0f}",
-        None if h.nps.change is None else f"{h.nps.change:+.0f} vs previous wave",
-    )
-    cols[2].metric(
+    metric(cols[1], "NPS", f.signed(h.nps.value), _with(f.change(h.nps.change, digits=0), "vs previous wave"))
+    metric(
+        cols[2],
         "Feedback coverage",
-        widgets.percent(h.feedback_coverage.value),
-        None if h.feedback_coverage.change is None else f"{h.feedback_coverage.change * 100:+.0f} pts",
+        f.percent(h.feedback_coverage.value),
+        f.change(h.feedback_coverage.change, unit="pts", scale=100, digits=0),
         help="Feedback revenue coverage: share of revenue from accounts that answered the latest survey wave "
         "(aim: about 80%).",
     )
-    cols[3].metric(
+    metric(
+        cols[3],
         "Cadence compliance",
-        widgets.percent(h.cadence_compliance.value),
-        None
-        if h.cadence_compliance.change is None
-        else f"{h.cadence_compliance.change * 100:+.0f} pts in 90 days",
+        f.percent(h.cadence_compliance.value),
+        _with(f.change(h.cadence_compliance.change, unit="pts", scale=100, digits=0), "in 90 days"),
         help="Sponsor cadence compliance: share of the cadence rules of strategic accounts that are not "
         "overdue.",
     )
-    cols[4].metric("Strategic accounts", h.strategic_accounts)
-    window = f"12 months to {formatting.month(h.data_through.month)}"
+    metric(cols[4], "Strategic accounts", f.count(h.strategic_accounts))
+    window = f"12 months to {f.month(h.data_through.month)}"
     cols = st.columns(5)
-    cols[0].metric(
+    metric(
+        cols[0],
         "Open pipeline",
         widgets.money(p.open_pipeline),
-        help=f"{p.open_deals:,} opportunities not won or lost, as last loaded.",
+        help=f"{f.count_of(p.open_deals, 'opportunity', 'opportunities')} not won or lost, as last loaded.",
     )
-    cols[1].metric(
+    metric(
+        cols[1],
         "Weighted pipeline",
         widgets.money(p.weighted_pipeline),
         help="Amount x probability; where the probability is empty, the stage's default (prospecting 10%, "
         "qualifying 25%, proposal 50%, negotiation 75%).",
     )
-    cols[2].metric("Won", widgets.money(p.won_value), help=f"{p.won_deals:,} deals won in the {window}.")
-    cols[3].metric(
+    metric(
+        cols[2],
+        "Won",
+        widgets.money(p.won_value),
+        help=f"{f.count_of(p.won_deals, 'deal')} won in the {window}.",
+    )
+    metric(
+        cols[3],
         "Win rate, deals",
-        widgets.percent(p.win_rate_count),
-        help=f"Won / closed (won or lost) deals in the {window}: {p.won_deals:,} of {p.closed_deals:,}.",
+        f.percent(p.win_rate_count),
+        help=f"Won / closed (won or lost) deals in the {window}: {f.count(p.won_deals)} of "
+        f"{f.count(p.closed_deals)}.",
     )
-    cols[4].metric(
-        "Win rate, value", widgets.percent(p.win_rate_value), help=f"Won / closed value in the {window}."
+    metric(
+        cols[4], "Win rate, value", f.percent(p.win_rate_value), help=f"Won / closed value in the {window}."
     )
+
+
+def _with(delta: str | None, words: str) -> str | None:
+    """'+1.2 pts vs a year ago'; 'no change' and nothing stay as they are."""
+    return delta if delta in (None, formatting.NO_CHANGE) else f"{delta} {words}"
+
+
+PICKED, ACCOUNT = "portfolio_picked", "portfolio_account"
+
+
+def follow_row_click(event, ids: list[str], names: dict[str, str]) -> None:
+    """The account chosen below the table follows a click on a row (the health, the brief
+    and the links then show that account); without a new click it stays as chosen, or is the
+    account chosen on another page (`sam_account`), or the first."""
+    rows = event.selection.rows if event else []
+    picked = ids[rows[0]] if rows and rows[0] < len(ids) else None
+    if picked is not None and st.session_state.get(PICKED) != picked:
+        st.session_state[PICKED] = st.session_state[ACCOUNT] = picked
+    if st.session_state.get(ACCOUNT) not in names and names:
+        wanted = st.session_state.get("sam_account")
+        st.session_state[ACCOUNT] = wanted if wanted in names else next(iter(names))
 
 
 def account_detail(row: dict, as_of: date, rollup: bool, through: str) -> None:
     """One account of the table: health and how it is made up, its pipeline, the brief, links."""
     account = row["account_id"]
     text, chart = st.columns([1, 2])
-    text.metric("Health", "–" if row["health"] is None else f"{row['health']:.0f} / 100")
+    text.metric("Health", formatting.DASH if row["health"] is None else f"{row['health']:.0f} / 100")
     text.markdown(widgets.health_badge(row["health_band"]))
     text.caption("Parts without data for this account are left out and the other weights rescaled.")
     text.caption(

@@ -30,7 +30,7 @@ from sam_core.ingest.uploads import removals, removed_rows, rollback, rollback_r
 from sam_core.outputs import formatting
 from sam_core.outputs.formatting import plain
 from sam_core.outputs.workbook import template_bytes
-from ui import downloads
+from ui import downloads, widgets
 
 LEAVE_OUT = "(leave out)"
 SHEET_IGNORED = "(ignore this sheet)"
@@ -368,7 +368,7 @@ def _empties(mapping: SheetMapping, raw, key: str) -> None:
             SKIP_ROWS if name in mapping.skip else USE_DEFAULT if name in mapping.defaults else ERROR_EACH
         )
         picked = box.selectbox(
-            f"{name} is empty in {n:,} row{'s' if n != 1 else ''}",
+            f"{name} is empty in {formatting.count_of(n, 'row')}",
             options,
             index=options.index(current),
             key=f"upload_empty_{key}_{name}",
@@ -425,14 +425,12 @@ def report_table(report: pl.DataFrame) -> None:
     shown = report.filter(pl.col("severity").is_in(severities))
     if sheets:
         shown = shown.filter(pl.col("sheet").is_in(sheets))
-    st.dataframe(
+    widgets.table(
         shown,
-        hide_index=True,
-        width="stretch",
         height=min(38 + 35 * max(shown.height, 1), 420),
-        column_config={
-            "row": st.column_config.NumberColumn("row", format="%d"),
-            "problem": st.column_config.TextColumn("problem and how to fix it", width="large"),
+        config={
+            "row": st.column_config.NumberColumn("Row", format="%d"),
+            "problem": st.column_config.TextColumn("Problem and how to fix it", width="large"),
         },
     )
 
@@ -474,39 +472,36 @@ def removal_preview(con, validation, currency: str) -> int:
         .iter_rows()
     )
     accounts = gone["account_id"].n_unique()
-    rows = f"{n:,} stored row{'s' if n != 1 else ''} of {accounts:,} account{'s' if accounts != 1 else ''}"
+    rows = f"{formatting.count_of(n, 'stored row')} of {formatting.count_of(accounts, 'account')}"
     st.error(
         f"**{rows} will be removed**{f' ({worth})' if worth else ''}, because this file is marked as the "
         "complete history of its accounts and no longer holds them. Untick the box above to keep them; the "
         "commit button at the end says how many rows go.",
         icon=":material/delete_forever:",
     )
-    symbol = formatting.symbol(currency)
-    st.dataframe(
+    widgets.table(
         gone,
-        hide_index=True,
-        width="stretch",
         height=min(38 + 35 * gone.height, 320),
         key="upload_removals",
-        column_config={
-            "rows": st.column_config.NumberColumn("rows removed"),
-            "money": st.column_config.NumberColumn(f"money removed ({symbol})", format="localized"),
-            "money_column": st.column_config.TextColumn("of"),
-            "first": st.column_config.DateColumn("from"),
-            "last": st.column_config.DateColumn("to"),
+        labels={
+            "rows": "Rows removed",
+            "money": "Money removed",
+            "money_column": "Of",
+            "first": "From",
+            "last": "To",
         },
     )
     with st.expander("The rows that will be removed"):
         sheet = st.selectbox(
             "Sheet", gone["sheet"].unique(maintain_order=True).to_list(), key="upload_removed_sheet"
         )
-        st.dataframe(removed_rows(con, validation, sheet), hide_index=True, width="stretch")
+        widgets.table(removed_rows(con, validation, sheet))
     return n
 
 
 def commit_label(removing: int) -> str:
     """The commit button says what it removes."""
-    return f"Commit and remove {removing:,} rows" if removing else "Commit the upload"
+    return f"Commit and remove {formatting.count_of(removing, 'row')}" if removing else "Commit the upload"
 
 
 def rollback_control(con, user, chosen: int) -> int | None:

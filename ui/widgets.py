@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import polars as pl
 import streamlit as st
 
@@ -25,6 +27,19 @@ def labelled(names: dict[str, str]):
     return lambda key: f"{names[key]} ({key})"
 
 
+def account_choice(label: str, names: dict[str, str], *, key: str, where=st) -> str | None:
+    """A select box of accounts that starts on the account chosen on another page
+    (`sam_account`, e.g. a Portfolio row), keeps the user's own choice, and shares it back."""
+    if not names:
+        return None
+    if st.session_state.get(key) not in names:
+        wanted = st.session_state.get("sam_account")
+        st.session_state[key] = wanted if wanted in names else next(iter(names))
+    account = where.selectbox(label, list(names), format_func=labelled(names), key=key)
+    st.session_state["sam_account"] = account
+    return account
+
+
 def money(value: float | None) -> str:
     """Money in the configured currency, e.g. '€12.3m'."""
     return formatting.money(value, settings().currency)
@@ -44,13 +59,121 @@ plain = formatting.plain
 long_date = formatting.long_date
 
 
+def metric(where, label: str, value, delta: str | None = None, *, inverse: bool = False, **kwargs) -> None:
+    """`st.metric` whose delta comes from `formatting.change`: a change that rounds to zero
+    shows 'no change' in grey without an arrow (never a red '-0.0 pts' or a green '+0 pts')."""
+    if delta == formatting.NO_CHANGE:
+        kwargs |= {"delta_color": "off", "delta_arrow": "off"}
+    elif inverse:
+        kwargs.setdefault("delta_color", "inverse")
+    where.metric(label, value, delta, **kwargs)
+
+
+def _column(column: str, dtype, values: pl.Series, currency: str):
+    """(the column as shown, its column_config) by its kind (formatting.column_kind)."""
+    cc, name = st.column_config, formatting.label(column)
+    kind, digits = formatting.column_kind(column, dtype), formatting.digits(column)
+    if kind == "money":
+        unit = formatting.money_unit(values.to_list())
+        return values / unit.divisor, cc.NumberColumn(name, format=formatting.money_format(unit, currency))
+    if kind == "percent":
+        return values * 100, cc.NumberColumn(name, format=formatting.percent_format(digits))
+    if kind == "score":
+        return values, cc.NumberColumn(name, format=f"%.{digits}f")
+    if kind == "signed" and "change" in column:  # 'no change', never '+0' or '-0.0'
+        text = [formatting.change(v, digits=digits) for v in values.to_list()]
+        return pl.Series(column, text, dtype=pl.String), cc.TextColumn(name)
+    if kind == "signed":
+        return values, cc.NumberColumn(name, format=f"%+.{digits}f")
+    if kind == "count":
+        return values, cc.NumberColumn(name, format="%,d")
+    if kind == "number":
+        return values, cc.NumberColumn(name, format=f"%,.{digits}f")
+    if kind == "date":
+        return values, cc.DateColumn(name, format=DATE_FORMAT)
+    if kind == "datetime":
+        if (values.drop_nulls().dt.time() == time(0)).all():  # no time of day: a date
+            return values.dt.date(), cc.DateColumn(name, format=DATE_FORMAT)
+        return values, cc.DatetimeColumn(name, format=f"{DATE_FORMAT}, HH:mm")
+    if kind == "bool":
+        return values, cc.CheckboxColumn(name)
+    if column in formatting.CODE_COLUMNS and dtype == pl.String:
+        return values.map_elements(formatting.value_label, return_dtype=pl.String), cc.TextColumn(name)
+    return values, cc.TextColumn(name) if kind == "text" else name
+
+
+DATE_FORMAT = "D MMM YYYY"  # 7 Oct 2026, as formatting.long_date writes it
+
+
+def table(
+    frame: pl.DataFrame,
+    *,
+    config: dict | None = None,
+    order: list[str] | None = None,
+    pinned: tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
+    helps: dict[str, str] | None = None,
+    bars: tuple[str, ...] = (),
+    where=st,
+    **kwargs,
+):
+    """`st.dataframe` through the formatting layer: every column labelled for people, money
+    with the currency symbol in one magnitude per column, percentages and scores with fixed
+    decimals, counts with thousands separators, dates without a time, codes as words, empty
+    cells as a dash. `config` entries replace a column's own (their data is left as it is);
+    `pinned` columns stay in view when the table scrolls sideways; `labels` and `helps` name
+    and explain columns where the general label is not enough; `bars` are shares (0-1) drawn
+    as bars with their percentage. Returns the selection event where one is asked for
+    (`on_select`)."""
+    currency = settings().currency
+    given = config or {}
+    shown, column_config = [], {}
+    for column, dtype in frame.schema.items():
+        if column in given:
+            shown.append(pl.col(column))
+            column_config[column] = given[column]
+            continue
+        if column in bars:
+            values = frame[column] * 100
+            conf = st.column_config.ProgressColumn(
+                formatting.label(column), format="%.0f%%", min_value=0, max_value=100
+            )
+        else:
+            values, conf = _column(column, dtype, frame[column], currency)
+        shown.append(values.alias(column))
+        column_config[column] = conf
+    for column, conf in column_config.items():
+        if not isinstance(conf, dict):
+            conf = column_config[column] = {"label": conf}
+        if column in pinned:
+            conf["pinned"] = True
+        if column in (labels or {}):
+            conf["label"] = labels[column]
+        if column in (helps or {}):
+            conf["help"] = helps[column]
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    return where.dataframe(
+        frame.select(shown),
+        column_config=column_config,
+        column_order=order,
+        placeholder=formatting.DASH,
+        **kwargs,
+    )
+
+
+# The Portfolio's table: what matters for risk first, so that at 1366 px the account, its
+# revenue, growth, health and cadence are in view without scrolling sideways.
 ACCOUNT_TABLE_COLUMNS = [
     "rank",
     "account_name",
-    "tier",
     "revenue",
-    "financials",
     "growth",
+    "health",
+    "health_band",
+    "cadence",
+    "financials",
+    "tier",
     "margin",
     "share_of_wallet",
     "revenue_trend",
@@ -58,12 +181,9 @@ ACCOUNT_TABLE_COLUMNS = [
     "weighted_pipeline",
     "won_value",
     "win_rate_count",
-    "health",
-    "health_band",
     "loyalty_index",
     "nps",
     "respondents",
-    "cadence",
     "coverage",
     "single_threaded",
     "momentum",
@@ -74,6 +194,28 @@ ACCOUNT_TABLE_COLUMNS = [
     "account_manager",
     "executive_sponsor",
 ]
+ACCOUNT_TABLE_LABELS = {
+    "rank": "#",
+    "revenue": "Revenue T12M",
+    "open_pipeline": "Pipeline",
+    "weighted_pipeline": "Weighted",
+    "won_value": "Won T12M",
+    "loyalty_index": "Loyalty",
+    "respondents": "Resp.",
+    "overdue_actions": "Overdue",
+    "stale": "Stale data",
+    "plan": "Stale plan",
+}
+ACCOUNT_TABLE_HELP = {
+    "open_pipeline": "Open opportunities.",
+    "weighted_pipeline": "Open amount x probability (stage default if empty).",
+    "win_rate_count": "Won / closed deals in the 12 months to the data-through month.",
+    "respondents": "Respondents in the latest wave; under 3 is thin.",
+    "coverage": "Key stakeholders with a relationship of strength 3+.",
+    "momentum": "Positive minus negative evidence, last 90 days.",
+    "plan": "The account plan was not reviewed within the review period (SAM_PLAN_REVIEW_DAYS), or not "
+    "since the last 90-day review; the Account plan page says which sections.",
+}
 
 
 # Status labels as coloured pills: sent as data, far cheaper per run than a pandas Styler,
@@ -122,59 +264,23 @@ def health_badge(band: str | None) -> str:
 
 
 def account_table_config() -> dict:
+    """The columns of the account table that are more than a figure (labels, a sparkline, a
+    bar, statuses); the others are formatted by `table`."""
     cc = st.column_config
     return {
-        "rank": cc.NumberColumn("#", width="small"),
-        "account_name": cc.TextColumn("Account", width="medium"),
+        "rank": cc.NumberColumn("#", width="small", format="%d", pinned=True),
+        "account_name": cc.TextColumn("Account", width="medium", pinned=True),
         "tier": cc.TextColumn("Tier", width="small"),
-        "revenue": cc.NumberColumn(money_label("Revenue T12M"), format="compact"),
         "financials": status_column(
             "Financials",
             FINANCIALS_STATUSES,
             help="Empty when the account reported the data-through month; else not reported (no row for that "
             "month), no financials in the 12 months, or revenue from won deals (setting).",
         ),
-        "growth": cc.NumberColumn("Growth", format="percent"),
-        "margin": cc.NumberColumn("Margin", format="percent"),
-        "share_of_wallet": cc.NumberColumn("Wallet share", format="percent"),
         "revenue_trend": cc.LineChartColumn("Revenue, 12 months", width="small"),
-        "open_pipeline": cc.NumberColumn(
-            money_label("Pipeline"), format="compact", help="Open opportunities."
-        ),
-        "weighted_pipeline": cc.NumberColumn(
-            money_label("Weighted"),
-            format="compact",
-            help="Open amount x probability (stage default if empty).",
-        ),
-        "won_value": cc.NumberColumn(money_label("Won T12M"), format="compact"),
-        "win_rate_count": cc.NumberColumn(
-            "Win rate",
-            format="percent",
-            help="Won / closed deals in the 12 months to the data-through month.",
-        ),
         "health": cc.ProgressColumn("Health", format="%.0f", min_value=0, max_value=100, width="small"),
         "health_band": status_column("Health band", HEALTH_BANDS),
-        "loyalty_index": cc.NumberColumn("Loyalty", format="%.0f"),
-        "nps": cc.NumberColumn("NPS", format="%+.0f"),
-        "respondents": cc.NumberColumn("Resp.", help="Respondents in the latest wave; under 3 is thin."),
         "cadence": status_column("Cadence", CADENCE_STATUSES),
-        "coverage": cc.NumberColumn(
-            "Coverage", format="percent", help="Key stakeholders with a relationship of strength 3+."
-        ),
-        "single_threaded": cc.CheckboxColumn("Single-threaded"),
-        "momentum": cc.NumberColumn(
-            "Momentum", format="%+d", help="Positive minus negative evidence, last 90 days."
-        ),
-        "open_actions": cc.NumberColumn("Open actions"),
-        "overdue_actions": cc.NumberColumn("Overdue"),
-        "stale": cc.TextColumn("Stale data"),
-        "plan": cc.TextColumn(
-            "Stale plan",
-            help="The account plan was not reviewed within the review period (SAM_PLAN_REVIEW_DAYS), or not "
-            "since the last 90-day review; the Account plan page says which sections.",
-        ),
-        "account_manager": cc.TextColumn("Account manager"),
-        "executive_sponsor": cc.TextColumn("Sponsor"),
     }
 
 

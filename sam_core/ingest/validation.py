@@ -22,6 +22,7 @@ from sam_core.ingest import currency as money
 from sam_core.ingest.dates import MONTH_FIRST, parse_dates, parse_periods
 from sam_core.ingest.inspection import HEADER_SEARCH_ROWS
 from sam_core.ingest.reader import PendingSheet, RawSheet, find_header_row, prefetch
+from sam_core.outputs.formatting import count_of
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 REPORT_SCHEMA = {
@@ -74,14 +75,11 @@ class Validation:
         return self.report.filter(pl.col("problem").str.starts_with(SKIPPED)).height
 
     def summary(self) -> str:
+        """'1,413 errors and 1 warning. Sheets read: Accounts: 12 rows.' (outputs.formatting)"""
         counts = dict(self.report.group_by("severity").len().iter_rows())
-        parts = [f"{counts.get(s, 0)} {s}{'s' if counts.get(s, 0) != 1 else ''}" for s in (ERROR, WARNING)]
-        rows = ", ".join(f"{name}: {data.rows.height:,} rows" for name, data in self.sheets.items())
-        skipped = (
-            f" {self.skipped:,} row{'s' if self.skipped != 1 else ''} skipped (listed)."
-            if self.skipped
-            else ""
-        )
+        parts = [count_of(counts.get(s, 0), s) for s in (ERROR, WARNING)]
+        rows = ", ".join(f"{name}: {count_of(data.rows.height, 'row')}" for name, data in self.sheets.items())
+        skipped = f" {count_of(self.skipped, 'row')} skipped (listed)." if self.skipped else ""
         return f"{' and '.join(parts)}. Sheets read: {rows or 'none'}.{skipped}"
 
 

@@ -147,7 +147,7 @@ def cadence_status(
                 pl.lit(p.executive_visits_per_year),
                 pl.when(pl.col("visit_last").is_null())
                 .then(pl.lit(""))
-                .otherwise(pl.format("; last {}", pl.col("visit_last").cast(pl.String))),
+                .otherwise(pl.format("; last {}", _day(pl.col("visit_last")))),
             ),
         ),
         (
@@ -157,7 +157,7 @@ def cadence_status(
             review_deadline,
             pl.format(
                 "last review {}; {}",
-                pl.col("review_last").cast(pl.String).fill_null("never"),
+                _day(pl.col("review_last")).fill_null("never"),
                 pl.when(pl.col("review_this"))
                 .then(pl.lit(f"held in {as_of:%B}"))
                 .when(pl.col("review_previous"))
@@ -172,7 +172,7 @@ def cadence_status(
             qbr_deadline,
             pl.format(
                 "last QBR {}{}; {}",
-                pl.col("qbr_any_last").cast(pl.String).fill_null("never"),
+                _day(pl.col("qbr_any_last")).fill_null("never"),
                 pl.when(pl.col("qbr_any_last").is_null())
                 .then(pl.lit(""))
                 .when(pl.col("qbr_any_sponsor"))
@@ -192,7 +192,7 @@ def cadence_status(
             ninety_deadline,
             pl.format(
                 "last held {}; {} of {} planned in the next 12 months",
-                pl.col("ninety_last").cast(pl.String).fill_null("never"),
+                _day(pl.col("ninety_last")).fill_null("never"),
                 pl.col("planned"),
                 pl.lit(p.reviews_planned_ahead),
             ),
@@ -211,6 +211,11 @@ def cadence_status(
             for rule, st, last, deadline, detail in rules
         ]
     ).sort("account_id", "rule")
+
+
+def _day(column: pl.Expr) -> pl.Expr:
+    """A date as people read it, as outputs.formatting.long_date writes it: '12 Apr 2026'."""
+    return column.cast(pl.Date).dt.strftime("%-d %b %Y")
 
 
 def _quarter_name(d: date) -> str:

@@ -186,7 +186,8 @@ STOP_WORDS = frozenset(
 def wave_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per wave, oldest first: respondents, loyalty index, NPS, shares of promoters,
     passives and detractors, and the share of key stakeholders (decision makers,
-    influence >= 4) who answered."""
+    influence >= 4) who answered (0 when no response names a stakeholder; empty only when
+    there are no key stakeholders)."""
     return con.sql(f"""WITH {_RESPONSES},
         per_wave AS (
             SELECT wave_label AS wave, max(survey_date) AS last_response, count(*) AS respondents,
@@ -205,13 +206,16 @@ def wave_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         ),
         key_people AS (SELECT list(stakeholder_id) AS ids FROM stakeholders WHERE {_KEY})
         SELECT wave, respondents, loyalty_index, nps, promoters, passives, detractors,
-               len(list_intersect(answered, ids)) / nullif(len(ids), 0) AS key_stakeholders_answered
+               -- no response linked to a stakeholder: none of the key stakeholders answered (0%)
+               len(list_intersect(coalesce(answered, []), ids)) / nullif(len(ids), 0)
+                   AS key_stakeholders_answered
         FROM per_wave, key_people ORDER BY last_response""").pl()  # sql-ok: constants only
 
 
 def account_loyalty(con: duckdb.DuckDBPyConnection, *, wave: str) -> pl.DataFrame:
     """Per account in `wave`: respondents, loyalty index, NPS, thin, the change since the
-    account's previous wave, key stakeholders answered of all, and flags."""
+    account's previous wave, key stakeholders answered of all, and flags; lowest index first,
+    thin accounts after the others."""
     known = waves(con)
     previous = known[known.index(wave) - 1] if wave in known and known.index(wave) > 0 else None
     now = loyalty_by_account(con, wave=wave)
@@ -279,7 +283,9 @@ def account_loyalty(con: duckdb.DuckDBPyConnection, *, wave: str) -> pl.DataFram
             "key_stakeholders",
             "flags",
         )
-        .sort("loyalty_index", nulls_last=True)
+        # lowest first, but a thin account (under 3 respondents) never leads: its index is one
+        # or two people's view
+        .sort(["thin", "loyalty_index"], nulls_last=True)
     )
 
 
@@ -340,6 +346,27 @@ def comments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         WHERE r.comment IS NOT NULL ORDER BY r.survey_date DESC""").pl()  # sql-ok
 
 
+def search_comments(
+    comment_frame: pl.DataFrame,
+    text: str = "",
+    *,
+    bands: list[str] | None = None,
+    waves: list[str] | None = None,
+    accounts: list[str] | None = None,
+) -> pl.DataFrame:
+    """The comments holding `text` in any case ('deliver' finds 'Delivery slipped'), in the
+    chosen score bands, waves and accounts (by name; none chosen: all)."""
+    shown = comment_frame
+    if text.strip():
+        shown = shown.filter(
+            pl.col("comment").str.to_lowercase().str.contains(text.strip().lower(), literal=True)
+        )
+    for column, chosen in (("band", bands), ("wave", waves), ("account_name", accounts)):
+        if chosen:
+            shown = shown.filter(pl.col(column).is_in(chosen))
+    return shown
+
+
 def recurring_words(comment_frame: pl.DataFrame, *, top: int = 12) -> pl.DataFrame:
     """The words that recur most in detractor comments and in promoter comments."""
     words = (
@@ -356,11 +383,12 @@ def recurring_words(comment_frame: pl.DataFrame, *, top: int = 12) -> pl.DataFra
 
 def closed_loop(con: duckdb.DuckDBPyConnection, *, as_of) -> pl.DataFrame:
     """Every detractor or low-scoring response (recommend <= 6, or satisfaction or continue
-    <= 2) with its linked actions (an action of the same account whose source is the
-    response_id); `loop_open` when none."""
+    <= 2) with its account's manager and its linked actions (an action of the same account
+    whose source is the response_id); `loop_open` when none."""
     return con.sql(
         f"""WITH {_RESPONSES}
-        SELECT r.response_id, r.account_id, a.account_name, r.wave_label AS wave, r.survey_date,
+        SELECT r.response_id, r.account_id, a.account_name, a.account_manager, r.wave_label AS wave,
+               r.survey_date,
                r.respondent_name AS respondent, r.recommend_score, r.comment,
                x.action_id, x.description, x.owner, x.due, x.status, x.closed,
                x.status IN ('open', 'in_progress') AND x.due < ? AS overdue,

@@ -348,7 +348,9 @@ def load_draft(con: duckdb.DuckDBPyConnection, *, user: User) -> Assessment | No
 def data_evidence(con: duckdb.DuckDBPyConnection, *, as_of: date, scope: str) -> pl.DataFrame:
     """Where the data can show a practice: area, practice, what is measured, the share
     (0-1) and the level it suggests (share x 4, rounded), over the scope's strategic accounts
-    (survey coverage: over the revenue of all the scope's accounts)."""
+    (survey coverage: over the revenue of all the scope's accounts), from the data as it stood
+    on `as_of`: engagements, revenue and survey responses dated after it are left out (the
+    accounts, sponsors and team roles are as they are now: they carry no date)."""
     accounts = con.sql(
         "SELECT account_id, executive_sponsor FROM accounts WHERE strategic AND (? OR business_unit = ?)",
         params=[scope == WHOLE_PROGRAM, scope],
@@ -378,8 +380,8 @@ def data_evidence(con: duckdb.DuckDBPyConnection, *, as_of: date, scope: str) ->
         "WHERE r <> '' GROUP BY 1"
     ).pl()
     complete = roles.filter(pl.col("roles").list.len() >= len(PLANNING_ROLES_REQUIRED))["account_id"]
-    unscheduled = review_schedule(con, as_of=as_of)["account_id"].unique()
-    known = waves(con)
+    unscheduled = review_schedule(con, as_of=as_of, policy=cadence_policy(con))["account_id"].unique()
+    known = waves(con, as_of=as_of)  # the data as it stood on the assessment's date
     in_scope = con.sql(
         "SELECT account_id FROM accounts WHERE ? OR business_unit = ?", params=[scope == WHOLE_PROGRAM, scope]
     ).pl()
@@ -387,7 +389,12 @@ def data_evidence(con: duckdb.DuckDBPyConnection, *, as_of: date, scope: str) ->
         pl.col("account_id").is_in(in_scope["account_id"].implode())
     )
     coverage = (
-        (feedback_revenue_coverage(revenue, loyalty_by_account(con, wave=known[-1])["account_id"]) or 0.0)
+        (
+            feedback_revenue_coverage(
+                revenue, loyalty_by_account(con, wave=known[-1], as_of=as_of)["account_id"]
+            )
+            or 0.0
+        )
         if known and revenue.height
         else 0.0
     )
@@ -454,18 +461,19 @@ def data_evidence(con: duckdb.DuckDBPyConnection, *, as_of: date, scope: str) ->
     ).with_columns((pl.col("share") * 4).round(0).cast(pl.Int64).alias("suggests"))
 
 
-def evidence_beside_scores(con: duckdb.DuckDBPyConnection, a: Assessment) -> pl.DataFrame:
-    """`data_evidence` for the assessment's scope and date with the coach's score of each
-    practice (`coach`, 0-4) and `check`: the two differ by 2 levels or more."""
+def evidence_beside_scores(evidence: pl.DataFrame | duckdb.DuckDBPyConnection, a: Assessment) -> pl.DataFrame:
+    """`data_evidence` for the assessment's scope and date (or that frame, already computed)
+    with the coach's score of each practice (`coach`, 0-4) and `check`: the two differ by 2
+    levels or more."""
+    if isinstance(evidence, duckdb.DuckDBPyConnection):
+        evidence = data_evidence(evidence, as_of=a.assessed_on, scope=a.scope)
     coach = pl.DataFrame(
         [(area, practice, score) for (area, practice), score in a.practices.items()],
         schema={"area": pl.String, "practice": pl.String, "coach": pl.Int64},
         orient="row",
     )
-    return (
-        data_evidence(con, as_of=a.assessed_on, scope=a.scope)
-        .join(coach, on=["area", "practice"], how="left")
-        .with_columns(((pl.col("coach") - pl.col("suggests")).abs() >= 2).alias("check"))
+    return evidence.join(coach, on=["area", "practice"], how="left").with_columns(
+        ((pl.col("coach") - pl.col("suggests")).abs() >= 2).alias("check")
     )
 
 

@@ -276,7 +276,8 @@ def planning_roles(m: AccountMap, required: tuple[str, ...] = PLANNING_ROLES) ->
 
 
 def stakeholder_coverage(m: AccountMap) -> pl.DataFrame:
-    """The stakeholder list with who covers each and how strongly (for export and tables)."""
+    """The stakeholder list with who covers each and how strongly (for export and tables);
+    `reports_to` is the manager's name."""
     links = (
         m.relationships.sort("strength", descending=True)
         .group_by("stakeholder_id", maintain_order=True)
@@ -286,9 +287,17 @@ def stakeholder_coverage(m: AccountMap) -> pl.DataFrame:
             pl.col("last_contact").max().alias("last_contact"),
         )
     )
+    managers = m.stakeholders.select(
+        pl.col("stakeholder_id").alias("reports_to"), pl.col("name").alias("reports_to_name")
+    )
     return (
         m.stakeholders.join(links, on="stakeholder_id", how="left")
-        .with_columns((pl.col("strongest").fill_null(0) >= STRONG).alias("covered"))
+        .join(managers, on="reports_to", how="left")
+        # whom they report to by name (the id where the manager is not a stakeholder of the account)
+        .with_columns(
+            (pl.col("strongest").fill_null(0) >= STRONG).alias("covered"),
+            pl.coalesce("reports_to_name", "reports_to").alias("reports_to"),
+        )
         .select(
             "stakeholder_id",
             "name",
@@ -325,78 +334,100 @@ def _attrs(attrs: dict[str, str]) -> str:
     return ", ".join(f"{k}={v if k == 'label' else _quote(v)}" for k, v in attrs.items())
 
 
+def _chain(stakeholders: pl.DataFrame, people: set[str], loops: set[str]) -> set[str]:
+    """The people and everyone above them by `reports_to` (loops left out)."""
+    manager = {
+        s: r
+        for s, r in zip(stakeholders["stakeholder_id"], stakeholders["reports_to"], strict=True)
+        if r is not None and s not in loops
+    }
+    seen = set(people)
+    for person in people:
+        while person in manager and manager[person] not in seen:
+            person = manager[person]
+            seen.add(person)
+    return seen
+
+
 def relationship_dot(m: AccountMap, *, focus: str | None = None) -> str:
-    """The map as Graphviz DOT: the customer's org chart (by reports_to) on the left, our
-    team by wave on the right, one edge per relationship (thicker = stronger). With
-    `focus` (a stakeholder_id or member), everything not touching it is faded."""
+    """The map as Graphviz DOT, laid out left to right so that it fits a laptop's width: the
+    customer's org chart (by reports_to) from the top person on the left, our team in a
+    column on the right, one edge per relationship (thicker = stronger). Each person is two
+    lines (name, then title or role) in 14 pt; the rest is in the tooltip. With `focus` (a
+    stakeholder_id or member) only that person, the people they have a relationship with, and
+    those stakeholders' managers up the org chart are drawn: a map small enough to read."""
     loops = reporting_loops(m.stakeholders)
-    touching = set()
+    stakeholders, team, relationships = m.stakeholders, m.team, m.relationships
     if focus:
-        links = m.relationships.filter((pl.col("stakeholder_id") == focus) | (pl.col("member") == focus))
-        touching = {focus} | set(links["stakeholder_id"].to_list()) | set(links["member"].to_list())
-
-    def fade(node) -> bool:
-        return bool(focus) and node not in touching
-
+        relationships = relationships.filter(
+            (pl.col("stakeholder_id") == focus) | (pl.col("member") == focus)
+        )
+        customer = {focus} & set(stakeholders["stakeholder_id"]) | set(relationships["stakeholder_id"])
+        stakeholders = stakeholders.filter(
+            pl.col("stakeholder_id").is_in(_chain(stakeholders, customer, loops))
+        )
+        team = team.filter(pl.col("member").is_in([focus, *relationships["member"]]))
+    shown = set(stakeholders["stakeholder_id"])
     lines = [
         "digraph map {",
-        "rankdir=TB; newrank=true; nodesep=0.3; ranksep=0.7;",
-        'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
-        'subgraph cluster_customer { label="Customer"; color="#9e9e9e"; fontname="Helvetica";',
+        "rankdir=LR; newrank=true; nodesep=0.12; ranksep=0.55; splines=true;",
+        'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=14, margin="0.12,0.04"];',
+        "edge [arrowhead=none];",
+        'subgraph cluster_customer { label="Customer"; color="#9e9e9e"; fontname="Helvetica"; fontsize=14;',
     ]
-    for s in m.stakeholders.iter_rows(named=True):
+    for s in stakeholders.iter_rows(named=True):
         attitude = s["attitude"] if s["attitude"] is not None else 0
-        label = _label(
-            s["name"],
-            s["title"] or "",
-            f"{s['buying_role'] or '–'} · influence {s['influence'] or '–'}",
-            ATTITUDE_LABELS.get(attitude, "") + (" · DECISION MAKER" if s["decision_maker"] else ""),
-        )
+        role = s["title"] or s["buying_role"] or ""
         attrs = {
-            "label": label,
+            "label": _label(s["name"] or s["stakeholder_id"], role),
+            "tooltip": " · ".join(
+                x
+                for x in (
+                    s["name"],
+                    s["title"],
+                    f"{s['buying_role'] or '–'}, influence {s['influence'] or '–'}",
+                    ATTITUDE_LABELS.get(attitude, ""),
+                    "decision maker" if s["decision_maker"] else "",
+                )
+                if x
+            ),
             "fillcolor": ATTITUDE_COLOURS.get(attitude, "#e0e0e0"),
             "color": "#1a237e" if s["decision_maker"] else "#616161",
             "penwidth": "3" if s["decision_maker"] else "1",
         }
-        if fade(s["stakeholder_id"]):
-            attrs["fontcolor"] = "#bdbdbd"
+        if attitude == -2 or attitude == 2:
+            attrs["fontcolor"] = "#ffffff"
         lines.append(f"{_quote(s['stakeholder_id'])} [{_attrs(attrs)}];")
-    for s in m.stakeholders.filter(pl.col("reports_to").is_not_null()).iter_rows(named=True):
-        if s["stakeholder_id"] in loops:
+    for s in stakeholders.filter(pl.col("reports_to").is_not_null()).iter_rows(named=True):
+        if s["stakeholder_id"] in loops or s["reports_to"] not in shown:
             continue
-        lines.append(
-            f'{_quote(s["reports_to"])} -> {_quote(s["stakeholder_id"])} [color="#9e9e9e", arrowhead=none];'
-        )
+        lines.append(f'{_quote(s["reports_to"])} -> {_quote(s["stakeholder_id"])} [color="#9e9e9e"];')
     lines.append("}")
     lines.append(
-        'subgraph cluster_team { label="Our team"; labelloc=b; color="#1f5fa8"; fontname="Helvetica"; '
+        'subgraph cluster_team { label="Our team"; color="#1f5fa8"; fontname="Helvetica"; fontsize=14; '
         "rank=same;"
     )
-    for t in m.team.iter_rows(named=True):
+    for t in team.iter_rows(named=True):
         attrs = {
             "label": _label(t["member"], WAVE_LABELS.get(t["wave"], t["wave"])),
-            "shape": "ellipse",
             "fillcolor": "#ffd54f" if t["wave"] == "sponsor" else "#bbdefb",
+            "color": "#1f5fa8",
         }
-        if fade(t["member"]):
-            attrs["fontcolor"] = "#bdbdbd"
         lines.append(f"{_quote('member:' + t['member'])} [{_attrs(attrs)}];")
     lines.append("}")
-    known_members = set(m.team["member"].to_list())
-    for r in m.relationships.iter_rows(named=True):
+    known_members = set(team["member"].to_list())
+    for r in relationships.iter_rows(named=True):
         if r["member"] not in known_members:
             attrs = {
                 "label": _label(r["member"], "(not in Team)"),
-                "shape": "ellipse",
                 "fillcolor": "#eeeeee",
             }
             lines.append(f"{_quote('member:' + r['member'])} [{_attrs(attrs)}];")
             known_members.add(r["member"])
-        faded = bool(focus) and focus not in (r["member"], r["stakeholder_id"])
-        colour = "#e0e0e0" if faded else ("#1f5fa8" if r["strength"] >= STRONG else "#90a4ae")
+        colour = "#1f5fa8" if r["strength"] >= STRONG else "#90a4ae"
         lines.append(
             f"{_quote(r['stakeholder_id'])} -> {_quote('member:' + r['member'])} "
-            f'[dir=none, penwidth={r["strength"] * 0.8:.1f}, color="{colour}", '
+            f'[penwidth={r["strength"] * 0.8:.1f}, color="{colour}", '
             f'tooltip="strength {r["strength"]}"];'
         )
     lines.append("}")

@@ -88,34 +88,53 @@ def pareto_chart(
 def trend_chart(
     trend: pl.DataFrame, measure: str, *, height: int = 300, currency: str = "EUR"
 ) -> alt.LayerChart:
-    """`measure` per period for the top accounts and the rest, with plan dashed (revenue)."""
+    """`measure` per period for the top accounts and the rest, with plan dashed (revenue);
+    the legend names every line: the groups by colour, actual and plan by dash."""
     data = trend.with_columns(
         (pl.col(measure) / 1e6).alias("value"), (pl.col("plan_revenue") / 1e6).alias("plan")
     )
+    with_plan = measure == "revenue" and data["plan"].is_not_null().any()
+    long = pl.concat(
+        [
+            data.select("period", "group", "value", pl.lit("Actual").alias("line")),
+            *(
+                [data.select("period", "group", pl.col("plan").alias("value"), pl.lit("Plan").alias("line"))]
+                if with_plan
+                else []
+            ),
+        ]
+    ).filter(pl.col("value").is_not_null())
     colour = alt.Color(
         "group:N",
         title=None,
-        legend=alt.Legend(orient="top"),
+        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3),
         scale=alt.Scale(domain=["Top accounts", "Other accounts"], range=["#1f5fa8", "#e07b39"]),
     )
-    base = alt.Chart(data).encode(x=alt.X("period:T", title=None), color=colour)
-    lines = base.mark_line(point=True, strokeWidth=2.5).encode(
-        y=alt.Y("value:Q", title=f"{measure.replace('_', ' ').capitalize()} ({symbol(currency)} millions)"),
-        tooltip=[alt.Tooltip("period:T", format="%b %Y"), "group", alt.Tooltip("value:Q", format=",.1f")],
+    dash = alt.StrokeDash(
+        "line:N",
+        title=None,
+        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeColor="#555", symbolStrokeWidth=2)
+        if with_plan
+        else None,
+        scale=alt.Scale(domain=["Actual", "Plan"], range=[[1, 0], [5, 4]]),
     )
-    layers = [lines]
-    if measure == "revenue" and data["plan"].is_not_null().any():
-        layers.append(
-            base.mark_line(strokeDash=[4, 4], opacity=0.7).encode(
-                y="plan:Q",
-                tooltip=[
-                    alt.Tooltip("period:T", format="%b %Y"),
-                    "group",
-                    alt.Tooltip("plan:Q", format=",.1f", title="plan"),
-                ],
-            )
-        )
-    return alt.layer(*layers).properties(height=height)
+    title = f"{measure.replace('_', ' ').capitalize()} ({symbol(currency)} millions)"
+    base = alt.Chart(long).encode(
+        x=alt.X("period:T", title=None),
+        y=alt.Y("value:Q", title=title),
+        color=colour,
+        strokeDash=dash,
+        detail="line:N",
+        tooltip=[
+            alt.Tooltip("period:T", format="%b %Y"),
+            "group",
+            "line",
+            alt.Tooltip("value:Q", format=",.1f", title=f"{symbol(currency)} millions"),
+        ],
+    )
+    lines = base.mark_line(strokeWidth=2.5)
+    points = base.transform_filter(alt.datum.line == "Actual").mark_point(filled=True, size=30)
+    return alt.layer(lines, points).properties(height=height)
 
 
 def health_parts_chart(parts: pl.DataFrame, *, height: int = 220) -> alt.Chart:
@@ -148,49 +167,78 @@ ATTITUDE_SCALE = alt.Scale(
 )
 
 
-def power_grid(stakeholders: pl.DataFrame, *, height: int = 360) -> alt.LayerChart:
-    """Influence (1-5) against attitude (-2..+2) per stakeholder; decision makers larger.
-    The top-left quadrant (high influence, negative attitude) is the danger zone."""
-    data = stakeholders.select(
-        "name",
-        "title",
-        pl.col("influence").fill_null(0),
-        pl.col("attitude").fill_null(0),
-        pl.col("decision_maker").fill_null(False).alias("decision maker"),
-        # spread people who share a cell so each stays visible
-        ((pl.int_range(pl.len()).over("influence", "attitude") % 5 - 2) * 0.08).alias("dx"),
-    ).with_columns((pl.col("attitude") + pl.col("dx")).alias("x"))
+LABEL_STEP = 0.18  # influence units between two people of one cell (16 px at the default height)
+
+
+def power_grid_positions(stakeholders: pl.DataFrame) -> pl.DataFrame:
+    """Where each stakeholder sits on the power grid: x = attitude, y = influence, with people
+    who share a cell stacked one above the other (at most `LABEL_STEP` apart, closer only
+    when more than five share it), so each name, written to the right of its dot, has a line
+    of its own."""
+    return (
+        stakeholders.select(
+            "name",
+            "title",
+            pl.col("influence").fill_null(0),
+            pl.col("attitude").fill_null(0),
+            pl.col("decision_maker").fill_null(False).alias("decision maker"),
+        )
+        .with_columns(
+            pl.int_range(pl.len()).over("influence", "attitude").alias("k"),
+            pl.len().over("influence", "attitude").alias("n"),
+        )
+        .with_columns(
+            pl.col("attitude").cast(pl.Float64).alias("x"),
+            (
+                pl.col("influence")
+                + (pl.col("k") - (pl.col("n") - 1) / 2)
+                * pl.min_horizontal(pl.lit(LABEL_STEP), 0.9 / pl.col("n"))
+            ).alias("y"),
+        )
+        .drop("k", "n")
+    )
+
+
+def power_grid(stakeholders: pl.DataFrame, *, height: int = 440) -> alt.LayerChart:
+    """Influence (1-5) against attitude (-2..+2) per stakeholder; decision makers larger; each
+    name beside its dot, never on top of another. The top-left quadrant (high influence,
+    negative attitude) is the danger zone."""
+    data = power_grid_positions(stakeholders)
     danger = (
         alt.Chart(pl.DataFrame({"x": [-2.5], "x2": [-0.5], "y": [3.5], "y2": [5.5]}))
         .mark_rect(color="#fdecea")
         .encode(x="x:Q", x2="x2:Q", y="y:Q", y2="y2:Q")
     )
+    x = alt.X(
+        "x:Q",
+        title="Attitude (detractor … champion)",
+        scale=alt.Scale(domain=[-2.5, 2.7]),
+        axis=alt.Axis(values=[-2, -1, 0, 1, 2]),
+    )
+    y = alt.Y(
+        "y:Q", title="Influence", scale=alt.Scale(domain=[0.5, 5.5]), axis=alt.Axis(values=[1, 2, 3, 4, 5])
+    )
     points = (
         alt.Chart(data)
         .mark_circle(opacity=0.9, stroke="#333", strokeWidth=0.5)
         .encode(
-            x=alt.X(
-                "x:Q",
-                title="Attitude (detractor … champion)",
-                scale=alt.Scale(domain=[-2.5, 2.5]),
-                axis=alt.Axis(values=[-2, -1, 0, 1, 2]),
-            ),
-            y=alt.Y(
-                "influence:Q",
-                title="Influence",
-                scale=alt.Scale(domain=[0.5, 5.5]),
-                axis=alt.Axis(values=[1, 2, 3, 4, 5]),
-            ),
+            x=x,
+            y=y,
             color=alt.Color("attitude:Q", scale=ATTITUDE_SCALE, legend=None),
             size=alt.Size(
                 "decision maker:N",
-                scale=alt.Scale(domain=[False, True], range=[120, 420]),
+                scale=alt.Scale(domain=[False, True], range=[90, 260]),
                 title="Decision maker",
+                legend=alt.Legend(orient="top"),
             ),
             tooltip=["name", "title", "influence", "attitude", "decision maker"],
         )
     )
-    labels = alt.Chart(data).mark_text(dy=-13, fontSize=10).encode(x="x:Q", y="influence:Q", text="name:N")
+    labels = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=10, fontSize=11, limit=150)
+        .encode(x="x:Q", y="y:Q", text="name:N")
+    )
     return alt.layer(danger, points, labels).properties(height=height)
 
 
@@ -227,20 +275,38 @@ def cadence_matrix_chart(matrix: pl.DataFrame, *, as_of_month) -> alt.LayerChart
     return alt.layer(cells, text, now).properties(height=alt.Step(22))
 
 
+LOYALTY_LINES = {"Loyalty index (0-100, left)": "#1f5fa8", "NPS (-100..100, right)": "#e07b39"}
+
+
 def loyalty_trend_chart(trend: pl.DataFrame, *, height: int = 260) -> alt.LayerChart:
-    """Loyalty index and NPS per wave (two lines, one axis each), with respondent counts."""
-    base = alt.Chart(trend).encode(x=alt.X("wave:N", sort=None, title=None))
-    index = base.mark_line(
-        point=alt.OverlayMarkDef(color="#1f5fa8", size=60), color="#1f5fa8", strokeWidth=3
-    ).encode(
-        y=alt.Y("loyalty_index:Q", title="Loyalty index (0-100)", scale=alt.Scale(domain=[0, 100])),
-        tooltip=["wave", alt.Tooltip("loyalty_index:Q", format=".1f"), "respondents"],
+    """Loyalty index and NPS per wave (two lines, one axis each, a legend naming both), with
+    respondent counts in the tooltip."""
+    (index_name, index_colour), (nps_name, nps_colour) = LOYALTY_LINES.items()
+    colour = alt.Scale(domain=list(LOYALTY_LINES), range=list(LOYALTY_LINES.values()))
+    base = alt.Chart(trend).encode(x=alt.X("wave:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)))
+    index = (
+        base.transform_calculate(line=f"'{index_name}'")
+        .mark_line(point=alt.OverlayMarkDef(color=index_colour, size=60), strokeWidth=3)
+        .encode(
+            y=alt.Y("loyalty_index:Q", title="Loyalty index (0-100)", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(
+                "line:N", scale=colour, legend=alt.Legend(orient="top", title=None, labelLimit=300)
+            ),
+            tooltip=[
+                "wave",
+                alt.Tooltip("loyalty_index:Q", format=".1f", title="loyalty index"),
+                "respondents",
+            ],
+        )
     )
-    nps = base.mark_line(
-        point=alt.OverlayMarkDef(color="#e07b39", size=60), color="#e07b39", strokeDash=[5, 3], strokeWidth=3
-    ).encode(
-        y=alt.Y("nps:Q", title="NPS (-100..100)", scale=alt.Scale(domain=[-100, 100])),
-        tooltip=["wave", alt.Tooltip("nps:Q", format="+.0f"), "respondents"],
+    nps = (
+        base.transform_calculate(line=f"'{nps_name}'")
+        .mark_line(point=alt.OverlayMarkDef(color=nps_colour, size=60), strokeDash=[5, 3], strokeWidth=3)
+        .encode(
+            y=alt.Y("nps:Q", title="NPS (-100..100)", scale=alt.Scale(domain=[-100, 100])),
+            color=alt.Color("line:N", scale=colour),
+            tooltip=["wave", alt.Tooltip("nps:Q", format="+.0f", title="NPS"), "respondents"],
+        )
     )
     return alt.layer(index, nps).resolve_scale(y="independent").properties(height=height)
 
@@ -271,12 +337,15 @@ def band_chart(trend: pl.DataFrame) -> alt.Chart:
     )
 
 
-def radar_chart(scores: pl.DataFrame, *, height: int = 380) -> alt.LayerChart:
-    """Area scores (0-100) on eight spokes; one closed polygon per `series` (scores:
-    series, area, score, in the model's area order)."""
+def radar_chart(scores: pl.DataFrame, *, height: int = 380, axes: list[str] | None = None) -> alt.LayerChart:
+    """Area scores (0-100) on one spoke per area, in the order of `axes` (every radar of the
+    app passes the model's area order, so the same area is always on the same spoke; without
+    it, the order of first appearance); one closed polygon per `series` (scores: series,
+    area, score). The rings are labelled 25, 50, 75 and 100 along the first spoke."""
     import math
 
-    areas = scores["area"].unique(maintain_order=True).to_list()
+    present = scores["area"].unique(maintain_order=True).to_list()
+    areas = [a for a in axes if a in present] + [a for a in present if a not in axes] if axes else present
     angle = {a: 2 * math.pi * i / len(areas) for i, a in enumerate(areas)}
     points = scores.with_columns(
         pl.col("area")
@@ -317,6 +386,9 @@ def radar_chart(scores: pl.DataFrame, *, height: int = 380) -> alt.LayerChart:
             for i in range(len(areas) + 1)
         ]
     )
+    ring_values = pl.DataFrame(
+        {"label": ["25", "50", "75", "100"], "x": [0.03] * 4, "y": [0.25, 0.5, 0.75, 1.0]}
+    )
     labels = pl.DataFrame(
         {
             "area": areas,
@@ -325,18 +397,23 @@ def radar_chart(scores: pl.DataFrame, *, height: int = 380) -> alt.LayerChart:
         }
     )
     scale = alt.Scale(domain=[-1.35, 1.35])
-    axes = {"axis": None, "scale": scale}
+    axes_spec = {"axis": None, "scale": scale}
     grid = (
         alt.Chart(rings)
         .mark_line(color="#e0e0e0")
-        .encode(x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), detail="ring:N", order="order:Q")
+        .encode(x=alt.X("x:Q", **axes_spec), y=alt.Y("y:Q", **axes_spec), detail="ring:N", order="order:Q")
+    )
+    ring_text = (
+        alt.Chart(ring_values)
+        .mark_text(align="left", dy=-6, fontSize=10, color="#757575")
+        .encode(x=alt.X("x:Q", **axes_spec), y=alt.Y("y:Q", **axes_spec), text="label:N")
     )
     shape = (
         alt.Chart(closed)
         .mark_line(strokeWidth=2.5, point=True)
         .encode(
-            x=alt.X("x:Q", **axes),
-            y=alt.Y("y:Q", **axes),
+            x=alt.X("x:Q", **axes_spec),
+            y=alt.Y("y:Q", **axes_spec),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
             order="order:Q",
             tooltip=["series", "area", alt.Tooltip("score:Q", format=".0f")],
@@ -345,21 +422,25 @@ def radar_chart(scores: pl.DataFrame, *, height: int = 380) -> alt.LayerChart:
     text = (
         alt.Chart(labels)
         .mark_text(fontSize=11)
-        .encode(x=alt.X("x:Q", **axes), y=alt.Y("y:Q", **axes), text="area:N")
+        .encode(x=alt.X("x:Q", **axes_spec), y=alt.Y("y:Q", **axes_spec), text="area:N")
     )
-    return alt.layer(grid, shape, text).properties(height=height, width=height)
+    return alt.layer(grid, ring_text, shape, text).properties(height=height, width=height)
 
 
-def maturity_history_chart(overall: pl.DataFrame, *, height: int = 240) -> alt.Chart:
-    """Overall maturity (%) per assessment over time, one line per scope."""
+def maturity_history_chart(overall: pl.DataFrame, *, height: int = 360) -> alt.Chart:
+    """Overall maturity (%) per assessment over time, one line per scope (legend on top)."""
     return (
         alt.Chart(overall)
         .mark_line(point=True)
         .encode(
-            x=alt.X("assessed_on:T", title=None),
+            x=alt.X("assessed_on:T", title=None, axis=alt.Axis(format="%b %Y")),
             y=alt.Y("overall:Q", title="Overall maturity %", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("scope:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=["scope", "assessed_on", alt.Tooltip("overall:Q", format=".0f")],
+            color=alt.Color("scope:N", title=None, legend=alt.Legend(orient="top", labelLimit=300)),
+            tooltip=[
+                "scope",
+                alt.Tooltip("assessed_on:T", format="%-d %b %Y", title="assessed on"),
+                alt.Tooltip("overall:Q", format=".0f", title="overall %"),
+            ],
         )
         .properties(height=height)
     )

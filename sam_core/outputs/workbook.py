@@ -78,22 +78,30 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _write_sheet(ws, frame: pl.DataFrame, bold, date_format) -> None:
+def _write_sheet(ws, frame: pl.DataFrame, bold, date_format, formats: list | None = None) -> None:
+    """One sheet; with `formats` (one cell format or None per column: a report for people)
+    booleans are written yes / no and every value in its column's format."""
     widths = [max(10, min(60, len(str(h)) + 2)) for h in frame.columns]
     for j, header in enumerate(frame.columns):
         ws.write_string(0, j, str(header), bold)
     for i, row in enumerate(frame.iter_rows(), start=1):
         for j, value in enumerate(row):
+            cell_format = formats[j] if formats else None
             if value is None:
                 continue
             if isinstance(value, bool):
-                ws.write_boolean(i, j, value)
+                if formats is None:
+                    ws.write_boolean(i, j, value)
+                else:
+                    ws.write_string(i, j, formatting.yes_no(value))
             elif isinstance(value, (int, float)):
-                ws.write_number(i, j, value)
+                ws.write_number(i, j, value, cell_format)
             elif isinstance(value, datetime):
-                ws.write_datetime(i, j, value, date_format)
+                ws.write_datetime(i, j, value, cell_format or date_format)
             elif isinstance(value, date):
-                ws.write_datetime(i, j, datetime(value.year, value.month, value.day), date_format)
+                ws.write_datetime(
+                    i, j, datetime(value.year, value.month, value.day), cell_format or date_format
+                )
             else:
                 text = neutralise(str(value))
                 widths[j] = max(widths[j], min(60, len(text) + 2))
@@ -156,22 +164,78 @@ def export_bytes(sheets: dict[str, pl.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+# Excel number formats of each kind of column (formatting.column_kind) in a report for people.
+_EXCEL_FORMATS = {
+    "money": "#,##0",
+    "count": "#,##0",
+    "date": "d mmm yyyy",
+}
+
+
+def _excel_format(kind: str, digits: int) -> str | None:
+    if kind in _EXCEL_FORMATS:
+        return _EXCEL_FORMATS[kind]
+    decimals = "." + "0" * digits if digits else ""
+    return {
+        "percent": f"0{decimals}%",
+        "score": f"0{decimals}",
+        "number": f"#,##0{decimals}",
+        "signed": f"+0{decimals};-0{decimals};0{decimals}",
+        "datetime": "d mmm yyyy hh:mm",
+    }.get(kind)
+
+
+def report_bytes(sheets: dict[str, pl.DataFrame], *, currency: str | None = None) -> bytes:
+    """Frames as an .xlsx for people (not for loading back): headers are labels
+    (formatting.column_label: 'Single-threaded', money headers naming the currency), every
+    column in the number format of its kind (money with thousands separators, percentages and
+    scores with fixed decimals, dates without a time), booleans yes / no. List columns are
+    dropped; text stays text."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
+    cache: dict[str, object] = {}
+
+    def fmt(spec: str | None):
+        if spec is None:
+            return None
+        if spec not in cache:
+            cache[spec] = book.add_format({"num_format": spec})
+        return cache[spec]
+
+    for name, frame in sheets.items():
+        frame = frame.select(
+            [c for c, t in frame.schema.items() if not isinstance(t, (pl.List, pl.Array, pl.Struct))]
+        )
+        formats = [
+            fmt(_excel_format(formatting.column_kind(c, t), formatting.digits(c)))
+            for c, t in frame.schema.items()
+        ]
+        _write_sheet(
+            book.add_worksheet(name[:31]),
+            formatting.labels(frame, currency),
+            bold,
+            fmt("d mmm yyyy"),
+            formats,
+        )
+    book.close()
+    return buffer.getvalue()
+
+
 def money_export_bytes(
     sheets: dict[str, pl.DataFrame], *, currency: str, through: date | None, as_of: date | None = None
 ) -> bytes:
-    """An export of money figures: an About sheet first (what the figures cover: data through
-    which month, in which currency, as of when), then the sheets with every money column's
-    header naming the currency ('revenue (€)')."""
+    """An export of money figures for people: an About sheet first (what the figures cover:
+    data through which month, in which currency, as of when), then the sheets as
+    `report_bytes` writes them, every money column's header naming the currency ('Revenue (€)')."""
     about = pl.DataFrame(
         {
             "about": ["data through", "money in", "as of"],
             "value": [
                 formatting.month(through),
                 f"{currency} ({formatting.symbol(currency)})",
-                formatting.long_date(as_of) if as_of else "–",
+                formatting.long_date(as_of) if as_of else formatting.DASH,
             ],
         }
     )
-    return export_bytes(
-        {"About": about, **{name: formatting.with_money_headers(f, currency) for name, f in sheets.items()}}
-    )
+    return report_bytes({"About": about, **sheets}, currency=currency)

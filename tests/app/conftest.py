@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pytest
@@ -61,6 +62,15 @@ def app_as(app_env):
         return at.run()
 
     return make
+
+
+@pytest.fixture
+def own_copy(app_env, demo_db, tmp_path, monkeypatch):
+    """A copy of the demo database for a test that writes (set after app_env sets the shared one)."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, path)
+    monkeypatch.setenv("SAM_DB_PATH", str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,6 @@ stale save refused with the other person's change."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from sam_core.access.permissions import User
@@ -13,15 +11,6 @@ from sam_core.store import connect
 
 # Demo plans (sam_core/plans/demo.py): Maria Keller's ACC-0002 was reviewed recently,
 # ACC-0005 was last reviewed over 90 days ago; ACC-0008 has no plan.
-
-
-@pytest.fixture
-def own_copy(app_env, demo_db, tmp_path, monkeypatch):
-    """A copy of the demo database for a test that writes (set after app_env sets the shared one)."""
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, path)
-    monkeypatch.setenv("SAM_DB_PATH", str(path))
-    return path
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ def test_filtering_by_one_sponsor_shows_only_their_accounts(app_as):
 
 
 def test_only_an_admin_can_edit_the_policy(app_as):
-    executive = app_as("executive", "pages/sponsor_cadence.py")
+    executive = app_as("executive", "pages/sponsor_cadence.py", cadence_tab="Policy")
     assert executive.number_input(key="cadence_policy_review_gap_days").disabled
-    admin = app_as("admin", "pages/sponsor_cadence.py")
+    admin = app_as("admin", "pages/sponsor_cadence.py", cadence_tab="Policy")
     assert not admin.number_input(key="cadence_policy_review_gap_days").disabled
 
 
@@ -37,3 +37,19 @@ def test_rule_compliance_of_a_hand_worked_account(hand_worked):
         "90-day reviews": ("0%", "1 overdue"),
         "Accounts overdue": ("1", ""),
     }
+
+
+def test_by_account_lists_the_worst_accounts_first(app_as):
+    by_account = app_as("executive", "pages/sponsor_cadence.py").dataframe[0].value
+    overdue = by_account["overdue"].to_list()
+    assert overdue == sorted(overdue, reverse=True) and overdue[0] >= 1
+    assert by_account.columns[0] == "account_name"  # the key column first, pinned
+
+
+def test_suggestions_as_of_a_past_date_are_working_days_within_the_year(app_as):
+    as_of = date(2026, 3, 31)
+    at = app_as("executive", "pages/sponsor_cadence.py", cadence_as_of=as_of, cadence_tab="90-day schedule")
+    suggested = at.dataframe[0].value["suggested"]
+    assert len(suggested) > 0
+    assert all(d.weekday() < 5 for d in suggested)
+    assert max(suggested).date() <= date(2027, 3, 31) and min(suggested).date() >= date(2026, 4, 7)

@@ -18,9 +18,10 @@ def test_a_single_threaded_demo_account_shows_its_gap_and_map(app_as):
     at = open_map(app_as, "ACC-0008")
     assert not at.exception
     assert metrics(at)["Single-threaded"] == "yes"
-    gaps = at.dataframe[1].value  # [0] is the table of all accounts
-    assert "single-threaded" in gaps["gap"].to_list()
     assert len(at.get("graphviz_chart")) == 1
+    at.session_state["relationship_tab"] = "Gaps and risks"
+    gaps = at.run().dataframe[1].value  # [0] is the table of all accounts
+    assert "single-threaded" in gaps["gap"].to_list()
 
 
 def test_an_account_without_stakeholders_gets_a_clear_message(app_as):
@@ -46,3 +47,21 @@ def test_coverage_of_a_hand_worked_account(hand_worked):
     assert shown["Single-threaded"] == "no"
     assert shown["Executive alignment"] == "yes"
     assert shown["Levels reached"] == "2 of 3"  # executive and staff of executive, senior, staff
+
+
+def test_the_stakeholder_list_names_whom_each_reports_to(hand_worked):
+    # S2 Dan CFO and S3 Eve Buyer report to nobody in the fixture; a demo account's do.
+    at = hand_worked(
+        "executive", "pages/relationship_map.py", sam_account="A1", relationship_tab="Stakeholders"
+    )
+    listed = at.dataframe[1].value
+    assert "stakeholder_id" not in listed.columns
+    assert listed["name"].to_list() == ["Cara CEO", "Dan CFO", "Eve Buyer"]
+
+
+def test_reports_to_shows_the_managers_name_on_the_demo(app_as):
+    at = open_map(app_as, "ACC-0001", relationship_tab="Stakeholders")
+    listed = at.dataframe[1].value
+    names = set(listed["name"])
+    managers = set(listed["reports_to"].dropna())
+    assert managers and managers <= names  # names of people on the list, not ids such as STK-0001

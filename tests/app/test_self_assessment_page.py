@@ -69,3 +69,41 @@ def test_results_match_the_hand_worked_scores(assessed):
     assert shown["Overall maturity"] == ("38%", "")
     assert shown["Level"] == ("Emerging", "")
     assert shown["Principles met"] == ("3 of 7", "1 partly")
+
+
+def test_after_submit_every_selector_shows_the_new_assessment(own_copy, app_as):
+    at = app_as("admin", "pages/self_assessment.py")
+    earlier = at.selectbox(key="assess_copy_from").options  # the labels of those submitted before
+    at.button(key="assess_copy").click().run()
+    at.radio(key="assess_practice_0").set_value(0).run()  # differs from the copy: its own figures
+    at.button(key="assess_submit").click().run()
+    new_id = int(at.success[0].value.split()[1])
+    assert at.session_state["assess_tab"] == "Results"  # the new assessment's results are shown
+    result = at.selectbox(key="assess_result")
+    assert result.value == new_id and result.value not in earlier
+    assert f"{date.today().day} {date.today():%b %Y}" in result.format_func(result.value)
+    at.session_state["assess_tab"] = "History and comparison"
+    at.run()
+    assert at.selectbox(key="assess_compare_b").value == new_id
+    assert at.selectbox(key="assess_compare_a").value != new_id  # compared with the newest before it
+
+
+def test_copy_into_a_draft_with_answers_asks_first(own_copy, app_as):
+    at = app_as("coach", "pages/self_assessment.py")
+    at.radio(key="assess_principle_1").set_value("no").run()
+    at.button(key="assess_copy").click().run()
+    assert at.warning[0].value.startswith("Your draft has 1 answer. Copying ")
+    assert at.radio(key="assess_principle_1").value == "no"  # nothing replaced yet
+    at.button(key="assess_copy_cancel").click().run()
+    assert not at.warning and at.radio(key="assess_principle_1").value == "no"
+    at.button(key="assess_copy").click().run()
+    at.button(key="assess_copy_confirm").click().run()
+    assert not at.warning
+    assert sum(r.value is not None for r in at.radio) == 49  # the copy: every answer
+
+
+def test_an_empty_draft_is_filled_at_once(own_copy, app_as):
+    at = app_as("coach", "pages/self_assessment.py")
+    at.button(key="assess_copy").click().run()
+    assert not at.warning
+    assert sum(r.value is not None for r in at.radio) == 49

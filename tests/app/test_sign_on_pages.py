@@ -294,9 +294,13 @@ def test_no_access_given_while_signed_in_refuses_the_next_click_and_a_reload_ask
 ):
     maria = signed_on("maria")
     directory.save_entry(con, CLI, "maria.keller@example.com", name="Maria Keller", role="none")
-    maria.run()  # her next click
-    assert [b.label for b in maria.button] == ["Sign in with Okta"]
-    assert maria.info[0].value == "An admin has turned off your access (the Users table says: no access)."
+    maria.run()  # her next click: app.py again (the root page is the Portfolio run by the app itself)
+    # Her session ends and the identity cookie alone gives no role: the page that says why, no app page
+    assert title(maria) == ["Ask your admin for access"]
+    assert maria.error[0].value == plain(
+        "An admin has turned off your access (the Users table says: no access)."
+    )
+    assert session.LOGIN_STATE not in maria.session_state
     login = Identity.from_claims(claims("maria"))
     assert sessions.token_session(con, login.token_id).state(sessions.utc_now()) == "no role any more"
     again = signed_on("maria")  # a reload: no session, and the page that says why

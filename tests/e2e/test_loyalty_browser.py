@@ -23,4 +23,4 @@ def test_hand_worked_figures_and_a_detractors_comment(page, hand_worked_server, 
     choose("Account", "Alpha")
     comment = page.get_by_test_id("stText").filter(has_text="Delivery slipped twice this spring.")
     expect(comment).to_have_count(1)
-    expect(page.get_by_test_id("stText").filter(has_text="recommend 6.0")).to_have_count(1)
+    expect(page.get_by_test_id("stText").filter(has_text="recommend 6 · 3 May 2026")).to_have_count(1)

@@ -80,15 +80,16 @@ def test_a_managers_two_row_upload_changes_only_her_accounts_new_month(
     for label in ("Loyalty index", "NPS", "Cadence compliance", "Open pipeline", "Won", "Strategic accounts"):
         assert after[label] == before[label], label
 
-    revenue = "revenue (€)"
-    joined = table_before.join(table_after, on="account_id", suffix=" after")
-    others = joined.filter(pl.col("account_id") != "ACC-0016")
+    # The download is for people: labelled columns ('Account ID', 'Revenue (€)'), figures as numbers
+    revenue, growth, financials = "Revenue (€)", "Growth", "Financials"
+    joined = table_before.join(table_after, on="Account ID", suffix=" after")
+    others = joined.filter(pl.col("Account ID") != "ACC-0016")
     assert others.height == 19
     assert (others[revenue] == others[f"{revenue} after"]).all()  # ACC-0002's early month counts nowhere yet
-    assert (others["growth"] == others["growth after"]).all()
-    mine = joined.filter(pl.col("account_id") == "ACC-0016").row(0, named=True)
+    assert (others[growth] == others[f"{growth} after"]).all()
+    mine = joined.filter(pl.col("Account ID") == "ACC-0016").row(0, named=True)
     assert mine[f"{revenue} after"] == pytest.approx(mine[revenue] + OCTOBER_OF_ACC_0016)
-    assert (mine["financials"], mine["financials after"]) == ("not reported", "reported")
+    assert (mine[financials], mine[f"{financials} after"]) == ("not reported", "reported")
 
 
 def test_a_complete_history_shows_in_red_what_it_would_remove_before_the_commit(

@@ -90,3 +90,22 @@ def test_the_coachs_score_stands_beside_the_evidence_and_big_differences_are_fla
 def test_a_business_unit_without_strategic_accounts_has_no_evidence(db, make_workbook):
     load_files(db, [("p.xlsx", make_workbook(SHEETS))], user=User("admin", "Admin", "admin"))
     assert data_evidence(db, as_of=AS_OF, scope="South").height == 0
+
+
+def test_evidence_for_a_past_assessment_uses_the_data_as_of_its_date(db, make_workbook):
+    # A wave answered later, in 2026 H2, by A3 only (300 of 2160). An assessment dated 15 Jun 2026
+    # was made when 2026 H1 was the latest wave, answered by A1 and A2: (1200 + 600) / 2160; with
+    # today's data it showed 300 / 2160 and flagged the coach's score as a mismatch.
+    later = {"response_id": "L1", "account_id": "A3", "survey_date": date(2026, 10, 5), "wave": "2026 H2"}
+    sheets = {**SHEETS, "Surveys": [*SHEETS["Surveys"], {**later, "recommend_score": 8}]}
+    load_files(db, [("p.xlsx", make_workbook(sheets))], user=User("admin", "Admin", "admin"))
+
+    def coverage(as_of: date) -> float:
+        rows = data_evidence(db, as_of=as_of, scope=WHOLE_PROGRAM)
+        return rows.filter(practice="Loyalty assessment process")["share"].item()
+
+    assert coverage(AS_OF) == pytest.approx(1800 / 2160)
+    assert coverage(date(2026, 11, 1)) == pytest.approx(300 / 2160)
+    scored = Assessment(WHOLE_PROGRAM, AS_OF, {}, dict.fromkeys(ALL_PRACTICES, 3))
+    beside = evidence_beside_scores(db, scored).filter(practice="Loyalty assessment process")
+    assert beside.select("suggests", "coach", "check").row(0) == (3, 3, False)

@@ -13,7 +13,13 @@ from sam_core.errors import PermissionDenied, ValidationFailed
 from sam_core.ingest.uploads import load_files
 from sam_core.metrics.cadence import CadencePolicy, cadence_status
 from sam_core.metrics.policy import cadence_policy, policy_history, save_cadence_policy
-from sam_core.metrics.sponsors import cadence_matrix, review_schedule, schedule_ics
+from sam_core.metrics.sponsors import (
+    accounts_worst_first,
+    cadence_matrix,
+    review_schedule,
+    schedule_ics,
+    working_day,
+)
 
 ADMIN = User("admin", "Admin", "admin")
 ACCOUNT = {
@@ -163,7 +169,7 @@ def test_an_explanation_names_the_last_engagement(history):
     con = history([(date(2026, 4, 12), "qbr", "held", False)])
     status = cadence_status(con, as_of=date(2026, 8, 1))
     detail = status.filter(status["rule"] == "QBRs")["detail"].item()
-    assert detail == "last QBR 2026-04-12, sponsor absent; Q3 2026 has none with the sponsor"
+    assert detail == "last QBR 12 Apr 2026, sponsor absent; Q3 2026 has none with the sponsor"
 
 
 def test_schedule_suggests_reviews_every_gap_and_the_calendar_holds_them(history):
@@ -227,3 +233,75 @@ def test_workbook_text_cannot_add_events_or_properties_to_the_calendar():
     assert str(events[0]["SUMMARY"]) == "90-day account review: Alpha; Beta, \\ Gamma\nDelta " + "x" * 200
     assert all(len(line) <= 75 for line in ics.split(b"\r\n"))  # folded (RFC 5545)
     assert ics.split(b"\r\n").count(b"BEGIN:VEVENT") == 1  # the text stays inside its property
+
+
+def test_suggested_reviews_stay_within_the_next_twelve_months(history):
+    # Held 2026-06-01, one planned far out on 2027-05-03: the missing three follow the held one
+    # every 90 days (2026-08-30 is a Sunday: the Friday before), not 90 days after 2027-05-03.
+    con = history(
+        [
+            (date(2026, 6, 1), "ninety_day_review", "held", True),
+            (date(2027, 5, 3), "ninety_day_review", "planned", True),
+        ]
+    )
+    suggested = review_schedule(con, as_of=AS_OF)["suggested"].to_list()
+    assert suggested == [date(2026, 8, 28), date(2026, 11, 26), date(2027, 2, 24)]
+
+
+def test_a_year_too_short_for_the_gaps_splits_the_longest_stretch(history):
+    # A 150-day gap fits two reviews after the first (2026-06-22, Mon) in the year to
+    # 2027-06-15: 2026-11-19, 2027-04-18 (a Sunday: Friday 16th); the fourth splits the
+    # longest stretch, 2026-06-22 .. 2026-11-19, at 2026-09-05 (a Saturday: Friday the 4th).
+    con = history([])
+    policy = CadencePolicy(review_gap_days=150)
+    suggested = review_schedule(con, as_of=AS_OF, policy=policy)["suggested"].to_list()
+    assert suggested == [date(2026, 6, 22), date(2026, 9, 4), date(2026, 11, 19), date(2027, 4, 16)]
+
+
+@pytest.mark.parametrize(
+    ("due", "earliest", "day"),
+    [
+        (date(2026, 8, 29), date(2026, 8, 1), date(2026, 8, 28)),  # Saturday -> Friday
+        (date(2026, 8, 30), date(2026, 8, 1), date(2026, 8, 28)),  # Sunday -> Friday
+        (date(2026, 8, 30), date(2026, 8, 29), date(2026, 8, 31)),  # that Friday is too soon: Monday
+        (date(2026, 8, 31), date(2026, 8, 1), date(2026, 8, 31)),  # a Monday stays
+    ],
+)
+def test_suggestions_fall_on_working_days(due, earliest, day):
+    assert working_day(due, earliest) == day
+
+
+def test_the_matrix_as_of_a_past_date_ignores_what_was_held_later(history):
+    # A review held on 2026-06-10 and a QBR held on 2026-07-20; as of 2026-06-30 only the review
+    # happened: July shows nothing held, and the QBR planned for August still shows as planned.
+    con = history(
+        [
+            (date(2026, 6, 10), "internal_review", "held", False),
+            (date(2026, 7, 20), "qbr", "held", True),
+            (date(2026, 8, 5), "qbr", "planned", True),
+        ]
+    )
+    matrix = cadence_matrix(con, as_of=date(2026, 6, 30), account_ids=["A"])
+    cells = {m: (label, state) for m, label, state in matrix.select("month", "label", "state").iter_rows()}
+    assert cells[date(2026, 6, 1)] == ("R", "held")
+    assert cells[date(2026, 7, 1)] == ("", "empty")
+    assert cells[date(2026, 8, 1)] == ("(Q)", "planned")
+    today = cadence_matrix(con, as_of=date(2026, 8, 1), account_ids=["A"])
+    assert today.filter(pl.col("month") == date(2026, 7, 1))["label"].to_list() == ["Q"]  # held by then
+
+
+def test_accounts_are_listed_worst_first():
+    # B is overdue on two rules, C on one and due soon on one, A on one: B, C, A.
+    status = pl.DataFrame(
+        {
+            "account_id": ["A"] * 2 + ["B"] * 2 + ["C"] * 2,
+            "rule": ["QBRs", "90-day reviews"] * 3,
+            "status": ["overdue", "compliant", "overdue", "overdue", "overdue", "due soon"],
+            "account_name": ["Alpha"] * 2 + ["Beta"] * 2 + ["Gamma"] * 2,
+            "executive_sponsor": ["Sam"] * 6,
+            "account_manager": ["Ann"] * 6,
+        }
+    )
+    worst = accounts_worst_first(status)
+    assert worst.select("account_id", "overdue", "due_soon").rows() == [("B", 2, 0), ("C", 1, 1), ("A", 1, 0)]
+    assert worst.columns[:4] == ["account_id", "account_name", "QBRs", "90-day reviews"]

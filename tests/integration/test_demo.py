@@ -11,6 +11,7 @@ from sam_core.demo import demo_workbook, load_demo
 from sam_core.metrics.health import account_overview
 from sam_core.metrics.portfolio import account_revenue, concentration
 from sam_core.metrics.relationships import relationship_summary
+from sam_core.metrics.sponsors import review_schedule
 from sam_core.store import connect
 
 TODAY = date(2026, 11, 24)
@@ -195,3 +196,11 @@ def test_contracts_of_the_strategic_accounts_some_renewing_within_180_days(demo)
     assert count(con, "SELECT count(DISTINCT account_id) FROM contracts") == 30
     soon = renewals(con, as_of=TODAY)
     assert soon.height >= 4 and soon["in_notice"].any()
+
+
+def test_no_suggestion_of_the_demo_falls_on_a_weekend_or_past_a_year(demo):
+    # 17 of 37 suggestions fell on a Saturday or Sunday, some over a year out
+    suggested = review_schedule(demo[0], as_of=TODAY)["suggested"]
+    assert suggested.len() > 0
+    assert suggested.dt.weekday().max() <= 5  # Monday 1 .. Friday 5
+    assert suggested.max() <= date(2027, 11, 24) and suggested.min() >= date(2026, 12, 1)

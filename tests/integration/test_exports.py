@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import openpyxl
+import polars as pl
 import pypdf
 import pytest
 from portfolio_fixture import AS_OF, SHEETS
@@ -16,7 +17,7 @@ from sam_core.metrics.health import account_overview
 from sam_core.outputs.brief import account_brief
 from sam_core.outputs.brief_pdf import brief_pdf
 from sam_core.outputs.exports import brief_xlsx
-from sam_core.outputs.workbook import export_bytes
+from sam_core.outputs.workbook import export_bytes, report_bytes
 from sam_core.plans.plan import REVIEW_SECTIONS, review
 
 ADMIN = User("admin", "Admin", "admin")
@@ -62,9 +63,11 @@ def test_brief_xlsx_has_a_sheet_per_section(program):
         "Opportunities",
         "Revenue trend",
     ]
-    assert [c.value for c in book["Revenue trend"]["B"]] == ["revenue (€)"] + [100.0] * 12
+    # headers for people (formatting.column_label), money naming its currency
+    assert [c.value for c in book["Revenue trend"]["B"]] == ["Revenue (€)"] + [100.0] * 12
+    assert book["Revenue trend"]["B2"].number_format == "#,##0"
     assert [[c.value for c in row] for row in book["About"].iter_rows()][:3] == [
-        ["about", "value"],
+        ["About", "Value"],
         ["data through", "Jun 2026"],
         ["money in", "EUR (€)"],
     ]
@@ -89,6 +92,32 @@ def test_numbers_stay_numbers_in_exports(program):
     header = [c.value for c in book["Top"][1]]
     cell = book["Top"].cell(row=2, column=header.index("revenue") + 1)
     assert (cell.value, cell.data_type) == (1200, "n")
+
+
+def test_a_report_for_people_has_labels_and_the_formats_of_its_figures():
+    frame = pl.DataFrame(
+        {
+            "account_name": ["Alpha", None],
+            "revenue": [213_000_000.0, 1_500.0],
+            "growth": [0.38432, -0.02],
+            "single_threaded": [True, False],
+            "last_contact": [date(2026, 5, 1), None],
+            "respondents": [1413, 2],
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(report_bytes({"Top": frame}, currency="EUR")))
+    sheet = book["Top"]
+    assert [c.value for c in sheet[1]] == [
+        "Account",
+        "Revenue (€)",
+        "Growth",
+        "Single-threaded",
+        "Last contact",
+        "Respondents",
+    ]
+    assert [c.value for c in sheet[2]][1:4] == [213_000_000, 0.38432, "yes"]  # numbers stay numbers
+    assert [c.number_format for c in sheet[2]][1:] == ["#,##0", "0.0%", "General", "d mmm yyyy", "#,##0"]
+    assert sheet["A3"].value is None  # an empty cell, never "None"
 
 
 def test_every_excel_export_neutralises_formula_text(db, make_workbook):

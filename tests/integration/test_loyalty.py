@@ -19,6 +19,7 @@ from sam_core.metrics.loyalty import (
     loyalty_by_account,
     question_scores,
     recurring_words,
+    search_comments,
     wave_trend,
 )
 
@@ -230,3 +231,45 @@ def test_one_answer_counts_as_detractor_passive_or_promoter_at_the_band_edges(db
     }
     load_files(db, [("s.xlsx", make_workbook(sheets))], user=ADMIN)
     assert loyalty_by_account(db)["nps"].to_list() == [nps]
+
+
+def test_key_stakeholders_who_answered_is_zero_when_no_response_names_a_stakeholder(db, make_workbook):
+    # Two key stakeholders (S1 decision maker, S2 influence 4), one response without a stakeholder:
+    # none of the two answered, 0 of 2 = 0% (it showed "–", as if there were no key stakeholders).
+    sheets = {
+        "Accounts": SHEETS["Accounts"][:1],
+        "Stakeholders": SHEETS["Stakeholders"],
+        "Surveys": [
+            {"response_id": "R", "account_id": "A", "survey_date": date(2026, 5, 1), "recommend_score": 8}
+        ],
+    }
+    load_files(db, [("s.xlsx", make_workbook(sheets))], user=ADMIN)
+    assert wave_trend(db)["key_stakeholders_answered"].to_list() == [0.0]
+
+
+def test_thin_accounts_come_after_the_others_in_the_lowest_first_ranking(surveyed):
+    # 2026 H1: A has 3 respondents (index 81.1), B one (index 20 from recommend 2): B is lower,
+    # but its index is one person's view, so A leads and B follows.
+    ranked = account_loyalty(surveyed, wave="2026 H1")
+    assert ranked.select("account_id", "thin").rows() == [("A", False), ("B", True)]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("invoices", ["R2", "R4"]), ("INVOICES", ["R2", "R4"]), ("great", ["R1"]), ("", ["R1", "R2", "R4"])],
+)
+def test_comment_search_ignores_case(surveyed, text, found):
+    shown = search_comments(comments(surveyed), text)
+    ids = surveyed.execute(
+        "SELECT response_id FROM surveys WHERE list_contains(?, comment) ORDER BY 1",
+        [shown["comment"].to_list()],
+    ).fetchall()
+    assert [i for (i,) in ids] == found
+
+
+def test_the_closed_loop_names_each_responses_account_manager(surveyed):
+    loop = closed_loop(surveyed, as_of=TODAY)
+    assert loop.select("response_id", "account_manager").rows() == [
+        ("R4", "Jonas Weber"),
+        ("R2", "Maria Keller"),
+    ]

@@ -260,10 +260,22 @@ def test_waves_and_planning_roles():
     assert roles.filter(pl.col("role") == "business_driver")["played_by"].to_list() == ["Ann"]
 
 
-def test_focus_fades_everyone_not_linked_to_the_person():
+def nodes(dot: str) -> set[str]:
+    """The ids of the nodes a DOT text declares."""
+    return {line.split(" [")[0].strip('"') for line in dot.splitlines() if " [" in line and "->" not in line}
+
+
+def test_focus_draws_only_the_person_their_relationships_and_the_managers_above():
+    everyone = relationship_dot(HEALTHY)
     dot = relationship_dot(HEALTHY, focus="S1")
     assert '"S1" -> "member:Sam"' in dot and 'color="#1f5fa8"' in dot
-    assert dot.count('fontcolor="#bdbdbd"') == 4  # Dan, Eve, Ann and Tom are faded
+    assert nodes(dot) == {"node", "edge", "S1", "member:Sam"}  # Dan, Eve, Ann and Tom left out
+    assert nodes(everyone) >= {"S1", "S2", "S3", "member:Ann", "member:Sam", "member:Tom"}
+
+
+def test_the_map_reads_left_to_right_in_a_readable_size():
+    dot = relationship_dot(HEALTHY)
+    assert "rankdir=LR" in dot and "fontsize=14" in dot
 
 
 def dot_outside_strings(dot: str) -> tuple[str, list[str]]:
@@ -299,4 +311,9 @@ def test_workbook_text_cannot_write_dot_of_its_own(sid, name):
     assert sid in strings  # the stakeholder is one node, its id intact
     assert "URL" not in outside and "href" not in outside
     assert outside.count("->") == 2  # the reporting line and the one relationship
-    assert outside.count("[") == 1 + 2 + len(TEAM_ROWS) + 2  # node defaults, then one per node and edge
+    # node and edge defaults, then one per node and edge
+    assert outside.count("[") == 2 + 2 + len(TEAM_ROWS) + 2
+
+
+def test_focus_on_a_member_draws_their_stakeholders_with_the_managers_above():
+    assert nodes(relationship_dot(HEALTHY, focus="Ann")) == {"node", "edge", "member:Ann", "S2", "S1"}

@@ -1,0 +1,239 @@
+"""Every page open and a typical click per page, in Chromium, against the floor.
+
+Starts the dashboard (on a demo database built beforehand) and the floor app of
+bench/login_floor.py (the same login, navigation and pages, each page a title, one select box
+and one figure), each with `streamlit run` on this machine, logs in to both as the executive
+and then, alternating between the two in the same run so that both see the same machine:
+
+- **open**: clicks the page in the sidebar and times until the page's first figure (its first
+  `st.metric`, or for the Account plan its status banner) is drawn, and until its script run
+  is over (`open, done`);
+- **click**: a typical choice on that page (the Portfolio's as-of month, the Relationship map's
+  account, a sponsor on Sponsor cadence, the Loyalty survey wave, the Self-assessment shown,
+  the Account plan's account; the floor's select box) and times until the page's run that it
+  causes is over and nothing on the page is stale.
+
+Each time is taken inside the page (a script clicks and watches the document), so polling
+from outside adds nothing. The first two rounds fill the caches (both choices of each select
+box) and are not counted. Reports medians per page and the ratio to the floor's same step,
+printing each step as it is measured; the figures go to bench/out/pages_browser.json.
+
+    python bench/pages_browser.py [--rounds 5] [--pages portfolio,loyalty]
+
+Goal (issue 17): every page open and every click at most 1.5x the floor, at demo size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from login import CHROMIUM_ARGS, DONE, app_script, start
+
+from sam_core.demo import load_demo
+from sam_core.store import connect
+
+WARM = 2  # rounds that fill the caches (both choices of each select box), not counted
+
+# (url path, title, what shows the page is there, the select box a typical click changes)
+PAGES = [
+    ("portfolio", "Portfolio", "[data-testid='stMetricValue']", "As of"),
+    ("relationship_map", "Relationship map", "[data-testid='stMetricValue']", "Account"),
+    ("sponsor_cadence", "Sponsor cadence", "[data-testid='stMetricValue']", "Sponsor"),
+    ("loyalty", "Loyalty", "[data-testid='stMetricValue']", "Survey wave"),
+    ("self_assessment", "Self-assessment", "[data-testid='stMetricValue']", "Assessment"),
+    ("account_plan", "Account plan", "[data-testid='stAlert']", "Account"),
+]
+
+# Clicks the sidebar link and resolves with [ms to the first figure of the new page, ms until
+# its run is over]. The first figure is there when the page's heading is and an element of
+# `ready` was added or changed since the click (React keeps an element at the same place from
+# one page to the next, so "new" is what the records show, not a new node), and is not stale.
+OPEN = """([title, ready]) => new Promise((resolve, reject) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const started = performance.now();
+  let first = null, ran = false, touched = false;
+  const element = (node) => node && (node.nodeType === 1 ? node : node.parentElement);
+  const check = (records) => {
+    for (const r of records || []) {
+      // a run that starts and ends between two callbacks shows only in the records
+      if (r.target === app && r.oldValue === "running") ran = true;
+      const target = element(r.target);
+      if (r.type !== "attributes" && target && target.closest(ready)) touched = true;
+      for (const added of r.addedNodes || []) {
+        const e = element(added);
+        if (e && (e.matches(ready) || e.querySelector(ready) || e.closest(ready))) touched = true;
+      }
+    }
+    if (app.getAttribute("data-test-script-state") === "running") ran = true;
+    if (first === null && touched) {
+      const heading = [...document.querySelectorAll("h1")].some(h => h.innerText.trim() === title);
+      const shown = [...document.querySelectorAll(ready)].some(e => !e.closest("[data-stale='true']"));
+      if (heading && shown) first = performance.now() - started;
+    }
+    // A quick run (the floor's) is drawn in one go: the run state never shows as running, so
+    // the page's heading and figure are what says that it ran.
+    const over = (ran || first !== null) && app.getAttribute("data-test-script-state") === "notRunning"
+      && !document.querySelector("[data-stale='true']");
+    if (over) {
+      watcher.disconnect();
+      const done = performance.now() - started;
+      resolve([first === null ? done : first, done]);
+    }
+  };
+  const watcher = new MutationObserver(check);
+  watcher.observe(document.body,
+    {subtree: true, childList: true, attributes: true, attributeOldValue: true, characterData: true});
+  setTimeout(() => { watcher.disconnect(); reject(new Error("no finished run within 60 s")); }, 60000);
+  [...document.querySelectorAll("[data-testid='stSidebarNav'] a")]
+    .find(a => a.innerText.split("\\n").map(t => t.trim()).includes(title)).click();
+})"""
+# Clicks an option of the open drop-down and resolves with the ms until the run it causes is
+# over and nothing on the page is stale.
+CHOOSE = """(ready) => new Promise((resolve, reject) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const started = performance.now();
+  let ran = false, touched = false;
+  const element = (node) => node && (node.nodeType === 1 ? node : node.parentElement);
+  const check = (records) => {
+    for (const r of records || []) {
+      if (r.target === app && r.oldValue === "running") ran = true;
+      const target = element(r.target);
+      if (r.type !== "attributes" && target && target.closest(ready)) touched = true;
+      for (const added of r.addedNodes || []) {
+        const e = element(added);
+        if (e && (e.matches(ready) || e.querySelector(ready) || e.closest(ready))) touched = true;
+      }
+    }
+    if (app.getAttribute("data-test-script-state") === "running") ran = true;
+    if ((ran || touched) && app.getAttribute("data-test-script-state") === "notRunning"
+        && !document.querySelector("[data-stale='true']")) {
+      watcher.disconnect();
+      resolve(performance.now() - started);
+    }
+  };
+  const watcher = new MutationObserver(check);
+  watcher.observe(document.body,
+    {subtree: true, childList: true, attributes: true, attributeOldValue: true, characterData: true});
+  setTimeout(() => { watcher.disconnect(); reject(new Error("no finished run within 60 s")); }, 60000);
+  // another choice than the one shown (so each round alternates between two)
+  [...document.querySelectorAll("[role='option']")]
+    .find(o => o.getAttribute("aria-selected") !== "true").click();
+})"""
+
+
+def log_in(browser, url: str):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(url)
+    page.wait_for_timeout(300)
+    page.wait_for_selector(DONE)
+    page.get_by_role("textbox", name="Username").fill("executive")
+    page.get_by_role("textbox", name="Password").fill("demo")
+    page.get_by_role("button", name="Login").click()
+    page.get_by_text("Log out").wait_for()
+    page.wait_for_timeout(500)
+    page.wait_for_selector(DONE)
+    return context, page
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(150)
+    page.wait_for_selector(DONE)
+
+
+def heading(page) -> str:
+    return page.evaluate("() => (document.querySelector('h1') || {innerText: ''}).innerText.trim()")
+
+
+def one_page(page, title: str, ready: str, box: str) -> tuple[float, float, float]:
+    """(open to first figure, open to done, click to done) in seconds."""
+    if heading(page) == title:  # an open from the page itself draws nothing new: come from another
+        away = "Relationship map" if title == "Portfolio" else "Portfolio"
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=away, exact=True).click()
+        settle(page)
+    first, done = page.evaluate(OPEN, [title, ready])
+    settle(page)
+    combo = page.get_by_role("combobox", name=box, exact=True).first
+    combo.click()
+    page.get_by_role("option").first.wait_for()
+    click = page.evaluate(CHOOSE, ready)
+    page.keyboard.press("Escape")  # a multiselect stays open
+    settle(page)
+    return first / 1000, done / 1000, click / 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pages", default=",".join(p for p, *_ in PAGES))
+    args = parser.parse_args()
+    wanted = [p for p in PAGES if p[0] in args.pages.split(",")]
+    tmp = Path(tempfile.mkdtemp())
+    con = connect(tmp / "sam.duckdb")
+    load_demo(con, date.today())
+    con.close()
+    servers = {
+        "app": start(app_script(), {"SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}),
+        "floor": start("bench/login_floor.py", {}),
+    }
+    times = {name: {p: {"open": [], "done": [], "click": []} for p, *_ in wanted} for name in servers}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+            sessions = {name: log_in(browser, url) for name, (_, url) in servers.items()}
+            for round_ in range(args.rounds + WARM):  # the first rounds fill the caches: not counted
+                for path, title, ready, box in wanted:
+                    for name, (_, page) in sessions.items():
+                        floor = name == "floor"
+                        first, done, click = one_page(
+                            page,
+                            title,
+                            "[data-testid='stMetricValue']" if floor else ready,
+                            "Account" if floor else box,
+                        )
+                        print(f"{name:5} {path:18} {first:.2f} {done:.2f} {click:.2f}", flush=True)
+                        if round_ >= WARM:
+                            times[name][path]["open"].append(first)
+                            times[name][path]["done"].append(done)
+                            times[name][path]["click"].append(click)
+            browser.close()
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=20)
+        shutil.rmtree(tmp, ignore_errors=True)
+    figures = {}
+    for path, *_ in wanted:
+        row = {}
+        for step in ("open", "done", "click"):
+            app, floor = (statistics.median(times[n][path][step]) for n in ("app", "floor"))
+            row[step] = {"app_s": round(app, 3), "floor_s": round(floor, 3), "ratio": round(app / floor, 2)}
+        figures[path] = row
+    print(json.dumps(figures, indent=2))
+    print(f"{'page':18} {'open (first figure)':>26} {'open (run over)':>24} {'click (run over)':>24}")
+    for path, row in figures.items():
+        cells = [f"{row[s]['app_s']:.2f}/{row[s]['floor_s']:.2f} s {row[s]['ratio']:.1f}x" for s in row]
+        print(f"{path:18} " + " ".join(f"{c:>24}" for c in cells))
+    worst = max(row[s]["ratio"] for row in figures.values() for s in ("open", "click"))
+    print(f"worst open/click ratio {worst:.1f}x (goal at most 1.5x: {'PASS' if worst <= 1.5 else 'MISS'})")
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "pages_browser.json").write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Real browser: what a click on a page shows is what the user chose (issue 17)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from portfolio_fixture import SHEETS
+from workbooks import workbook_bytes
+
+from sam_core.access.permissions import User
+from sam_core.ingest.uploads import load_files
+from sam_core.metrics.health import account_overview
+from sam_core.store import connect
+
+pytestmark = pytest.mark.e2e
+ROW = 35  # the height of a table row (and of its header) in pixels
+
+
+def click_row(page, table, i: int) -> None:
+    """Tick row `i` (0 = the first under the header) of a table with row selection."""
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + ROW + ROW * i + ROW / 2)
+
+
+def hand_worked_health(tmp_path, account: str) -> str:
+    """The account's health as the page writes it, from the same hand-worked workbook."""
+    con = connect(tmp_path / "health.duckdb")
+    load_files(con, [("program.xlsx", workbook_bytes(SHEETS))], user=User("admin", "Admin", "admin"))
+    health = account_overview(con, as_of=date.today()).filter(account_id=account)["health"][0]
+    con.close()
+    return f"{health:.0f} / 100"
+
+
+def test_a_click_on_a_portfolio_row_chooses_that_account_for_health_brief_and_links(
+    page, hand_worked_server, log_in, settle, tmp_path
+):
+    log_in("executive")
+    table = page.get_by_test_id("stDataFrame").filter(has_text="Alpha Nordic").first
+    account = page.get_by_role("combobox", name="Account", exact=True)
+    expect(account).to_have_value("Alpha")  # the largest account until a row is clicked
+    click_row(page, table, 1)  # Beta, second by revenue (600 of 2160)
+    settle(page)
+    expect(account).to_have_value("Beta")
+    expect(page.get_by_role("link", name="Relationship map of Beta")).to_be_visible()
+    health = page.get_by_test_id("stMetric").filter(has_text="Health")
+    expect(health.get_by_test_id("stMetricValue")).to_have_text(hand_worked_health(tmp_path, "A2"))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Brief (PDF)").click()
+    assert re.fullmatch(r"brief-A2-through-2026-06\.pdf", download.value.suggested_filename)
+    click_row(page, table, 2)  # another click: Gamma
+    settle(page)
+    expect(account).to_have_value("Gamma")
+    expect(page.get_by_role("link", name="Relationship map of Gamma")).to_be_visible()
+
+
+def test_a_reload_of_the_portfolio_url_opens_the_portfolio(page, log_in, settle, server):
+    log_in("executive")
+    page.wait_for_timeout(1500)  # the login cookie is fetched after the login
+    page.goto(server + "/portfolio")
+    expect(page.get_by_role("heading", name="Portfolio")).to_be_visible(timeout=60_000)
+    settle(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    assert page.url == server + "/portfolio"
+
+
+def test_the_relationship_map_is_readable_at_1366_and_downloads_as_an_image(
+    page, server, log_in, settle, choose
+):
+    log_in("executive")
+    page.goto(server + "/relationship_map")
+    settle(page)
+    choose("Account", "ACC-0001")
+    graph = page.get_by_test_id("stGraphVizChart").locator("svg")
+    expect(graph.locator("g.node").first).to_be_visible()
+    # the names are at least 11 px on a 1366 px screen (they were about 7 px)
+    sizes = graph.locator("g.node text").evaluate_all("ts => ts.map(t => t.getBoundingClientRect().height)")
+    assert min(sizes) >= 11
+    with page.expect_download() as svg:
+        page.get_by_role("button", name="Download the map (SVG)").click()
+    assert svg.value.suggested_filename == "relationship-map-ACC-0001.svg"
+    text = Path(svg.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("<svg") and "Our team" in text
+    with page.expect_download() as png:
+        page.get_by_role("button", name="Download the map (PNG)").click()
+    assert png.value.suggested_filename == "relationship-map-ACC-0001.png"
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_manager_adds_an_action_and_stays_on_the_closed_loop_tab(page, own_server, log_in, settle, go_to):
+    log_in("manager")
+    go_to("Loyalty")
+    page.get_by_role("tab", name="Closed loop").click()
+    settle(page)
+    form = page.get_by_test_id("stForm")
+    form.get_by_role("textbox", name="Action").fill("Call the CFO about the delays")
+    form.get_by_role("textbox", name="Owner").fill("")
+    form.get_by_role("button", name="Add the action").click()
+    settle(page)
+    expect(page.get_by_text("Name its owner")).to_be_visible()
+    expect(form.get_by_role("textbox", name="Action")).to_have_value("Call the CFO about the delays")
+    form.get_by_role("textbox", name="Owner").fill("Maria Keller")
+    form.get_by_role("button", name="Add the action").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"Action \S+ added for response"))).to_be_visible()
+    expect(page.get_by_role("tab", name="Closed loop")).to_have_attribute("aria-selected", "true")
+    page.get_by_role("button", name="Mark done").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"Action \S+ marked done on"))).to_be_visible()
+    expect(page.get_by_role("tab", name="Closed loop")).to_have_attribute("aria-selected", "true")
