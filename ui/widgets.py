@@ -12,11 +12,8 @@ from ui.run import settings
 
 
 def header(title: str, caption: str | None = None) -> None:
-    """Page title, with the demo badge when running on demo data."""
-    left, right = st.columns([5, 1], vertical_alignment="center")
-    left.title(title)
-    if settings().demo:
-        right.markdown(":orange-badge[Demo data]")
+    """Page title and what the page is for (the demo badge is in the sidebar)."""
+    st.title(title)
     if caption:
         st.caption(caption)
 

@@ -418,7 +418,7 @@ def _cadence(page: _Page, brief: Brief, *, x: float, y: float, w: float, h: floa
         page.font(7.8, False, STATUS_COLOURS.get(rule["status"], GREY))
         page.text(x + 30, ry, 16, line_h, wording.STATUS_LABELS.get(rule["status"], rule["status"]))
         page.font(7.8, False, DARK)
-        page.text(x + 46, ry, w - 46, line_h, wording.cadence_when(rule))
+        page.text(x + 46, ry, w - 46, line_h, wording.cadence_when(rule, brief.as_of))
     after = top + max(brief.cadence.height, 1) * line_h + 1
     page.font(7.3, False, GREY)
     page.text(x, after, w, line_h, f"Last with the sponsor: {wording.touchpoint(brief.last_touchpoint)}")

@@ -466,7 +466,7 @@ def _account_lines(brief: Brief, currency: str) -> list[tuple[str, int, bool]]:
     lines: list[tuple[str, int, bool]] = [(f"Sponsor cadence: {a['cadence']}", 14, True)]
     off_track = brief.cadence.filter(pl.col("status") != "compliant")
     lines += [
-        (fit(f"{r['rule']}: {r['status']} {wording.cadence_when(r)}", 48), 12, False)
+        (fit(f"{r['rule']}: {r['status']} {wording.cadence_when(r, brief.as_of)}", 48), 12, False)
         for r in off_track.head(2).iter_rows(named=True)
     ] or [("every rule on track" if brief.cadence.height else "not a strategic account", 12, False)]
     lines.append(
@@ -512,7 +512,7 @@ def _account_notes(brief: Brief, currency: str) -> list[str]:
     ]
     notes += [f"Gap: {g['reason']}" for g in brief.gaps.head(3).iter_rows(named=True)]
     notes += [
-        f"Cadence: {r['rule']} {r['status']} {wording.cadence_when(r)} ({r['detail']})."
+        f"Cadence: {r['rule']} {r['status']} {wording.cadence_when(r, brief.as_of)} ({r['detail']})."
         for r in brief.cadence.filter(pl.col("status") == "overdue").iter_rows(named=True)
     ]
     notes += [

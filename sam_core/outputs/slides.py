@@ -241,7 +241,7 @@ def account_slide(m: Meeting, brief: Brief, currency: str) -> str:
             f"<div class='sam-line'><b>{_e(r['rule'])}</b> <span "
             f"class='{STATUS_CLASS.get(r['status'], 'muted')}'>"
             f"{_e(wording.STATUS_LABELS.get(r['status'], r['status']))}</span> "
-            f"{_e(wording.cadence_when(r))}</div>"
+            f"{_e(wording.cadence_when(r, brief.as_of))}</div>"
             for r in brief.cadence.iter_rows(named=True)
         )
         or "<div class='sam-line muted'>Not a strategic account</div>"

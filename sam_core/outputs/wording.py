@@ -3,6 +3,8 @@ through the formatting layer, so that they read exactly as the app shows them)."
 
 from __future__ import annotations
 
+from datetime import date
+
 from sam_core.outputs.formatting import growth, long_date, money, month, nps, percent, score
 
 STATUS_LABELS = {"overdue": "Overdue", "due soon": "Due soon", "compliant": "On track", "not applicable": "–"}
@@ -69,11 +71,13 @@ def coverage_line(a: dict) -> str:
     return line + (" · single-threaded" if a["single_threaded"] else "")
 
 
-def cadence_when(rule: dict) -> str:
-    """'since 2 May 2026' for an overdue rule, 'by 30 Jun 2026' otherwise."""
+def cadence_when(rule: dict, as_of: date) -> str:
+    """'since 2 May 2026' for a rule overdue since its deadline, 'by 30 Jun 2026' otherwise (a rule
+    can be overdue before its deadline: none held last month, and this month ends later)."""
     if rule["deadline"] is None:
         return "never held"
-    return f"{'since' if rule['status'] == 'overdue' else 'by'} {long_date(rule['deadline'])}"
+    late = rule["status"] == "overdue" and rule["deadline"] <= as_of
+    return f"{'since' if late else 'by'} {long_date(rule['deadline'])}"
 
 
 def touchpoint(t: dict | None) -> str:

@@ -245,4 +245,6 @@ def test_the_excel_brief_lists_the_renewals(db, make_workbook):
     sheet = openpyxl.load_workbook(io.BytesIO(brief_xlsx(brief, currency="EUR")))["Renewals"]
     header = [c.value for c in sheet[1]]
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
-    assert row["contract_id"] == "C1" and row["health"] == pytest.approx(75, abs=0.5)
+    # columns labelled for people, money naming its currency
+    assert (row["Contract ID"], row["Annual value (€)"], row["In notice"]) == ("C1", 1000, "yes")
+    assert row["Health"] == pytest.approx(75, abs=0.5)
