@@ -325,6 +325,19 @@ def load_demo(
     return result
 
 
+def _financials_row(a: dict, period: date, revenue: float, margin: float, season: float) -> dict:
+    """A month of an account's financials: profit and EBITDA from its margin, a plan 5% above the
+    seasonal average."""
+    return {
+        "account_id": a["account_id"],
+        "period": period,
+        "revenue": round(revenue, 2),
+        "profit": round(revenue * margin, 2),
+        "ebitda": round(revenue * margin * 0.62, 2),
+        "plan_revenue": round(a["_revenue"] / 12 * season * 1.05, 2),
+    }
+
+
 class _Generator:
     def __init__(self, today: date, seed: int):
         self.today = today
@@ -442,16 +455,7 @@ class _Generator:
                     revenue = 0.0
                 if i in CRM_ONLY:
                     continue
-                rows.append(
-                    {
-                        "account_id": a["account_id"],
-                        "period": period,
-                        "revenue": round(revenue, 2),
-                        "profit": round(revenue * margin, 2),
-                        "ebitda": round(revenue * margin * 0.62, 2),
-                        "plan_revenue": round(a["_revenue"] / 12 * season * 1.05, 2),
-                    }
-                )
+                rows.append(_financials_row(a, period, revenue, margin, season))
         return rows
 
     def opportunities(self, accounts: list[dict]) -> list[dict]:
@@ -802,16 +806,7 @@ class _Generator:
                 trend = (1 + a["_growth"]) ** ((k - MONTHS + 1) / 12)
                 season = 1 + 0.08 * ((period.month % 12) in (10, 11, 0)) - 0.05 * (period.month in (7, 8))
                 revenue = a["_revenue"] / 12 * trend * season * rnd.uniform(0.9, 1.1)
-                rows.append(
-                    {
-                        "account_id": a["account_id"],
-                        "period": period,
-                        "revenue": round(revenue, 2),
-                        "profit": round(revenue * margin, 2),
-                        "ebitda": round(revenue * margin * 0.62, 2),
-                        "plan_revenue": round(a["_revenue"] / 12 * season * 1.05, 2),
-                    }
-                )
+                rows.append(_financials_row(a, period, revenue, margin, season))
         return rows
 
     def contracts(self, strategic: list[dict]) -> list[dict]:
