@@ -334,24 +334,16 @@ def _people(con, account_id: str, start: datetime, end: datetime, arrived: datet
     if arrived is not None and arrived > start:
         return pl.DataFrame(schema=PEOPLE_SCHEMA)
     out = []
-    for r in (
-        added_rows(con, "Stakeholders", since=start, until=end)
-        .filter(account_id=account_id)
-        .iter_rows(named=True)
-    ):
-        detail = ", ".join(
-            x for x in (r["title"], r["level"], "decision maker" if r["decision_maker"] else None) if x
-        )
-        out.append(("added", r["name"], detail, r["changed_at"], r["changed_by"]))
-    for r in (
-        removed_rows(con, "Stakeholders", since=start, until=end)
-        .filter(account_id=account_id)
-        .iter_rows(named=True)
-    ):
-        detail = ", ".join(
-            x for x in (r["title"], r["level"], "decision maker" if r["decision_maker"] else None) if x
-        )
-        out.append(("removed", r["name"], detail, r["changed_at"], r["changed_by"]))
+    for change, rows in (("added", added_rows), ("removed", removed_rows)):
+        for r in (
+            rows(con, "Stakeholders", since=start, until=end)
+            .filter(account_id=account_id)
+            .iter_rows(named=True)
+        ):
+            detail = ", ".join(
+                x for x in (r["title"], r["level"], "decision maker" if r["decision_maker"] else None) if x
+            )
+            out.append((change, r["name"], detail, r["changed_at"], r["changed_by"]))
     names = dict(
         con.execute(
             "SELECT stakeholder_id, name FROM stakeholders WHERE account_id = ?", [account_id]
