@@ -117,8 +117,8 @@ event = widgets.table(
     attention.with_health_columns(widgets.account_table(table), as_of),  # the kept health (issue 20)
     config={**widgets.account_table_config(), **attention.health_column_config()},
     order=attention.health_column_order(widgets.ACCOUNT_TABLE_COLUMNS),
-    labels=widgets.ACCOUNT_TABLE_LABELS,
-    helps=widgets.ACCOUNT_TABLE_HELP,
+    labels={**widgets.ACCOUNT_TABLE_LABELS, **attention.HEALTH_LABELS},
+    helps={**widgets.ACCOUNT_TABLE_HELP, **attention.HEALTH_HELP},
     on_select="rerun",
     selection_mode="single-row",
     key="portfolio_table",

@@ -382,22 +382,26 @@ def with_health_columns(shown: pl.DataFrame, as_of: date) -> pl.DataFrame:
 
 
 def health_column_order(columns: list[str]) -> list[str]:
-    """The table's columns with the health sparkline and changes right after the health band."""
-    at = columns.index("health_band") + 1 if "health_band" in columns else len(columns)
+    """The table's columns with the health sparkline and changes right after the cadence, so that
+    the account, revenue, growth, health and cadence stay in view at 1366 px."""
+    at = columns.index("cadence") + 1 if "cadence" in columns else len(columns)
     return [*columns[:at], *HEALTH_COLUMNS, *columns[at:]]
 
 
 def health_column_config() -> dict:
-    cc = st.column_config
+    """The sparkline's column; the changes are written by the formatting layer ('+3', 'no change')."""
     return {
-        "health_trend": cc.LineChartColumn("Health, 12 months", y_min=0, y_max=100, width="small"),
-        "change_30": cc.NumberColumn(
-            "Health 30d", format="%+.0f", help="Points since the health kept 30 days before."
-        ),
-        "change_90": cc.NumberColumn(
-            "Health 90d", format="%+.0f", help="Points since the health kept 90 days before."
-        ),
+        "health_trend": st.column_config.LineChartColumn(
+            "Health, 12 months", y_min=0, y_max=100, width="small"
+        )
     }
+
+
+HEALTH_LABELS = {"change_30": "Health 30d", "change_90": "Health 90d"}
+HEALTH_HELP = {
+    "change_30": "Points since the health kept 30 days before.",
+    "change_90": "Points since the health kept 90 days before.",
+}
 
 
 def renewals_section(as_of: date) -> None:

@@ -97,7 +97,15 @@ SCORE_DIGITS = {
     "progress": 0,
 }
 # Figures with a sign: a change, or a net figure such as NPS.
-SIGNED_DIGITS = {"nps": 0, "previous_nps": 0, "nps_change": 0, "change": 1, "momentum": 0}
+SIGNED_DIGITS = {
+    "nps": 0,
+    "previous_nps": 0,
+    "nps_change": 0,
+    "change": 1,
+    "momentum": 0,
+    "change_30": 0,  # the kept health over 30 and 90 days, in whole points
+    "change_90": 0,
+}
 
 # Column labels people read; any other column becomes its words in sentence case.
 LABELS = {
