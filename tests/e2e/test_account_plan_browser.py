@@ -40,8 +40,10 @@ def test_manager_keeps_her_plan_and_an_executive_reads_it(page, own_server, log_
     page.get_by_role("button", name="Save objective").click()
     expect(page.get_by_text("Objective saved.")).to_be_visible()
     expect(cell(page, "87")).to_have_count(1)  # the objectives table's progress
+    settle(page)  # the save's run is over: a click now is not lost in a run being drawn
 
     page.get_by_text("Update an action: done, dropped, shared").click()
+    settle(page)
     chosen = page.get_by_role("combobox", name="Action", exact=True).input_value()
     action_id = chosen.split(" ")[0]
     page.get_by_role("button", name="Mark done").click()
