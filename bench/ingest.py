@@ -241,7 +241,7 @@ def main() -> None:
         for name, frame in frames.items():
             con.register("df", frame)
             con.execute(
-                f'CREATE TABLE "{name}" AS SELECT * FROM df'
+                f'CREATE TABLE "{name}" AS SELECT * FROM df'  # sql-ok: names from the contract
             )  # sql-ok: benchmark, sheet names from our file
             con.unregister("df")
         con.close()

@@ -138,6 +138,7 @@ def active_session(
 def token_session(con: duckdb.DuckDBPyConnection, token_id: str) -> TokenSession | None:
     """The session the company sign-in `token_id` started, open or not; None if it started none."""
     row = con.execute(
+        # sql-ok: table and column names from the contract and constants, values bound
         f"""SELECT {_COLUMNS}, ended_at, end_reason FROM login_sessions WHERE token_id = ?
             ORDER BY started_at LIMIT 1""",  # sql-ok: the column list is a constant
         [token_id],

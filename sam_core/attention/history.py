@@ -36,7 +36,7 @@ def _versions(sheet: c.Sheet) -> str:
     """Every version of the sheet's rows that an upload wrote: current or replaced since."""
     cols = ", ".join(f'"{n}"' for n in sheet.column_names)
     return (
-        f"(SELECT {cols}, loaded_in FROM {sheet.table} "
+        f"(SELECT {cols}, loaded_in FROM {sheet.table} "  # sql-ok: names from the contract
         f"UNION ALL SELECT {cols}, loaded_in FROM {sheet.table}__before)"
     )
 
@@ -50,6 +50,7 @@ def removed_rows(
     sheet = c.SHEETS_BY_NAME[sheet_name]
     key = sheet.key[0]
     cols = ", ".join(f'b."{n}"' for n in sheet.column_names)
+    # sql-ok: table and column names from the contract and constants, values bound
     query = f"""WITH {_uploads()}
         SELECT {cols}, u.uploaded_at AS changed_at, u.user_name AS changed_by,
                CASE WHEN u.kind = 'rollback' THEN 'rollback ' ELSE 'upload ' END || u.upload_id AS via
@@ -69,6 +70,7 @@ def added_rows(
     sheet = c.SHEETS_BY_NAME[sheet_name]
     key = sheet.key[0]
     cols = ", ".join(f't."{n}"' for n in sheet.column_names)
+    # sql-ok: table and column names from the contract and constants, values bound
     query = f"""WITH {_uploads()},
         by_upload AS (
             SELECT v."{key}" AS k, u.uploaded_at AS changed_at, u.user_name AS changed_by,
@@ -110,6 +112,7 @@ def changed_values(
     pairs = ", ".join(
         f"{{'column': '{n}', 'old': b.\"{n}\"::VARCHAR, 'new': v.\"{n}\"::VARCHAR}}" for n in names
     )
+    # sql-ok: table and column names from the contract and constants, values bound
     query = f"""WITH {_uploads()},
         pairs AS (
             SELECT b.account_id, b."{key}"::VARCHAR AS key, unnest([{pairs}]) AS p,

@@ -235,6 +235,7 @@ def open_loops(
     `working_days` working days (Monday to Friday) have passed since the response: the deadline
     is the response day (a weekend day counts from the Friday before) plus `working_days`."""
     found = con.sql(
+        # sql-ok: table and column names from the contract and constants, values bound
         f"""SELECT r.response_id, r.account_id, r.survey_date, r.wave,
                    coalesce(r.respondent_name, s.name, 'a respondent') AS respondent,
                    r.recommend_score, r.satisfaction, r.continue_score

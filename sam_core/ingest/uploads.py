@@ -269,17 +269,19 @@ class _Table:
         or for Rates those with the incoming keys."""
         if self.by_account:
             return (
-                f"(SELECT {self.cols} FROM {self.name} "
+                f"(SELECT {self.cols} FROM {self.name} "  # sql-ok: names from the contract
                 "WHERE account_id IN (SELECT account_id FROM scope_accounts))"
             )
-        return f"(SELECT {self.cols} FROM {self.name} SEMI JOIN {incoming} USING ({self.keys}))"
+        return f"(SELECT {self.cols} FROM {self.name} SEMI JOIN {incoming} USING ({self.keys}))"  # sql-ok
 
     def new_rows(self, incoming: str = "incoming_rows") -> str:
         """Incoming rows that are not stored as they are: added, or changed."""
+        # sql-ok: table and column names from the contract and constants, values bound
         return f"SELECT {self.cols} FROM {incoming} EXCEPT SELECT {self.cols} FROM {self.stored(incoming)}"
 
     def removed_keys(self, incoming: str = "incoming_rows") -> str:
         """Keys of the scope's stored rows that the upload no longer holds (replace mode)."""
+        # sql-ok: table and column names from the contract and constants, values bound
         return f"SELECT {self.keys} FROM {self.stored(incoming)} o ANTI JOIN {incoming} USING ({self.keys})"
 
 
@@ -344,36 +346,40 @@ def _apply(
     upload_id`; the stored versions they replace, and with `remove` the stored rows of the
     scope that `incoming` lacks, are kept in `<table>__before` and deleted."""
     # sql-ok (this function): table and column names come from the contract
-    n = con.execute(f"SELECT count(*) FROM {incoming}").fetchall()[0][0]
-    if not con.execute(f"SELECT EXISTS (FROM {t.stored(incoming)})").fetchall()[0][0]:
+    n = con.execute(f"SELECT count(*) FROM {incoming}").fetchall()[0][0]  # sql-ok: names from the contract
+    if not con.execute(f"SELECT EXISTS (FROM {t.stored(incoming)})").fetchall()[0][0]:  # sql-ok
         # Nothing stored to compare with (a first load, new accounts): every row is added.
         con.execute(
-            f"INSERT INTO {t.name} BY NAME SELECT {t.cols}, ?::BIGINT AS loaded_in FROM {incoming}",
+            f"INSERT INTO {t.name} BY NAME SELECT {t.cols}, ?::BIGINT AS loaded_in FROM {incoming}",  # sql-ok
             [upload_id],
         )
         return {"added": n, "changed": 0, "removed": 0}
-    con.execute(f"CREATE OR REPLACE TEMP TABLE upload_new AS {t.new_rows(incoming)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE upload_new AS {t.new_rows(incoming)}")  # sql-ok
     # The keys whose stored version goes: changed rows, and with `remove` the rows the file lacks.
     gone = (
+        # sql-ok: table and column names from the contract and constants, values bound
         f"SELECT {t.keys}, true AS changed FROM upload_new SEMI JOIN {t.stored(incoming)} o USING ({t.keys})"
     )
     if remove:
-        gone += f" UNION ALL SELECT {t.keys}, false FROM ({t.removed_keys(incoming)})"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE upload_gone AS {gone}")
+        gone += f" UNION ALL SELECT {t.keys}, false FROM ({t.removed_keys(incoming)})"  # sql-ok
+    con.execute(f"CREATE OR REPLACE TEMP TABLE upload_gone AS {gone}")  # sql-ok: names from the contract
     new, changed, gone_count = con.execute(
         "SELECT (SELECT count(*) FROM upload_new), count(*) FILTER (WHERE changed), count(*) FROM upload_gone"
     ).fetchall()[0]
     if gone_count:
         match = " AND ".join(f't."{k}" = g."{k}"' for k in t.key)
         con.execute(
+            # sql-ok: table and column names from the contract and constants, values bound
             f"INSERT INTO {t.name}__before BY NAME SELECT ?::BIGINT AS upload_id, t.* FROM {t.name} t "
             f"SEMI JOIN upload_gone g USING ({t.keys})",
             [upload_id],
         )
-        con.execute(f"DELETE FROM {t.name} t USING upload_gone g WHERE {match}")
+        con.execute(f"DELETE FROM {t.name} t USING upload_gone g WHERE {match}")  # sql-ok
     if new:
         con.execute(
-            f"INSERT INTO {t.name} BY NAME SELECT *, ?::BIGINT AS loaded_in FROM upload_new", [upload_id]
+            # sql-ok: table and column names from the contract and constants, values bound
+            f"INSERT INTO {t.name} BY NAME SELECT *, ?::BIGINT AS loaded_in FROM upload_new",
+            [upload_id],
         )
     con.execute("DROP TABLE upload_new")
     con.execute("DROP TABLE upload_gone")
@@ -398,6 +404,7 @@ def _counts_by_account(con, sheet: c.Sheet, incoming: pl.DataFrame, *, replace: 
                 .sort("account_id")
             )
         removed = (
+            # sql-ok: table and column names from the contract and constants, values bound
             f"SELECT o.{owner} AS account_id, count(*) AS n FROM {t.stored()} o ANTI JOIN incoming_rows "
             f"USING ({t.keys}) GROUP BY 1"
             if replace and sheet.has_accounts
@@ -405,6 +412,7 @@ def _counts_by_account(con, sheet: c.Sheet, incoming: pl.DataFrame, *, replace: 
         )
         return (
             con.sql(
+                # sql-ok: table and column names from the contract and constants, values bound
                 f"""WITH new AS ({t.new_rows()}),
                      changed AS (SELECT {owner} AS account_id, count(*) AS n
                                  FROM new SEMI JOIN {t.stored()} o USING ({t.keys}) GROUP BY 1),
@@ -506,6 +514,7 @@ def removals(con: duckdb.DuckDBPyConnection, validation: Validation) -> pl.DataF
         with _registered(con, incoming_rows=incoming, scope_accounts=_scope(sheet, incoming)):
             parts.append(
                 con.sql(
+                    # sql-ok: table and column names from the contract and constants, values bound
                     f"""SELECT ? AS sheet, r.account_id, a.account_name, count(*) AS rows,
                                {f'sum(r."{money}")' if money else "NULL"}::DOUBLE AS money,
                                ?::VARCHAR AS money_column,
@@ -533,6 +542,7 @@ def removed_rows(
         return pl.DataFrame(schema=dict.fromkeys(data.sheet.column_names, pl.String))
     with _registered(con, incoming_rows=incoming, scope_accounts=_scope(data.sheet, incoming)):
         return con.sql(
+            # sql-ok: table and column names from the contract and constants, values bound
             f"""SELECT {", ".join(f'r."{n}"' for n in data.sheet.column_names)}
                 FROM {data.sheet.table} r SEMI JOIN ({t.removed_keys()}) g USING ({t.keys})
                 WHERE r.account_id IN (SELECT account_id FROM scope_accounts)
@@ -551,6 +561,7 @@ def changed_values(
     t = _table(sheet)
     with _registered(con, incoming_rows=incoming, scope_accounts=_scope(sheet, incoming)):
         old = con.sql(
+            # sql-ok: table and column names from the contract and constants, values bound
             f"SELECT * EXCLUDE (loaded_in) FROM {sheet.table} SEMI JOIN incoming_rows USING ({t.keys})"
         ).pl()  # sql-ok
     key = list(sheet.key)
@@ -730,12 +741,13 @@ def _roll_back_table(con, table: str, upload_id: int, new_id: int) -> None:
     or removed come back, with the stamps they had."""
     # sql-ok (this function): table names from the contract
     con.execute(
-        f"INSERT INTO {table}__before BY NAME "
+        f"INSERT INTO {table}__before BY NAME "  # sql-ok: names from the contract
         f"SELECT ?::BIGINT AS upload_id, * FROM {table} WHERE loaded_in = ?",
         [new_id, upload_id],
     )
-    con.execute(f"DELETE FROM {table} WHERE loaded_in = ?", [upload_id])
+    con.execute(f"DELETE FROM {table} WHERE loaded_in = ?", [upload_id])  # sql-ok: names from the contract
     con.execute(
+        # sql-ok: table and column names from the contract and constants, values bound
         f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (upload_id) FROM {table}__before WHERE upload_id = ?",
         [upload_id],
     )
@@ -748,13 +760,13 @@ def _roll_back_by_account(con, sheet: c.Sheet, upload_id: int, new_id: int) -> N
     in_scope = "account_id IN (SELECT account_id FROM upload_scope WHERE upload_id = ? AND sheet = ?)"
     for table in tables_of_sheet(sheet.name):
         con.execute(
-            f"INSERT INTO {table}__before BY NAME "
+            f"INSERT INTO {table}__before BY NAME "  # sql-ok: names from the contract
             f"SELECT ?::BIGINT AS upload_id, * FROM {table} WHERE {in_scope}",
             [new_id, upload_id, sheet.name],
         )
-        con.execute(f"DELETE FROM {table} WHERE {in_scope}", [upload_id, sheet.name])
+        con.execute(f"DELETE FROM {table} WHERE {in_scope}", [upload_id, sheet.name])  # sql-ok
         con.execute(
-            f"INSERT INTO {table} BY NAME "
+            f"INSERT INTO {table} BY NAME "  # sql-ok: names from the contract
             f"SELECT * EXCLUDE (upload_id) FROM {table}__before WHERE upload_id = ?",
             [upload_id],
         )

@@ -45,7 +45,9 @@ def waves(con: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> list[
     with a response on or before it."""
     responses, params = _responses(as_of)
     rows = con.execute(
-        f"WITH {responses} SELECT wave_label FROM responses GROUP BY 1 ORDER BY max(survey_date)", params
+        # sql-ok: table and column names from the contract and constants, values bound
+        f"WITH {responses} SELECT wave_label FROM responses GROUP BY 1 ORDER BY max(survey_date)",
+        params,
     ).fetchall()  # sql-ok
     return [r[0] for r in rows]
 
@@ -56,6 +58,7 @@ def loyalty_by_account(
     """Per account and wave (one wave if given): respondents, loyalty index, NPS, thin flag
     (with `as_of`, over the responses given by then)."""
     responses, params = _responses(as_of)
+    # sql-ok: table and column names from the contract and constants, values bound
     query = f"""WITH {responses}
     SELECT account_id, wave_label AS wave, max(survey_date) AS last_response,
            count(*) AS respondents,
@@ -93,6 +96,7 @@ def program_loyalty(
     if wave is None:
         return {"loyalty_index": None, "nps": None, "respondents": 0}
     responses, params = _responses(as_of)
+    # sql-ok: table and column names from the contract and constants, values bound
     query = f"""WITH {responses}
     SELECT avg(respondent_index),
            100.0 * (count(*) FILTER (WHERE recommend_score >= 9)
@@ -188,6 +192,7 @@ def wave_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     passives and detractors, and the share of key stakeholders (decision makers,
     influence >= 4) who answered (0 when no response names a stakeholder; empty only when
     there are no key stakeholders)."""
+    # sql-ok: table and column names from the contract and constants, values bound
     return con.sql(f"""WITH {_RESPONSES},
         per_wave AS (
             SELECT wave_label AS wave, max(survey_date) AS last_response, count(*) AS respondents,
@@ -229,6 +234,7 @@ def account_loyalty(con: duckdb.DuckDBPyConnection, *, wave: str) -> pl.DataFram
         )
     )
     key = con.sql(
+        # sql-ok: table and column names from the contract and constants, values bound
         f"""WITH {_RESPONSES}
         SELECT s.account_id, count(*) AS key_stakeholders,
                count(*) FILTER (WHERE s.stakeholder_id IN (SELECT stakeholder_id FROM responses
@@ -293,6 +299,7 @@ def question_scores(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: st
     """Mean score per question for one account and wave: the three standard questions and
     the export's own question columns; scale, respondents and a thin flag for each."""
     return con.sql(
+        # sql-ok: table and column names from the contract and constants, values bound
         f"""WITH {_RESPONSES},
         mine AS (SELECT * FROM responses WHERE account_id = ? AND wave_label = ?),
         standard AS (
@@ -318,6 +325,7 @@ def respondents(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: str) -
     """Each response of an account in a wave with the respondent's profile from the
     relationship map, their scores, index, comment and linked actions."""
     return con.sql(
+        # sql-ok: table and column names from the contract and constants, values bound
         f"""WITH {_RESPONSES}
         SELECT r.response_id, r.survey_date, coalesce(s.name, r.respondent_name) AS respondent,
                coalesce(s.title, r.respondent_title) AS title, s.buying_role, s.influence, s.attitude,
@@ -335,6 +343,7 @@ def respondents(con: duckdb.DuckDBPyConnection, *, account_id: str, wave: str) -
 def comments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every comment with its account, wave, score and band (promoter 9-10, passive 7-8,
     detractor 0-6 of recommend_score)."""
+    # sql-ok: table and column names from the contract and constants, values bound
     return con.sql(f"""WITH {_RESPONSES}
         SELECT r.account_id, a.account_name, r.wave_label AS wave, r.survey_date,
             r.respondent_name AS respondent,
@@ -386,6 +395,7 @@ def closed_loop(con: duckdb.DuckDBPyConnection, *, as_of) -> pl.DataFrame:
     <= 2) with its account's manager and its linked actions (an action of the same account
     whose source is the response_id); `loop_open` when none."""
     return con.sql(
+        # sql-ok: table and column names from the contract and constants, values bound
         f"""WITH {_RESPONSES}
         SELECT r.response_id, r.account_id, a.account_name, a.account_manager, r.wave_label AS wave,
                r.survey_date,

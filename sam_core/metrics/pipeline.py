@@ -40,6 +40,7 @@ def account_pipeline(con: duckdb.DuckDBPyConnection, *, through: date, rollup: b
     defaults = "CASE x.stage " + " ".join(f"WHEN '{s}' THEN {p}" for s, p in STAGE_PROBABILITY.items())
     query = (
         OWNERS_SQL
+        # sql-ok: table and column names from the contract and constants, values bound
         + f""",
     deals AS (
         SELECT o.owner_id AS account_id, x.amount, coalesce(x.stage, 'prospecting') AS stage,

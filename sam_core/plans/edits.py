@@ -427,6 +427,7 @@ def rows_as_of(
             params=[account_id],
         ).pl()
     restored = ", ".join(
+        # sql-ok: table and column names from the contract and constants, values bound
         f"""CASE WHEN list_contains(l.edited, '{col.name}')
                       THEN TRY_CAST(l.olds['{col.name}'] AS {col.storage_type})
                  ELSE t."{col.name}" END AS "{col.name}\""""
@@ -434,6 +435,7 @@ def rows_as_of(
         if col.name not in (key, "account_id")
     )
     return con.sql(
+        # sql-ok: table and column names from the contract and constants, values bound
         f"""WITH later AS (
                 SELECT row_key, list(column_name) AS edited,
                        map_from_entries(list({{'k': column_name, 'v': old_value}})) AS olds,
@@ -620,7 +622,7 @@ def _from_text(con, text: str | None, sql_type: str):
     if text is None:
         return None
     # sql-ok: a storage type of the contract
-    return con.execute(f"SELECT TRY_CAST(? AS {sql_type})", [text]).fetchall()[0][0]
+    return con.execute(f"SELECT TRY_CAST(? AS {sql_type})", [text]).fetchall()[0][0]  # sql-ok
 
 
 _CREATED = re.compile(rb"<dcterms:created[^>]*>([^<]+)</dcterms:created>")

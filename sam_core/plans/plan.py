@@ -254,7 +254,7 @@ def _belongs(con, table: str, key: str, value: str, account_id: str) -> bool:
     return bool(
         con.execute(
             # sql-ok: table and key names of this module
-            f"SELECT count(*) FROM {table} WHERE {key} = ? AND account_id = ?",
+            f"SELECT count(*) FROM {table} WHERE {key} = ? AND account_id = ?",  # sql-ok
             [value, account_id],
         ).fetchall()[0][0]
     )
