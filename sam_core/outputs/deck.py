@@ -269,13 +269,19 @@ def _concentration_chart(slide, left, top, width, height, m: Meeting, currency: 
     value.has_major_gridlines = False
     value.visible = False
     value.minimum_scale = 0
+    _labelled_bars(chart, number_format="0%", gap_width=40)
+
+
+def _labelled_bars(chart, *, number_format: str, gap_width: int) -> None:
+    """Bars in the accent colour with their values (11 pt) past their ends."""
     plot = chart.plots[0]
-    plot.gap_width = 40
+    plot.gap_width = gap_width
     plot.has_data_labels = True
-    plot.data_labels.number_format = "0%"
-    plot.data_labels.number_format_is_linked = False
-    plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
-    plot.data_labels.font.size = Pt(11)
+    labels = plot.data_labels
+    labels.number_format = number_format
+    labels.number_format_is_linked = False
+    labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    labels.font.size = Pt(11)
     _accent(plot.series[0])
 
 
@@ -392,14 +398,7 @@ def _health_chart(slide, left, top, width, height, brief: Brief, high: float) ->
     value.minimum_scale, value.maximum_scale = 0, high
     value.has_major_gridlines = True
     value.tick_labels.font.size = Pt(10)
-    plot = chart.plots[0]
-    plot.gap_width = 50
-    plot.has_data_labels = True
-    plot.data_labels.number_format = "0.0"
-    plot.data_labels.number_format_is_linked = False
-    plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
-    plot.data_labels.font.size = Pt(11)
-    _accent(plot.series[0])
+    _labelled_bars(chart, number_format="0.0", gap_width=50)
 
 
 def _account_trend_chart(slide, left, top, width, height, brief: Brief, currency: str) -> None:
