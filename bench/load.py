@@ -23,15 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.async_api import async_playwright
@@ -39,57 +35,13 @@ from playwright.async_api import async_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "support"))
+from login import CHROMIUM_ARGS, DONE, start
 from program import program_db
 from streamlit_client import Session
 from workbooks import new_account_workbook
 
 PAGES = ["Portfolio", "Relationship map", "Sponsor cadence", "Loyalty"]
 REVENUE = "Revenue, last 12 months"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
-DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-
-
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "SAM_DB_PATH": str(db), "SAM_MODE": "demo", "FORWARDED_ALLOW_IPS": ""}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "serve.py",  # as scripts/run.sh starts it
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("the server did not start")
 
 
 def rss_mb(pid: int) -> float:
@@ -207,7 +159,7 @@ async def run(args) -> dict:
     db = tmp / "sam.duckdb"
     if args.data == "10k":
         shutil.copy(program_db(ROOT / "bench" / "out"), db)
-    proc, url = start_server(db)
+    proc, url = start("serve.py", {"SAM_DB_PATH": str(db), "SAM_MODE": "demo"})  # as scripts/run.sh does
     try:
         started = time.perf_counter()
         async with Session(url) as first:  # the first visitor builds the demo data and fills the caches

@@ -93,6 +93,15 @@ def start(script: str, env: dict, cwd: Path = ROOT) -> tuple[subprocess.Popen, s
     raise SystemExit(f"{script} did not start")
 
 
+def demo_database() -> Path:
+    """A fresh demo database, as of today, in a folder of its own."""
+    path = Path(tempfile.mkdtemp()) / "sam.duckdb"
+    con = connect(path)
+    load_demo(con, date.today())
+    con.close()
+    return path
+
+
 def app_script(root: Path = ROOT) -> str:
     """The dashboard's entry point: serve.py (the app with its cookie route) where it exists."""
     return "serve.py" if (root / "serve.py").exists() else "app.py"
@@ -145,16 +154,14 @@ def main() -> None:
     parser.add_argument("--path", default="", help="a page to open instead of the root, e.g. /portfolio")
     parser.add_argument("--baseline", type=Path, help="another checkout of the app to measure alongside")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp())
-    con = connect(tmp / "sam.duckdb")
-    load_demo(con, date.today())
-    con.close()
+    db = demo_database()
+    tmp = db.parent
     servers = {
-        "app": start(app_script(), {"SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}),
+        "app": start(app_script(), {"SAM_DB_PATH": str(db), "SAM_MODE": "demo"}),
         "floor": start("bench/login_floor.py", {}),
     }
     if args.baseline:
-        shutil.copy(tmp / "sam.duckdb", tmp / "baseline.duckdb")  # its own file: DuckDB locks it
+        shutil.copy(db, tmp / "baseline.duckdb")  # its own file: DuckDB locks it
         env = {"SAM_DB_PATH": str(tmp / "baseline.duckdb"), "SAM_MODE": "demo"}
         servers["baseline"] = start(app_script(args.baseline), env, cwd=args.baseline.resolve())
     times, runs = {name: [] for name in servers}, {name: [] for name in servers}

@@ -30,8 +30,6 @@ import json
 import shutil
 import statistics
 import sys
-import tempfile
-from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -40,10 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from login import CHROMIUM_ARGS, DONE, app_script, start
-
-from sam_core.demo import load_demo
-from sam_core.store import connect
+from login import CHROMIUM_ARGS, DONE, app_script, demo_database, start
 
 WARM = 2  # rounds that fill the caches (both choices of each select box), not counted
 
@@ -182,12 +177,9 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(p for p, *_ in PAGES))
     args = parser.parse_args()
     wanted = [p for p in PAGES if p[0] in args.pages.split(",")]
-    tmp = Path(tempfile.mkdtemp())
-    con = connect(tmp / "sam.duckdb")
-    load_demo(con, date.today())
-    con.close()
+    db = demo_database()
     servers = {
-        "app": start(app_script(), {"SAM_DB_PATH": str(tmp / "sam.duckdb"), "SAM_MODE": "demo"}),
+        "app": start(app_script(), {"SAM_DB_PATH": str(db), "SAM_MODE": "demo"}),
         "floor": start("bench/login_floor.py", {}),
     }
     times = {name: {p: {"open": [], "done": [], "click": []} for p, *_ in wanted} for name in servers}
@@ -215,7 +207,7 @@ def main() -> None:
         for proc, _ in servers.values():
             proc.terminate()
             proc.wait(timeout=20)
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(db.parent, ignore_errors=True)
     figures = {}
     for path, *_ in wanted:
         row = {}
