@@ -4,14 +4,12 @@ next 180 days with the account's health and loyalty beside each."""
 from __future__ import annotations
 
 import io
-import re
-import shutil
-import subprocess
 from datetime import date, timedelta
 
 import openpyxl
 import polars as pl
 import pytest
+from pdf_layout import overlapping, text_lines
 from portfolio_fixture import AS_OF, SHEETS
 
 from sam_core.access.permissions import User
@@ -181,24 +179,6 @@ def _brief_with(db, make_workbook, contracts: list[dict], account_id: str = "A1"
     return account_brief(db, account_overview(db, as_of=AS_OF), account_id, as_of=AS_OF)
 
 
-def _pdf_lines(pdf: bytes, tmp_path) -> list[tuple[float, float, float, float, str]]:
-    """Every text line's box (points from the top left) and words, as pdftotext lays them out."""
-    source = tmp_path / "brief.pdf"
-    source.write_bytes(pdf)
-    out = subprocess.run(
-        [shutil.which("pdftotext") or "pdftotext", "-bbox-layout", str(source), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [
-        (*(float(m.group(i)) for i in range(1, 5)), " ".join(re.findall(r">([^<]*)</word>", m.group(5))))
-        for m in re.finditer(
-            r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', out, re.S
-        )
-    ]
-
-
 def test_the_brief_shows_a_renewal_in_its_notice_period_with_the_accounts_health_and_loyalty(
     db, make_workbook, tmp_path
 ):
@@ -206,7 +186,7 @@ def test_the_brief_shows_a_renewal_in_its_notice_period_with_the_accounts_health
     # period. A1's health 75 and loyalty index 81 are the Portfolio's (test_meeting_outputs works them out).
     renews = contract("C1", date(2026, 8, 31), name="Service agreement", auto_renew="yes", notice_days=90)
     brief = _brief_with(db, make_workbook, [renews])
-    texts = [t[4] for t in _pdf_lines(brief_pdf(brief, currency="EUR"), tmp_path)]
+    texts = [t[4] for t in text_lines(brief_pdf(brief, currency="EUR"), tmp_path)[1]]
     assert "Renewals in the next 180 days · health 75, loyalty 81" in texts
     assert (
         "Service agreement · €1.0k a year · renews 31 Aug 2026, automatically · notice by 2 Jun 2026 "
@@ -219,23 +199,17 @@ def test_a_second_renewal_is_counted_on_the_line_and_nothing_overlaps_or_leaves_
 ):
     later = contract("C2", date(2026, 11, 30), name="Support " + "with a very long name " * 8)
     brief = _brief_with(db, make_workbook, [contract("C1", date(2026, 8, 31)), later])
-    lines = _pdf_lines(brief_pdf(brief, currency="EUR"), tmp_path)
+    lines = text_lines(brief_pdf(brief, currency="EUR"), tmp_path)[1]
     renewal = next(t for t in lines if t[4].startswith("Contract C1 ·"))
     assert renewal[4].endswith("· and 1 more on the Portfolio page")
-    overlapping = [
-        (a[4], b[4])
-        for i, a in enumerate(lines)
-        for b in lines[i + 1 :]
-        if min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
-    ]
-    assert overlapping == []
+    assert overlapping(lines) == []
     footer = next(t for t in lines if t[4].startswith("Account brief of Alpha"))
     assert renewal[3] < footer[1]  # above the footer, which stays in the margin box
 
 
 def test_an_account_renewing_nothing_in_180_days_has_no_renewals_in_its_brief(db, make_workbook, tmp_path):
     brief = _brief_with(db, make_workbook, [contract("C1", date(2027, 6, 30))])  # 380 days ahead
-    texts = " ".join(t[4] for t in _pdf_lines(brief_pdf(brief, currency="EUR"), tmp_path))
+    texts = " ".join(t[4] for t in text_lines(brief_pdf(brief, currency="EUR"), tmp_path)[1])
     assert "Renewals in the next" not in texts and brief.renewals.is_empty()
     assert "Renewals" not in openpyxl.load_workbook(io.BytesIO(brief_xlsx(brief, currency="EUR"))).sheetnames
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import zipfile
-from pathlib import Path
 
 import polars as pl
 import pypdf
 import pytest
+from pdf_layout import overlapping, poppler, text_lines
 from PIL import Image
 from portfolio_fixture import AS_OF, SHEETS
 from pptx import Presentation
@@ -52,31 +51,6 @@ def program(db, make_workbook):
 def top2(program):
     con, overview = program
     return meeting(con, overview, headline(con, overview, as_of=AS_OF, n=2), as_of=AS_OF, n=2)
-
-
-def poppler(tool: str) -> str:
-    found = shutil.which(tool)
-    assert found, f"{tool} is missing: apt-get install poppler-utils (scripts/test.sh does)"
-    return found
-
-
-def text_lines(
-    pdf: bytes, tmp_path: Path
-) -> tuple[tuple[float, float], list[tuple[float, float, float, float, str]]]:
-    """The page size and every text line's box (points, from the top left) as pdftotext lays them out."""
-    source = tmp_path / "brief.pdf"
-    source.write_bytes(pdf)
-    out = subprocess.run(
-        [poppler("pdftotext"), "-bbox-layout", str(source), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', out)
-    lines = []
-    for match in re.finditer(
-        r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', out, re.S
-    ):
-        words = " ".join(re.findall(r">([^<]*)</word>", match.group(5)))
-        lines.append((*(float(match.group(i)) for i in range(1, 5)), words))
-    return (float(page.group(1)), float(page.group(2))), lines
 
 
 def long_brief(brief):
@@ -122,13 +96,7 @@ def test_no_text_of_the_brief_runs_past_a_margin_or_overlaps_another(program, tm
         if t[0] < box[0] - 0.5 or t[1] < box[1] - 0.5 or t[2] > box[2] + 0.5 or t[3] > box[3] + 0.5
     ]
     assert outside == []
-    overlapping = [
-        (a[4], b[4])
-        for i, a in enumerate(lines)
-        for b in lines[i + 1 :]
-        if min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
-    ]
-    assert overlapping == []
+    assert overlapping(lines) == []
 
 
 @pytest.mark.parametrize("paper", list(PAPERS))
