@@ -57,28 +57,34 @@ if not editable:
     st.caption("Read only: the account's manager and admins edit the plan.")
 views.messages()
 
+# Only the open tab runs; it stays open when the account changes.
 plan_tab, data_tab, people_tab, history_tab, outputs_tab = st.tabs(
-    ["Plan", "From the data", "People and meetings", "History", "Outputs"]
+    ["Plan", "From the data", "People and meetings", "History", "Outputs"], key="plan_tab", on_change="rerun"
 )
-with plan_tab:
-    opportunities = data.cached(plans.open_opportunities, account_id=account_id)
-    views.plan_sections(
-        user,
-        plan,
-        reviews,
-        editable=editable,
-        today=today,
-        offerings=settings.offerings,
-        opportunities=dict(opportunities.iter_rows()),
-        stakeholders=dict(data.cached(plans.executives, account_id=account_id).iter_rows()),
-    )
-with data_tab:
-    tabs.from_the_data(data.account_plan_facts(account_id, today), account_id)
-with people_tab:
-    tabs.people_and_meetings(user, account, today=today)
-with history_tab:
-    tabs.history(account_id, today=today, offerings=settings.offerings)
-with outputs_tab:
-    tabs.outputs(
-        user, account, today=today, currency=settings.currency, review_days=settings.plan_review_days
-    )
+if plan_tab.open:
+    with plan_tab:
+        opportunities = data.cached(plans.open_opportunities, account_id=account_id)
+        views.plan_sections(
+            user,
+            plan,
+            reviews,
+            editable=editable,
+            today=today,
+            offerings=settings.offerings,
+            opportunities=dict(opportunities.iter_rows()),
+            stakeholders=dict(data.cached(plans.executives, account_id=account_id).iter_rows()),
+        )
+if data_tab.open:
+    with data_tab:
+        tabs.from_the_data(data.account_plan_facts(account_id, today), account_id)
+if people_tab.open:
+    with people_tab:
+        tabs.people_and_meetings(user, account, today=today)
+if history_tab.open:
+    with history_tab:
+        tabs.history(account_id, today=today, offerings=settings.offerings)
+if outputs_tab.open:
+    with outputs_tab:
+        tabs.outputs(
+            user, account, today=today, currency=settings.currency, review_days=settings.plan_review_days
+        )

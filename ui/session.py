@@ -76,6 +76,12 @@ def ended_sessions() -> dict[str, str]:
 
 
 @st.cache_resource
+def _users_by_settings() -> dict[Settings, UsersFile]:
+    """The users file per settings, for the server's life: a dict looked up by the settings'
+    own hash (st.cache_resource would hash the settings field by field on every call)."""
+    return {}
+
+
 def _users(current: Settings) -> UsersFile:
     if current.sign_on is not None:  # company sign-on: no users file
         check_sign_on(current)
@@ -88,7 +94,10 @@ def _users(current: Settings) -> UsersFile:
 def users() -> UsersFile:
     """The users file, checked against the deployment mode (raises ConfigurationError); empty
     with company sign-on, whose deployment it checks instead."""
-    return _users(settings())
+    current, loaded = settings(), _users_by_settings()
+    if current not in loaded:
+        loaded[current] = _users(current)
+    return loaded[current]
 
 
 def account_managers() -> list[str]:

@@ -37,20 +37,34 @@ def test_the_manager_edits_her_own_fresh_plan(plan_as):
     assert at.success[0].value.startswith("Reviewed: every section since ")
     labels = [b.label for b in at.button]
     assert labels.count("Mark reviewed") == 7  # one per section
-    assert {"Save objective", "Mark done", "Add the stakeholder", "Record the engagement"} <= set(labels)
+    assert {"Save objective", "Mark done"} <= set(labels)
+    assert "Record the engagement" not in labels  # only the open tab is drawn
+    at.session_state["plan_tab"] = "People and meetings"
+    at.run()
+    labels = [b.label for b in at.button]
+    assert {"Add the stakeholder", "Record the engagement"} <= set(labels)
+    assert "Save objective" not in labels
 
 
 @pytest.mark.parametrize("username", ["executive", "coach"])
 def test_executives_and_coaches_read_the_plan_without_a_control(plan_as, username):
     at = plan_as(username, "ACC-0002")
     assert "Read only: the account's manager and admins edit the plan." in [c.value for c in at.caption]
-    assert [b.label for b in at.button] == []
-    assert not at.get("form")
+    for tab in ["Plan", "From the data", "People and meetings", "History", "Outputs"]:
+        at.session_state["plan_tab"] = tab
+        at.run()
+        assert not at.exception
+        assert at.session_state["plan_tab"] == tab
+        assert [b.label for b in at.button] == [], tab
+        assert not at.get("form"), tab
 
 
 def test_a_manager_reads_but_may_not_edit_someone_elses_plan(plan_as):
     at = plan_as("manager", "ACC-0001")  # Jonas Weber's
-    assert [b.label for b in at.button] == []
+    for tab in ["Plan", "From the data", "People and meetings", "History", "Outputs"]:
+        at.session_state["plan_tab"] = tab
+        at.run()
+        assert [b.label for b in at.button] == [], tab
 
 
 def test_the_stale_plan_is_flagged_with_its_reason(plan_as):
