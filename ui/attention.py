@@ -25,7 +25,7 @@ from sam_core.attention.digest import build_digest, digest_files, write_digest
 from sam_core.attention.rules import RULES, attention_items
 from sam_core.attention.scope import Scope, scope_of
 from sam_core.errors import SamError
-from sam_core.metrics.contracts import RENEWAL_WINDOW_DAYS, renewals_with_health
+from sam_core.metrics.contracts import RENEWAL_WINDOW_DAYS, renewals, with_health
 from sam_core.metrics.health_history import (
     account_history,
     health_trend,
@@ -407,7 +407,7 @@ HEALTH_HELP = {
 def renewals_section(as_of: date) -> None:
     """Contracts renewing in the next 180 days with each account's health and loyalty."""
     overview = data.overview(as_of, False)
-    found = renewals_with_health(data.db(), overview, as_of=as_of)
+    found = with_health(data.cached(renewals, as_of=as_of), overview)  # contracts: per data version
     st.subheader(f"Renewals in the next {RENEWAL_WINDOW_DAYS} days")
     if found.is_empty():
         st.caption("No contract renews in the next 180 days (Contracts sheet).")
@@ -453,14 +453,21 @@ def renewals_section(as_of: date) -> None:
     )
 
 
+def _kept_health(con, *, account_id: str, as_of: date, today: date, rules) -> tuple:
+    """An account's kept health up to `as_of` and the parts that moved in the last 30 days, once
+    today's health is kept (a new day keeps more: `today` is part of the cache key)."""
+    record_health(con, today=today, rules=rules)
+    return account_history(con, account_id, as_of=as_of), part_movement(con, account_id, as_of=as_of, days=30)
+
+
 def health_trend_view(account_id: str, as_of: date) -> None:
     """One account's kept health over time (points of each part stacked) and the part that moved."""
-    con = data.db()
-    history = account_history(con, account_id, as_of=as_of)
+    history, movement = data.cached(
+        _kept_health, account_id=account_id, as_of=as_of, today=date.today(), rules=settings().revenue_rules
+    )
     if history["as_of"].n_unique() < 2:
         st.caption("Health over time: kept from the first load on; not enough yet for a trend.")
         return
-    movement = part_movement(con, account_id, as_of=as_of, days=30)
     st.markdown("**Health over time**")
     data.chart(("health_history", as_of, account_id), lambda: charts.health_history_chart(history))
     if not movement.is_empty():

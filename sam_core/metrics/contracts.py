@@ -74,9 +74,13 @@ def renewals_with_health(
     account_ids: list[str] | None = None,
 ) -> pl.DataFrame:
     """`renewals` with the account beside each, from the account overview (health.account_overview
-    at the same `as_of`): account_name, account_manager, executive_sponsor, health, health_band,
-    loyalty_index, nps, respondents."""
-    found = renewals(con, as_of=as_of, days=days, account_ids=account_ids)
+    at the same `as_of`): see `with_health`."""
+    return with_health(renewals(con, as_of=as_of, days=days, account_ids=account_ids), overview)
+
+
+def with_health(found: pl.DataFrame, overview: pl.DataFrame) -> pl.DataFrame:
+    """Renewals (`renewals`) with the account beside each: account_name, account_manager,
+    executive_sponsor, health, health_band, loyalty_index, nps, respondents."""
     beside = ["account_name", "account_manager", "executive_sponsor", "health", "health_band"]
     beside += ["loyalty_index", "nps", "respondents"]
     if overview.is_empty():
