@@ -18,7 +18,11 @@ from outside adds nothing. The first two rounds fill the caches (both choices of
 box) and are not counted. Reports medians per page and the ratio to the floor's same step,
 printing each step as it is measured; the figures go to bench/out/pages_browser.json.
 
-    python bench/pages_browser.py [--rounds 5] [--pages portfolio,loyalty]
+    python bench/pages_browser.py [--rounds 5] [--pages portfolio,loyalty] [--shell]
+
+`--shell` also measures the app's shell: a copy of the app whose measured pages are each its
+heading, the guard, one select box and one figure, under the real login, navigation and sidebar.
+What the shell takes beyond the floor is the app's own cost on every page; the rest is the page.
 
 Goal (issue 17): every page open and every click at most 1.5x the floor, at demo size.
 """
@@ -30,6 +34,7 @@ import json
 import shutil
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -129,6 +134,28 @@ CHOOSE = """(ready) => new Promise((resolve, reject) => {
 })"""
 
 
+# A measured page of the shell (--shell): the app's header and guard, one select box, one figure.
+SHELL_PAGE = """import streamlit as st
+from ui import session, widgets
+widgets.header({title!r})
+session.guard({key!r})
+FIGURES = {{"Alpha": "1.5bn", "Beta": "0.9bn", "Gamma": "0.4bn", "Delta": "0.2bn"}}
+account = st.selectbox("Account", list(FIGURES), key="shell_{key}")
+st.metric("Revenue, last 12 months", FIGURES[account])
+"""
+
+
+def shell_copy(pages: list[tuple[str, str]]) -> Path:
+    """A copy of the app in a temporary folder with each of `pages` (url path, title) replaced by
+    its shell page."""
+    copy = Path(tempfile.mkdtemp()) / "app"
+    skipped = (".git", ".venv", "bench", "data", "tests", "docs", ".ruff_cache", "__pycache__")
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*skipped))
+    for key, title in pages:
+        (copy / "pages" / f"{key}.py").write_text(SHELL_PAGE.format(title=title, key=key))
+    return copy
+
+
 def log_in(browser, url: str):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
@@ -171,10 +198,17 @@ def one_page(page, title: str, ready: str, box: str) -> tuple[float, float, floa
     return first / 1000, done / 1000, click / 1000
 
 
+def print_rows(figures: dict, seconds: str, ratio: str) -> None:
+    for path, row in figures.items():
+        cells = [f"{row[s][seconds]:.2f}/{row[s]['floor_s']:.2f} s {row[s][ratio]:.1f}x" for s in row]
+        print(f"{path:18} " + " ".join(f"{c:>24}" for c in cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pages", default=",".join(p for p, *_ in PAGES))
+    parser.add_argument("--shell", action="store_true", help="also measure the app's shell (see above)")
     args = parser.parse_args()
     wanted = [p for p in PAGES if p[0] in args.pages.split(",")]
     db = demo_database()
@@ -182,6 +216,11 @@ def main() -> None:
         "app": start(app_script(), {"SAM_DB_PATH": str(db), "SAM_MODE": "demo"}),
         "floor": start("bench/login_floor.py", {}),
     }
+    shell = shell_copy([(key, title) for key, title, *_ in wanted]) if args.shell else None
+    if shell is not None:
+        shutil.copy(db, shell.parent / db.name)  # a database file is opened by one process only
+        env = {"SAM_DB_PATH": str(shell.parent / db.name), "SAM_MODE": "demo"}
+        servers["shell"] = start(app_script(shell), env, cwd=shell)
     times = {name: {p: {"open": [], "done": [], "click": []} for p, *_ in wanted} for name in servers}
     try:
         with sync_playwright() as p:
@@ -190,12 +229,12 @@ def main() -> None:
             for round_ in range(args.rounds + WARM):  # the first rounds fill the caches: not counted
                 for path, title, ready, box in wanted:
                     for name, (_, page) in sessions.items():
-                        floor = name == "floor"
+                        plain = name != "app"  # the floor and the shell: one select box, one figure
                         first, done, click = one_page(
                             page,
                             title,
-                            "[data-testid='stMetricValue']" if floor else ready,
-                            "Account" if floor else box,
+                            "[data-testid='stMetricValue']" if plain else ready,
+                            "Account" if plain else box,
                         )
                         print(f"{name:5} {path:18} {first:.2f} {done:.2f} {click:.2f}", flush=True)
                         if round_ >= WARM:
@@ -208,18 +247,24 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=20)
         shutil.rmtree(db.parent, ignore_errors=True)
+        if shell is not None:
+            shutil.rmtree(shell.parent, ignore_errors=True)
     figures = {}
     for path, *_ in wanted:
         row = {}
         for step in ("open", "done", "click"):
             app, floor = (statistics.median(times[n][path][step]) for n in ("app", "floor"))
             row[step] = {"app_s": round(app, 3), "floor_s": round(floor, 3), "ratio": round(app / floor, 2)}
+            if shell is not None:
+                shell_s = statistics.median(times["shell"][path][step])
+                row[step] |= {"shell_s": round(shell_s, 3), "shell_ratio": round(shell_s / floor, 2)}
         figures[path] = row
     print(json.dumps(figures, indent=2))
     print(f"{'page':18} {'open (first figure)':>26} {'open (run over)':>24} {'click (run over)':>24}")
-    for path, row in figures.items():
-        cells = [f"{row[s]['app_s']:.2f}/{row[s]['floor_s']:.2f} s {row[s]['ratio']:.1f}x" for s in row]
-        print(f"{path:18} " + " ".join(f"{c:>24}" for c in cells))
+    print_rows(figures, "app_s", "ratio")
+    if shell is not None:
+        print("the shell alone (each page its heading, one select box and one figure):")
+        print_rows(figures, "shell_s", "shell_ratio")
     worst = max(row[s]["ratio"] for row in figures.values() for s in ("open", "click"))
     print(f"worst open/click ratio {worst:.1f}x (goal at most 1.5x: {'PASS' if worst <= 1.5 else 'MISS'})")
     out = ROOT / "bench" / "out"
