@@ -74,21 +74,7 @@ tier_table = (
 widgets.table(tier_table, labels={"share": "Share of revenue"}, where=tiers, width="content")
 tiers.caption("A: the accounts making the first 80% of revenue; B: the next 15%; C: the rest.")
 
-st.subheader("Trends")
-measure_col, grain_col = st.columns([2, 1])
-measure = measure_col.segmented_control(
-    "Measure",
-    ["revenue", "profit", "ebitda"],
-    default="revenue",
-    key="portfolio_measure",
-    format_func={"revenue": "Revenue", "profit": "Profit", "ebitda": "EBITDA"}.__getitem__,
-)
-grain = grain_col.segmented_control("By", ["month", "quarter"], default="month", key="portfolio_grain")
-trend = data.trend(as_of, rollup, top["account_id"].to_list(), grain or "month")
-data.chart(
-    ("trend", as_of, rollup, n, grain, measure),
-    lambda: charts.trend_chart(trend, measure or "revenue", currency=currency),
-)
+views.trends(as_of, rollup, n, top["account_id"].to_list(), currency)  # reruns on its own
 
 st.subheader(f"Top {n} accounts")
 with st.expander("Filter"):
@@ -145,16 +131,6 @@ right.download_button(
 
 attention.renewals_section(as_of)  # issue 20: renewals in the next 180 days
 
-st.subheader("Account: health explained and one-page brief")
 names = dict(zip(table["account_id"], table["account_name"], strict=True))
 views.follow_row_click(event, table["account_id"].to_list(), names)
-account = (
-    st.selectbox("Account", list(names), format_func=names.__getitem__, key="portfolio_account")
-    if names
-    else None
-)
-if account:
-    st.session_state["sam_account"] = account
-    views.account_detail(
-        table.filter(pl.col("account_id") == account).row(0, named=True), as_of, rollup, through
-    )
+views.chosen_account(table, as_of, rollup, through)  # reruns on its own when another account is chosen

@@ -11,7 +11,7 @@ import streamlit as st
 from sam_core.metrics.headline import Headline
 from sam_core.metrics.health import health_parts
 from sam_core.outputs import charts, formatting
-from ui import attention, data, downloads, widgets
+from ui import attention, data, downloads, session, widgets
 
 MONTHS_BACK = 24
 
@@ -209,6 +209,42 @@ def follow_row_click(event, ids: list[str], names: dict[str, str]) -> None:
     if st.session_state.get(ACCOUNT) not in names and names:
         wanted = st.session_state.get("sam_account")
         st.session_state[ACCOUNT] = wanted if wanted in names else next(iter(names))
+
+
+@st.fragment
+def trends(as_of: date, rollup: bool, n: int, account_ids: list[str], currency: str) -> None:
+    """The top accounts' revenue, profit or EBITDA by month or quarter; a choice here reruns
+    only this part of the page."""
+    session.fragment_guard("portfolio")
+    st.subheader("Trends")
+    measure_col, grain_col = st.columns([2, 1])
+    measure = measure_col.segmented_control(
+        "Measure",
+        ["revenue", "profit", "ebitda"],
+        default="revenue",
+        key="portfolio_measure",
+        format_func={"revenue": "Revenue", "profit": "Profit", "ebitda": "EBITDA"}.__getitem__,
+    )
+    grain = grain_col.segmented_control("By", ["month", "quarter"], default="month", key="portfolio_grain")
+    trend = data.trend(as_of, rollup, account_ids, grain or "month")
+    data.chart(
+        ("trend", as_of, rollup, n, grain, measure),
+        lambda: charts.trend_chart(trend, measure or "revenue", currency=currency),
+    )
+
+
+@st.fragment
+def chosen_account(table: pl.DataFrame, as_of: date, rollup: bool, through: str) -> None:
+    """The account chosen below the table (a row click chooses it too: `follow_row_click`) and
+    its detail; choosing another here reruns only this part of the page."""
+    session.fragment_guard("portfolio")
+    st.subheader("Account: health explained and one-page brief")
+    names = dict(zip(table["account_id"], table["account_name"], strict=True))
+    if not names:
+        return
+    account = st.selectbox("Account", list(names), format_func=names.__getitem__, key=ACCOUNT)
+    st.session_state["sam_account"] = account
+    account_detail(table.filter(pl.col("account_id") == account).row(0, named=True), as_of, rollup, through)
 
 
 def account_detail(row: dict, as_of: date, rollup: bool, through: str) -> None:

@@ -297,6 +297,16 @@ def guard(page_key: str) -> User:
     return user
 
 
+def fragment_guard(page_key: str) -> User:
+    """The guard of a part of a page that reruns on its own (`st.fragment`: its reruns skip
+    app.py): the login is checked again at each of them, and a session ended or a role changed
+    meanwhile reruns the whole app, which says why."""
+    user = current_user()
+    if not can(user, f"view:{page_key}"):
+        st.rerun(scope="app")
+    return user
+
+
 # The login pages and the password method ----------------------------------------------
 
 

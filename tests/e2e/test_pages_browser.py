@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 from portfolio_fixture import SHEETS
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from workbooks import workbook_bytes
 
 from sam_core.access.permissions import User
@@ -56,6 +57,89 @@ def test_a_click_on_a_portfolio_row_chooses_that_account_for_health_brief_and_li
     settle(page)
     expect(account).to_have_value("Gamma")
     expect(page.get_by_role("link", name="Relationship map of Gamma")).to_be_visible()
+
+
+def sent_elements(page) -> list[str]:
+    """The fragment id of each element the server sends this page from now on ("" for an
+    element of a whole run of the app), read from Streamlit's own websocket messages."""
+    fragments = []
+
+    def watch(ws) -> None:
+        def received(payload) -> None:
+            if isinstance(payload, bytes | bytearray):
+                message = ForwardMsg()
+                message.ParseFromString(bytes(payload))
+                if message.WhichOneof("type") == "delta":
+                    fragments.append(message.delta.fragment_id)
+
+        ws.on("framereceived", received)
+
+    page.on("websocket", watch)
+    return fragments
+
+
+def rerun_seen(page, sent: list[str], settle) -> None:
+    """Wait until the server sent the run a click asked for, and that run is over (a select
+    box or a button shows the choice before the run begins)."""
+    for _ in range(300):
+        if sent:
+            break
+        page.wait_for_timeout(100)  # websocket messages arrive while the page waits
+    settle(page)
+
+
+def test_choosing_the_account_or_the_trend_redraws_only_that_part_of_the_portfolio(
+    page, hand_worked_server, log_in, settle, choose, tmp_path
+):
+    sent = sent_elements(page)
+    log_in("executive")
+    assert "" in sent  # the login's run draws the whole page
+    page.get_by_role("combobox", name="Account", exact=True).scroll_into_view_if_needed()
+    settle(page)
+    sent.clear()
+    choose("Account", "Beta")
+    rerun_seen(page, sent, settle)
+    health = page.get_by_test_id("stMetric").filter(has_text="Health")
+    expect(health.get_by_test_id("stMetricValue")).to_have_text(hand_worked_health(tmp_path, "A2"))
+    expect(page.get_by_role("link", name="Relationship map of Beta")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Brief (PDF)").click()
+    assert re.fullmatch(r"brief-A2-through-2026-06\.pdf", download.value.suggested_filename)
+    account_part = set(sent)
+    assert sent and "" not in account_part and len(account_part) == 1  # only the account's part
+    sent.clear()
+    profit = page.get_by_role("radiogroup", name="Measure").get_by_role("radio", name="Profit")
+    profit.click()
+    rerun_seen(page, sent, settle)
+    expect(profit).to_have_attribute("aria-checked", "true")
+    assert sent and "" not in sent and set(sent).isdisjoint(account_part)  # only the trend's part
+    click_row(page, page.get_by_test_id("stDataFrame").filter(has_text="Alpha Nordic").first, 2)
+    settle(page)
+    expect(page.get_by_role("combobox", name="Account", exact=True)).to_have_value("Gamma")
+
+
+def test_a_part_of_a_page_that_reruns_on_its_own_still_checks_the_login(
+    page, own_server, browser, log_in, settle
+):
+    log_in("executive")
+    other = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:  # the same person, in another browser, ends all their sessions
+        elsewhere = other.new_page()
+        elsewhere.goto(own_server)
+        elsewhere.get_by_role("textbox", name="Username").fill("executive")
+        elsewhere.get_by_role("textbox", name="Password").fill("demo")
+        elsewhere.get_by_role("button", name="Login").click()
+        elsewhere.get_by_role("button", name="End all my sessions").click()
+        expect(elsewhere.get_by_role("textbox", name="Username")).to_be_visible()
+    finally:
+        other.close()
+    box = page.get_by_role("combobox", name="Account", exact=True)  # the account below the table
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.get_by_role("option").nth(1).click()
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    expect(page.get_by_text("You were logged out: you ended all your sessions.")).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
 
 
 def test_a_reload_of_the_portfolio_url_opens_the_portfolio(page, log_in, settle, server):
