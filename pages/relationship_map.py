@@ -104,29 +104,7 @@ map_tab, gaps_tab, team_tab, grid_tab, people_tab = st.tabs(
 )
 if map_tab.open:
     with map_tab:
-        people = (
-            {None: "Everyone"}
-            | dict(zip(m.stakeholders["stakeholder_id"], m.stakeholders["name"], strict=True))
-            | {t: t for t in m.team["member"]}
-        )
-        left, right = st.columns([3, 2], vertical_alignment="bottom")
-        focus = left.selectbox(
-            "Focus on",
-            list(people),
-            format_func=people.__getitem__,
-            key="relationship_focus",
-            help="Only this person, the people they have a relationship with, and the managers above them.",
-        )
-        size = right.segmented_control(
-            "Size", list(views.SIZES), default="Fit the page", key="relationship_size", required=True
-        )
-        views.draw_map(m, focus, size or "Fit the page")
-        st.caption(
-            "Colour: attitude (red detractor … green champion); thick blue border: decision maker; "
-            "lines: relationships, thicker = stronger, blue = strength 3+; yellow: executive sponsor. "
-            "Point at a person for their role and influence; the full-screen button fits the map to the "
-            "screen."
-        )
+        views.focused_map(m)  # reruns on its own when the focus or the size changes
 if gaps_tab.open:
     with gaps_tab:
         if found.is_empty():

@@ -11,15 +11,13 @@ from sam_core.metrics.maturity import (
     ALL_PRACTICES,
     WHOLE_PROGRAM,
     area_scores,
-    assessment_frames,
     assessment_from_sheets,
     assessments,
-    data_evidence,
     load_assessment,
     save_assessment,
 )
 from ui import assessment as views
-from ui import data, downloads, session, widgets
+from ui import data, session, widgets
 
 widgets.header(
     "Self-assessment", "The program scored against best-in-class practice, per business unit, over time."
@@ -61,17 +59,7 @@ if tabs["Results"].open:
             st.info("No assessment has been submitted yet.")
         else:
             views.choose_default(views.RESULT, list(labels), 0)
-            chosen = st.selectbox("Assessment", list(labels), format_func=labels.get, key=views.RESULT)
-            a = load_assessment(con, chosen)
-            views.results(a, data.cached(data_evidence, as_of=a.assessed_on, scope=a.scope))
-            st.download_button(
-                "Download the assessment (Excel)",
-                downloads.excel(assessment_frames(a)),
-                f"assessment-{chosen}.xlsx",
-                icon=":material/download:",
-                key="assess_export",
-                on_click="ignore",
-            )
+            views.shown_assessment(labels)  # reruns on its own when another assessment is chosen
         if may_edit:
             upload = st.file_uploader(
                 "Import an assessment (the Excel format above)", type=["xlsx"], key="assess_import"

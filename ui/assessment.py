@@ -17,6 +17,8 @@ from sam_core.metrics.maturity import (
     PROVEN_8,
     WHOLE_PROGRAM,
     Assessment,
+    assessment_frames,
+    data_evidence,
     evidence_beside_scores,
     gaps_first,
     load_assessment,
@@ -26,7 +28,7 @@ from sam_core.metrics.maturity import (
     score,
 )
 from sam_core.outputs import charts, formatting
-from ui import widgets
+from ui import data, downloads, session, widgets
 
 SCOPE, DAY, NOTES = "assess_scope", "assess_date", "assess_notes"
 
@@ -216,6 +218,24 @@ def choose_default(key: str, ids: list[int], position: int) -> None:
 
 
 AREAS = [area for area, _ in PROVEN_8]
+
+
+@st.fragment
+def shown_assessment(labels: dict[int, str]) -> None:
+    """The assessment chosen on the Results tab, its results and its download; choosing another
+    reruns only this part of the page."""
+    session.fragment_guard("self_assessment")
+    chosen = st.selectbox("Assessment", list(labels), format_func=labels.get, key=RESULT)
+    a = load_assessment(data.db(), chosen)
+    results(a, data.cached(data_evidence, as_of=a.assessed_on, scope=a.scope))
+    st.download_button(
+        "Download the assessment (Excel)",
+        downloads.excel(assessment_frames(a)),
+        f"assessment-{chosen}.xlsx",
+        icon=":material/download:",
+        key="assess_export",
+        on_click="ignore",
+    )
 
 
 def results(a: Assessment, evidence: pl.DataFrame) -> None:

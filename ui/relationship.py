@@ -8,6 +8,7 @@ import json
 import streamlit as st
 
 from sam_core.metrics.relationship_map import AccountMap, relationship_dot
+from ui import session
 
 SIZES = {"Fit the page": None, "Larger": 1.5, "Largest (projector)": 2.2}
 GRAPH_KEY = "relationship_graph"
@@ -61,6 +62,36 @@ _DOWNLOAD = """
 })();
 </script>
 """
+
+
+@st.fragment
+def focused_map(m: AccountMap) -> None:
+    """The map with its focus (a person, their relationships and managers) and size; a choice
+    here reruns only this part of the page."""
+    session.fragment_guard("relationship_map")
+    people = (
+        {None: "Everyone"}
+        | dict(zip(m.stakeholders["stakeholder_id"], m.stakeholders["name"], strict=True))
+        | {t: t for t in m.team["member"]}
+    )
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    focus = left.selectbox(
+        "Focus on",
+        list(people),
+        format_func=people.__getitem__,
+        key="relationship_focus",
+        help="Only this person, the people they have a relationship with, and the managers above them.",
+    )
+    size = right.segmented_control(
+        "Size", list(SIZES), default="Fit the page", key="relationship_size", required=True
+    )
+    draw_map(m, focus, size or "Fit the page")
+    st.caption(
+        "Colour: attitude (red detractor … green champion); thick blue border: decision maker; "
+        "lines: relationships, thicker = stronger, blue = strength 3+; yellow: executive sponsor. "
+        "Point at a person for their role and influence; the full-screen button fits the map to the "
+        "screen."
+    )
 
 
 def draw_map(m: AccountMap, focus: str | None, size: str) -> None:

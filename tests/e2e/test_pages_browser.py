@@ -196,3 +196,48 @@ def test_the_manager_adds_an_action_and_stays_on_the_closed_loop_tab(page, own_s
     settle(page)
     expect(page.get_by_text(re.compile(r"Action \S+ marked done on"))).to_be_visible()
     expect(page.get_by_role("tab", name="Closed loop")).to_have_attribute("aria-selected", "true")
+
+
+def test_choosing_an_assessment_redraws_only_its_results_with_the_figures_of_its_label(
+    page, server, log_in, settle, go_to
+):
+    sent = sent_elements(page)
+    log_in("executive")
+    go_to("Self-assessment")  # the executive sees the Results tab first
+    overall = (
+        page.get_by_test_id("stMetric").filter(has_text="Overall maturity").get_by_test_id("stMetricValue")
+    )
+    level = page.get_by_test_id("stMetric").filter(has_text="Level").get_by_test_id("stMetricValue")
+    box = page.get_by_role("combobox", name="Assessment", exact=True)
+    for option in (1, 2):  # the assessments before the newest
+        sent.clear()
+        box.click()
+        page.get_by_role("option").nth(option).click()
+        rerun_seen(page, sent, settle)
+        assert "" not in sent and len(set(sent)) == 1  # only the results were sent
+        # The label is written by the whole page's run from the list of assessments:
+        # 'Healthcare, 1 Sep 2026 (Emerging, 30%)'; the figures beside it by the results' own run.
+        label = re.fullmatch(r".+, \d+ \w+ \d{4} \((\w+), ([\d.]+%)\)", box.input_value())
+        assert label, box.input_value()
+        expect(level).to_have_text(label[1])
+        expect(overall).to_have_text(label[2])
+
+
+def test_a_focus_on_one_person_redraws_only_the_map_with_fewer_people(page, server, log_in, settle, choose):
+    sent = sent_elements(page)
+    log_in("executive")
+    page.goto(server + "/relationship_map")
+    settle(page)
+    choose("Account", "ACC-0001")
+    nodes = page.get_by_test_id("stGraphVizChart").locator("svg g.node")
+    expect(nodes.first).to_be_visible()
+    everyone = nodes.count()
+    sent.clear()
+    box = page.get_by_role("combobox", name="Focus on", exact=True)
+    box.click()
+    page.get_by_role("option").nth(1).click()  # the first stakeholder
+    rerun_seen(page, sent, settle)
+    assert "" not in sent and len(set(sent)) == 1  # only the map's part was sent
+    expect(nodes.first).to_be_visible()
+    assert 1 < nodes.count() < everyone
+    assert page.get_by_test_id("stMetric").filter(has_text="Levels reached").count() == 1  # the page stays
