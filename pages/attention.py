@@ -20,10 +20,16 @@ st.caption(
     f"{widgets.plain(user.name)}'s list: {widgets.plain(scope.description)}, on {widgets.long_date(today)}. "
     "Acknowledge an item when it is handled, or snooze it with a note; each user keeps their own list."
 )
-needs, changed, digest = st.tabs([f"Needs attention ({n})", "What changed", "Weekly digest"])
-with needs:
-    attention.needs_attention(user, mine, today, scope)
-with changed:
-    attention.what_changed_section(scope, today)
-with digest:
-    attention.digest_section(user, scope, today)
+# Only the open tab runs (its count in the first label changes as items are acknowledged).
+needs, changed, digest = st.tabs(
+    [f"Needs attention ({n})", "What changed", "Weekly digest"], key="attention_tab", on_change="rerun"
+)
+if needs.open:
+    with needs:
+        attention.needs_attention(user, mine, today, scope)
+if changed.open:
+    with changed:
+        attention.what_changed_section(scope, today)
+if digest.open:
+    with digest:
+        attention.digest_section(user, scope, today)

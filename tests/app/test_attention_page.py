@@ -98,6 +98,9 @@ def test_without_a_note_nothing_is_acknowledged(app_as, own_copy):
 
 def test_what_changed_defaults_to_the_last_two_qbr_months(app_as):
     at = attention(app_as, "executive")
+    assert "attention_since" not in [d.key for d in at.date_input]  # only the open tab runs: the list
+    at.session_state["attention_tab"] = "What changed"
+    at.run()
     assert (at.date_input(key="attention_since").value, at.date_input(key="attention_until_day").value) == (
         date(2026, 7, 31),
         date(2026, 10, 31),
@@ -119,3 +122,13 @@ def test_the_portfolio_shows_kept_health_renewals_and_the_trend(app_as):
     renewals = next(d.value for d in at.dataframe if "notice_by" in d.value.columns)
     assert renewals["account_name"].iloc[0] == "Sterling Health" and bool(renewals["in_notice"].iloc[0])
     assert "**Health over time**" in [m.value for m in at.markdown]
+
+
+def test_the_weekly_digest_tab_offers_the_users_own_digest(app_as):
+    at = attention(app_as, "manager")
+    assert "attention_digest_pdf" not in [b.key for b in at.get("download_button")]  # not open yet
+    at.session_state["attention_tab"] = "Weekly digest"
+    at.run()
+    assert not at.exception
+    assert "python -m sam_core digest --user manager" in at.markdown[-1].value
+    assert [b.label for b in at.get("download_button")][-2:] == ["Digest (HTML e-mail)", "Digest (PDF)"]
