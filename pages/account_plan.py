@@ -57,11 +57,16 @@ if not editable:
     st.caption("Read only: the account's manager and admins edit the plan.")
 views.messages()
 
-# Only the open tab runs; it stays open when the account changes.
+# Only the open tab runs, and a tab where the user edits (widgets.drawn): what they typed and did
+# not save yet survives a look at another tab. The open tab stays open when the account changes.
 plan_tab, data_tab, people_tab, history_tab, outputs_tab = st.tabs(
     ["Plan", "From the data", "People and meetings", "History", "Outputs"], key="plan_tab", on_change="rerun"
 )
-if plan_tab.open:
+edits_people = any(
+    can(user, action, account_id=account_id, account_manager=account["account_manager"])
+    for action in ("edit_stakeholder", "record_engagement")
+)
+if widgets.drawn(plan_tab, editable):
     with plan_tab:
         opportunities = data.cached(plans.open_opportunities, account_id=account_id)
         views.plan_sections(
@@ -77,13 +82,13 @@ if plan_tab.open:
 if data_tab.open:
     with data_tab:
         tabs.from_the_data(data.account_plan_facts(account_id, today), account_id)
-if people_tab.open:
+if widgets.drawn(people_tab, edits_people):
     with people_tab:
         tabs.people_and_meetings(user, account, today=today)
 if history_tab.open:
     with history_tab:
         tabs.history(account_id, today=today, offerings=settings.offerings)
-if outputs_tab.open:
+if widgets.drawn(outputs_tab, can(user, "load_plans")):
     with outputs_tab:
         tabs.outputs(
             user, account, today=today, currency=settings.currency, review_days=settings.plan_review_days

@@ -20,11 +20,12 @@ st.caption(
     f"{widgets.plain(user.name)}'s list: {widgets.plain(scope.description)}, on {widgets.long_date(today)}. "
     "Acknowledge an item when it is handled, or snooze it with a note; each user keeps their own list."
 )
-# Only the open tab runs (its count in the first label changes as items are acknowledged).
+# Only the open tab runs, and the list, where notes are typed (widgets.drawn). (The first label's
+# count changes as items are acknowledged.)
 needs, changed, digest = st.tabs(
     [f"Needs attention ({n})", "What changed", "Weekly digest"], key="attention_tab", on_change="rerun"
 )
-if needs.open:
+if widgets.drawn(needs, True):
     with needs:
         attention.needs_attention(user, mine, today, scope)
 if changed.open:

@@ -5,6 +5,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from sam_core.access.permissions import can
 from sam_core.metrics.loyalty import (
     account_loyalty,
     closed_loop,
@@ -134,6 +135,6 @@ if notes.open:
         widgets.table(words.filter(pl.col("band") == "detractor").drop("band"), where=left, width="content")
         right.markdown("**Recurring in promoter comments**")
         widgets.table(words.filter(pl.col("band") == "promoter").drop("band"), where=right, width="content")
-if loop_tab.open:
+if widgets.drawn(loop_tab, can(user, "add_action")):
     with loop_tab:
         views.closed_loop_tab(user, data.cached(closed_loop, as_of=today), today)

@@ -5,6 +5,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from sam_core.access.permissions import can
 from sam_core.metrics.cadence import RULES, STATUS_ORDER
 from sam_core.metrics.policy import cadence_policy
 from sam_core.metrics.sponsors import (
@@ -165,6 +166,6 @@ if tabs[4].open:
         widgets.table(overdue.select("account_name", "executive_sponsor", "rule", "deadline", "detail"))
         st.markdown(f"**Due in the next {policy.due_soon_days} days ({formatting.count(soon.height)})**")
         widgets.table(soon.select("account_name", "executive_sponsor", "rule", "deadline", "detail"))
-if tabs[5].open:
+if widgets.drawn(tabs[5], can(user, "change_policy")):
     with tabs[5]:
         views.policy_tab(con, user, policy)

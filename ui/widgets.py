@@ -290,3 +290,10 @@ def account_table(table: pl.DataFrame) -> pl.DataFrame:
     return status_labels(shown, ["health_band", "cadence", "financials"]).with_columns(
         pl.col("financials").fill_null(pl.lit([], dtype=pl.List(pl.String)))
     )
+
+
+def drawn(tab, edits: bool) -> bool:
+    """Whether to draw a tab of lazy tabs (`st.tabs(..., on_change="rerun")`): when it is open,
+    or always when the user edits in it, so that what they typed and did not save yet survives
+    a look at another tab (a tab not drawn forgets its widgets)."""
+    return bool(tab.open) or edits

@@ -130,3 +130,19 @@ def test_an_upload_shows_the_app_edit_it_would_overwrite_and_keeps_it(
         has=page.locator("[role=gridcell]", has_text=person["stakeholder_id"])
     )
     expect(people.locator("[role=gridcell]", has_text="Head of Everything").first).to_be_attached()
+
+
+def test_what_the_manager_typed_and_did_not_save_survives_a_look_at_the_history(
+    page, server, log_in, go_to, choose, settle
+):
+    log_in("manager")
+    open_plan(page, go_to, choose)
+    page.get_by_text("Edit the customer's business").click()
+    goals = page.get_by_role("textbox", name="Goals")
+    goals.fill("Half of their revenue from digital services by 2030")
+    page.get_by_role("tab", name="History").click()
+    settle(page)
+    expect(page.get_by_role("combobox", name="Since")).to_be_visible()  # the History tab ran
+    page.get_by_role("tab", name="Plan").click()
+    settle(page)
+    expect(goals).to_have_value("Half of their revenue from digital services by 2030")
