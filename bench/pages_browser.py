@@ -59,7 +59,7 @@ PAGES = [
     ("account_plan", "Account plan", "[data-testid='stAlert']", "Account"),
     # choices that rerun only their part of the page (st.fragment)
     ("portfolio_account", "Portfolio", "[data-testid='stMetricValue']", "Account"),
-    ("relationship_focus", "Relationship map", "[data-testid='stMetricValue']", "Focus on"),
+    ("relationship_focus", "Relationship map", "[data-testid='stGraphVizChart']", "Focus on"),  # (the map)
 ]
 
 # Clicks the sidebar link and resolves with [ms to the first figure of the new page, ms until
