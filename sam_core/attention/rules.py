@@ -32,7 +32,7 @@ from sam_core.attention.policy import DEFAULT_ATTENTION, AttentionRules
 from sam_core.metrics.cadence import OVERDUE, cadence_status
 from sam_core.metrics.contracts import renewals_with_health
 from sam_core.metrics.health import account_overview
-from sam_core.metrics.health_history import health_trend, moved_part, part_movement, record_health
+from sam_core.metrics.health_history import health_trend, moved_part, part_movements, record_health
 from sam_core.metrics.loyalty import LOW_SCORE
 from sam_core.metrics.policy import cadence_policy
 from sam_core.metrics.portfolio import (
@@ -306,9 +306,11 @@ def health_drops(con: duckdb.DuckDBPyConnection, *, today: date, points: float =
     """Accounts whose kept health fell by `points` or more against the health kept 30 days (or
     more) before, with the part that moved most."""
     trend = health_trend(con, as_of=today).filter(pl.col("change_30") <= -points)
+    movements = part_movements(con, trend["account_id"].to_list(), as_of=today, days=30)
     out = []
     for r in trend.iter_rows(named=True):
-        moved = moved_part(part_movement(con, r["account_id"], as_of=today, days=30))
+        movement = movements.get(r["account_id"])
+        moved = moved_part(movement) if movement is not None else None
         out.append(
             {
                 "key": f"health_drop|{r['account_id']}|{today:%Y-%m}",

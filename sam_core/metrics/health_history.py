@@ -228,33 +228,48 @@ def part_movement(
     """How each part's points moved between the latest kept health on or before `as_of` and the
     latest at least `days` before it: part, then, now, change (points, the largest move first),
     since (the earlier date), at (the later). Empty without two such rows."""
-    rows = con.execute(
-        """WITH h AS (SELECT as_of, parts FROM health_history WHERE account_id = ? AND as_of <= ?),
-                l AS (SELECT max(as_of) AS at FROM h)
-           SELECT h.as_of, h.parts FROM h, l
-           WHERE h.as_of = l.at
-              OR h.as_of = (SELECT max(as_of) FROM h WHERE as_of <= l.at - INTERVAL (?) DAY)
-           ORDER BY h.as_of""",
-        [account_id, as_of, days],
-    ).fetchall()
+    return part_movements(con, [account_id], as_of=as_of, days=days).get(account_id, _no_movement())
+
+
+def _no_movement() -> pl.DataFrame:
     schema = {"part": pl.String, "then": pl.Float64, "now": pl.Float64, "change": pl.Float64}
-    schema |= {"since": pl.Date, "at": pl.Date}
-    if len(rows) < 2:
-        return pl.DataFrame(schema=schema)
-    (since, before), (at, after) = rows
-    then = {p["part"]: p["points"] or 0.0 for p in before}
-    out = [
-        {
-            "part": p["part"],
-            "then": then.get(p["part"], 0.0),
-            "now": p["points"] or 0.0,
-            "change": (p["points"] or 0.0) - then.get(p["part"], 0.0),
-            "since": since,
-            "at": at,
-        }
-        for p in after
-    ]
-    return pl.DataFrame(out, schema=schema).sort(pl.col("change").abs(), descending=True, maintain_order=True)
+    return pl.DataFrame(schema=schema | {"since": pl.Date, "at": pl.Date})
+
+
+def part_movements(
+    con: duckdb.DuckDBPyConnection, account_ids: list[str], *, as_of: date, days: int = 30
+) -> dict[str, pl.DataFrame]:
+    """`part_movement` of each of `account_ids` that has two such rows, in one query."""
+    rows = con.execute(
+        """WITH h AS (SELECT account_id, as_of, parts FROM health_history
+                      WHERE account_id IN (SELECT unnest(?::VARCHAR[])) AND as_of <= ?),
+                l AS (SELECT account_id, max(as_of) AS at FROM h GROUP BY account_id),
+                e AS (SELECT l.account_id, l.at, max(h.as_of) AS since FROM l JOIN h USING (account_id)
+                      WHERE h.as_of <= l.at - INTERVAL (?) DAY GROUP BY l.account_id, l.at)
+           SELECT e.account_id, e.since, b.parts, e.at, a.parts
+           FROM e JOIN h b ON b.account_id = e.account_id AND b.as_of = e.since
+                  JOIN h a ON a.account_id = e.account_id AND a.as_of = e.at
+           WHERE e.since < e.at""",
+        [list(account_ids), as_of, days],
+    ).fetchall()
+    found = {}
+    for account_id, since, before, at, after in rows:
+        then = {p["part"]: p["points"] or 0.0 for p in before}
+        out = [
+            {
+                "part": p["part"],
+                "then": then.get(p["part"], 0.0),
+                "now": p["points"] or 0.0,
+                "change": (p["points"] or 0.0) - then.get(p["part"], 0.0),
+                "since": since,
+                "at": at,
+            }
+            for p in after
+        ]
+        found[account_id] = pl.DataFrame(out, schema=_no_movement().schema).sort(
+            pl.col("change").abs(), descending=True, maintain_order=True
+        )
+    return found
 
 
 def moved_part(movement: pl.DataFrame) -> str | None:
