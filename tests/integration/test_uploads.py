@@ -38,8 +38,9 @@ def tables(con) -> dict[str, list[tuple]]:
         ).fetchall()
     ]
     return {
-        t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in names
-    }  # sql-ok: names from the catalogue
+        t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall()  # sql-ok: names from the catalogue
+        for t in names
+    }
 
 
 def data(con) -> dict[str, list[tuple]]:
