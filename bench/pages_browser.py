@@ -62,11 +62,14 @@ PAGES = [
     ("relationship_focus", "Relationship map", "[data-testid='stGraphVizChart']", "Focus on"),  # (the map)
 ]
 
-# Clicks the sidebar link and resolves with [ms to the first figure of the new page, ms until
-# its run is over]. The first figure is there when the page's heading is and an element of
-# `ready` was added or changed since the click (React keeps an element at the same place from
-# one page to the next, so "new" is what the records show, not a new node), and is not stale.
-OPEN = """([title, ready]) => new Promise((resolve, reject) => {
+# Watches the page from a click until the run it causes is over and nothing on the page is
+# stale. With a title it clicks that page's sidebar link and resolves with [ms to the page's first
+# figure, ms until its run is over]: the first figure is there when the page's heading is and an
+# element of `ready` was added or changed since the click (React keeps an element at the same place
+# from one page to the next, so "new" is what the records show, not a new node), and is not stale.
+# Without a title it clicks another option of the open drop-down than the one shown (so each round
+# alternates between two) and resolves with the ms until the run it causes is over.
+WATCH = """(title, ready) => new Promise((resolve, reject) => {
   const app = document.querySelector("[data-testid='stApp']");
   const started = performance.now();
   let first = null, ran = false, touched = false;
@@ -83,60 +86,36 @@ OPEN = """([title, ready]) => new Promise((resolve, reject) => {
       }
     }
     if (app.getAttribute("data-test-script-state") === "running") ran = true;
-    if (first === null && touched) {
+    if (title !== null && first === null && touched) {
       const heading = [...document.querySelectorAll("h1")].some(h => h.innerText.trim() === title);
       const shown = [...document.querySelectorAll(ready)].some(e => !e.closest("[data-stale='true']"));
       if (heading && shown) first = performance.now() - started;
     }
     // A quick run (the floor's) is drawn in one go: the run state never shows as running, so
-    // the page's heading and figure are what says that it ran.
-    const over = (ran || first !== null) && app.getAttribute("data-test-script-state") === "notRunning"
+    // the page's heading and figure (or a touched figure) are what says that it ran.
+    const ended = title === null ? ran || touched : ran || first !== null;
+    const over = ended && app.getAttribute("data-test-script-state") === "notRunning"
       && !document.querySelector("[data-stale='true']");
     if (over) {
       watcher.disconnect();
       const done = performance.now() - started;
-      resolve([first === null ? done : first, done]);
+      resolve(title === null ? done : [first === null ? done : first, done]);
     }
   };
   const watcher = new MutationObserver(check);
   watcher.observe(document.body,
     {subtree: true, childList: true, attributes: true, attributeOldValue: true, characterData: true});
   setTimeout(() => { watcher.disconnect(); reject(new Error("no finished run within 60 s")); }, 60000);
-  [...document.querySelectorAll("[data-testid='stSidebarNav'] a")]
-    .find(a => a.innerText.split("\\n").map(t => t.trim()).includes(title)).click();
+  if (title === null) {
+    [...document.querySelectorAll("[role='option']")]
+      .find(o => o.getAttribute("aria-selected") !== "true").click();
+  } else {
+    [...document.querySelectorAll("[data-testid='stSidebarNav'] a")]
+      .find(a => a.innerText.split("\\n").map(t => t.trim()).includes(title)).click();
+  }
 })"""
-# Clicks an option of the open drop-down and resolves with the ms until the run it causes is
-# over and nothing on the page is stale.
-CHOOSE = """(ready) => new Promise((resolve, reject) => {
-  const app = document.querySelector("[data-testid='stApp']");
-  const started = performance.now();
-  let ran = false, touched = false;
-  const element = (node) => node && (node.nodeType === 1 ? node : node.parentElement);
-  const check = (records) => {
-    for (const r of records || []) {
-      if (r.target === app && r.oldValue === "running") ran = true;
-      const target = element(r.target);
-      if (r.type !== "attributes" && target && target.closest(ready)) touched = true;
-      for (const added of r.addedNodes || []) {
-        const e = element(added);
-        if (e && (e.matches(ready) || e.querySelector(ready) || e.closest(ready))) touched = true;
-      }
-    }
-    if (app.getAttribute("data-test-script-state") === "running") ran = true;
-    if ((ran || touched) && app.getAttribute("data-test-script-state") === "notRunning"
-        && !document.querySelector("[data-stale='true']")) {
-      watcher.disconnect();
-      resolve(performance.now() - started);
-    }
-  };
-  const watcher = new MutationObserver(check);
-  watcher.observe(document.body,
-    {subtree: true, childList: true, attributes: true, attributeOldValue: true, characterData: true});
-  setTimeout(() => { watcher.disconnect(); reject(new Error("no finished run within 60 s")); }, 60000);
-  // another choice than the one shown (so each round alternates between two)
-  [...document.querySelectorAll("[role='option']")]
-    .find(o => o.getAttribute("aria-selected") !== "true").click();
-})"""
+OPEN = f"([title, ready]) => ({WATCH})(title, ready)"  # a page's open: [first figure, done] in ms
+CHOOSE = f"(ready) => ({WATCH})(null, ready)"  # a choice in the open drop-down: done in ms
 
 
 # A measured page of the shell (--shell): the app's header and guard, one select box, one figure.
