@@ -5,21 +5,9 @@ and the Portfolio's kept health and renewals."""
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date, timedelta
 
-import pytest
-
 from sam_core.store import connect
-
-
-@pytest.fixture
-def own_copy(app_env, demo_db, tmp_path, monkeypatch):
-    """A copy of the demo database for a test that writes."""
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, path)
-    monkeypatch.setenv("SAM_DB_PATH", str(path))
-    return path
 
 
 def attention(app_as, username: str):
