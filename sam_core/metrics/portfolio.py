@@ -121,8 +121,10 @@ def account_revenue(
     (`through`, found with `data_through` when not given):
     T12M revenue, profit, EBITDA, plan; previous-12-month revenue; growth (T12M / previous -
     1, where an account that has not reported the data-through month leaves out the same
-    month a year before, so a missing report is never a fall); margin (profit / the revenue
-    of the months that report profit); share of wallet (T12M revenue / wallet_estimate);
+    month a year before, so a missing report is never a fall; the previous revenue and growth
+    are empty while the financials do not reach back to the previous window's first month);
+    margin (profit / the revenue of the months that report profit); share of wallet (T12M
+    revenue / wallet_estimate);
     share of total T12M revenue, rank, cumulative share and tier (given, else A/B/C by
     cumulative share: A = the accounts making the first 80%, B the next 15%, C the rest).
 
@@ -137,7 +139,11 @@ def account_revenue(
     query = (
         OWNERS_SQL
         + """,
-    months AS (SELECT ?::DATE AS last_period),
+    -- growth compares the window with the 12 months before it: only where the data reach back
+    -- to their first month (an early as-of month would set 12 months against 2)
+    months AS (SELECT ?::DATE AS last_period,
+                      coalesce((SELECT min(date_trunc('month', period)) FROM financials)
+                               <= last_period - INTERVAL 23 MONTH, false) AS previous_complete),
     per_account AS (
         SELECT f.account_id,
                count(*) FILTER (WHERE f.period > m.last_period - INTERVAL 12 MONTH) AS current_rows,
@@ -203,8 +209,10 @@ def account_revenue(
         SELECT account_id, account_name, account_manager, executive_sponsor, business_unit, region, industry,
                status, strategic, given_tier, financials,
                CASE WHEN financials = ? THEN won ELSE revenue END AS revenue,
-               CASE WHEN financials = ? THEN won_previous ELSE revenue_previous END AS revenue_previous,
-               CASE WHEN financials = ? THEN won_previous ELSE revenue_previous_like END
+               CASE WHEN NOT (SELECT previous_complete FROM months) THEN NULL
+                    WHEN financials = ? THEN won_previous ELSE revenue_previous END AS revenue_previous,
+               CASE WHEN NOT (SELECT previous_complete FROM months) THEN NULL
+                    WHEN financials = ? THEN won_previous ELSE revenue_previous_like END
                    AS revenue_previous_like,
                profit, profit_previous, revenue_with_profit, revenue_previous_with_profit, ebitda,
                plan_revenue,

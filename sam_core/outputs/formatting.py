@@ -93,6 +93,9 @@ SCORE_DIGITS = {
     "before": 0,
     "after": 0,
     "mean": 1,
+    "recommend_score": 0,  # a survey's answers are whole numbers
+    "satisfaction": 0,
+    "continue_score": 0,
     "points": 1,
     "progress": 0,
 }
@@ -274,14 +277,20 @@ def percent_format(digits: int = 0) -> str:
     return f"%.{digits}f%%"
 
 
+SINGULAR = {"pts": "pt", "points": "point"}
+
+
 def change(value: float | None, *, digits: int = 1, unit: str = "", scale: float = 1.0) -> str | None:
     """A change with its sign: (0.012, unit="pts", scale=100) -> '+1.2 pts'; (-3, digits=0)
-    -> '-3'; a change that rounds to zero -> 'no change'; None -> None (nothing to compare)."""
+    -> '-3'; (0.01, unit="pts", scale=100, digits=0) -> '+1 pt'; a change that rounds to zero ->
+    'no change'; None -> None (nothing to compare)."""
     if value is None:
         return None
     scaled = round(value * scale, digits)
     if scaled == 0:
         return NO_CHANGE
+    if abs(scaled) == 1 and digits == 0 and unit in SINGULAR:  # '+1 pt', '-1 point'; '+1.0 pts'
+        unit = SINGULAR[unit]
     return f"{scaled:+,.{digits}f}" + (f" {unit}" if unit else "")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from portfolio_fixture import AS_OF, SHEETS
 
@@ -38,6 +40,19 @@ def test_trailing_twelve_months_growth_margin_and_wallet(program):
     assert rows["A3"]["growth"] == pytest.approx(-0.5)
     assert rows["A1"]["margin"] == pytest.approx(360 / 1200)
     assert rows["A1"]["share_of_wallet"] == pytest.approx(0.6)
+
+
+def test_growth_is_empty_while_the_data_do_not_reach_back_to_the_previous_window(program):
+    # As of mid-May 2026 the window is Jun 2025..May 2026 and the 12 months before it start in Jun
+    # 2024, a month before the data do (Jul 2024): 12 months against 11 would be growth that is not
+    # there (A2's flat 50 a month would read +9.1%). One month later it is all there.
+    early = by_account(account_revenue(program, as_of=date(2026, 5, 15)))
+    assert early["A2"]["revenue"] == 600
+    assert {(r["revenue_previous"], r["revenue_previous_like"], r["growth"]) for r in early.values()} == {
+        (None, None, None)
+    }
+    complete = by_account(account_revenue(program, as_of=AS_OF))
+    assert complete["A2"]["growth"] == pytest.approx(0.0)
 
 
 def test_tiers_are_computed_from_cumulative_share(program):

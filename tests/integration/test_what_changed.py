@@ -1,6 +1,7 @@
 """What changed between two dates for a user's accounts, on a hand-made account (fixed dates).
 
-A1 Alpha (Ann AM, strategic): revenue 100 a month from Jun 2024, 150 from Feb 2026; QBRs held on 20
+A1 Alpha (Ann AM, strategic): revenue 100 a month from Jan 2024 (growth needs the 12 months before
+the window), 150 from Feb 2026; QBRs held on 20
 Jan and 15 Apr 2026 (so the default dates are 31 Jan and 30 Apr 2026); detractor R0 (10 Jan) whose
 action X0 came on 1 Feb, detractor R1 (1 Apr) with none; action X1 created 10 Feb, X2 closed 5 Mar,
 X3 created 1 May (after the window); Dan CFO removed by an upload on 1 Mar 2026.
@@ -20,7 +21,7 @@ from sam_core.ingest.uploads import load_files
 
 ADMIN = User("admin", "Admin", "admin")
 TODAY = date(2026, 6, 8)
-MONTHS = [date(2024 + (5 + i) // 12, (5 + i) % 12 + 1, 1) for i in range(24)]  # Jun 2024 .. May 2026
+MONTHS = [date(2024 + i // 12, i % 12 + 1, 1) for i in range(29)]  # Jan 2024 .. May 2026
 ACCOUNT = {"account_id": "A1", "account_name": "Alpha", "account_manager": "Ann AM", "strategic": "yes"}
 PEOPLE = [
     {"stakeholder_id": "S1", "account_id": "A1", "name": "Cara CEO", "level": "executive"},

@@ -8,11 +8,19 @@ from datetime import date, datetime
 import xlsxwriter
 
 
-def workbook_bytes(sheets: dict[str, list], *, title_rows: dict[str, list[str]] | None = None) -> bytes:
+def workbook_bytes(
+    sheets: dict[str, list],
+    *,
+    title_rows: dict[str, list[str]] | None = None,
+    created: datetime | None = None,
+) -> bytes:
     """An .xlsx holding `sheets`: each a list of dicts (header from the keys) or of lists
-    (the first is the header). Dates become real Excel dates; `title_rows` go above."""
+    (the first is the header). Dates become real Excel dates; `title_rows` go above; `created`
+    is the creation time the file records (UTC; when its data was taken), else now."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    if created is not None:
+        book.set_properties({"created": created})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     for name, rows in sheets.items():
         ws = book.add_worksheet(name)

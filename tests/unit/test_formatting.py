@@ -75,6 +75,9 @@ def test_a_percentage_column_has_a_fixed_printf():
         (0.001, {"unit": "pts", "scale": 100, "digits": 0}, "no change"),  # was a green '+0 pts'
         (0.0, {}, "no change"),
         (2.04, {}, "+2.0"),
+        (0.01, {"unit": "pts", "scale": 100, "digits": 0}, "+1 pt"),  # was '+1 pts'
+        (-1.0, {"unit": "points", "digits": 0}, "-1 point"),
+        (1.04, {"unit": "pts", "digits": 1}, "+1.0 pts"),
         (None, {}, None),
     ],
 )
@@ -190,6 +193,13 @@ def test_codes_from_the_data_read_as_words(value, shown):
 )
 def test_a_column_kind_follows_its_name_and_type(column, dtype, kind):
     assert f.column_kind(column, dtype) == kind
+
+
+@pytest.mark.parametrize("column", ["recommend_score", "satisfaction", "continue_score"])
+def test_a_survey_answer_is_a_whole_number(column):
+    # the loyalty tables showed a recommend score of 6 as '6.0' beside 'recommend 6' in a comment
+    assert (f.column_kind(column, pl.Float64), f.digits(column)) == ("score", 0)
+    assert f.cell(6.0, column) == "6"
 
 
 @pytest.mark.parametrize(
