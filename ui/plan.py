@@ -15,13 +15,22 @@ import streamlit as st
 from sam_core.access.permissions import User, can
 from sam_core.errors import EditConflict, SamError
 from sam_core.ingest import contract as c
+from sam_core.outputs import formatting
 from sam_core.outputs.plan_document import whitespace_grid
 from sam_core.plans import edits
 from sam_core.plans import plan as plans
 from ui import data, widgets
+from ui import plan_format as fmt
 
 DONE, CONFLICT = "plan_done", "plan_conflict"
 LONG_TEXT = {"goals", "strategy", "market_dynamics", "buying", "insulation", "evidence", "purpose"}
+# Table columns of sentences, wide enough to read at 1366 px (the others share what is left);
+# a section with two such columns gives each less, so that its figures stay in view.
+WIDTHS = dict.fromkeys([*LONG_TEXT, "objective", "commitment", "description"], "large") | {
+    "problem": 260,
+    "offer": 300,
+    "evidence": "medium",
+}
 NEW = "__new__"
 
 
@@ -33,7 +42,7 @@ def messages() -> None:
         message, frame = conflict
         st.error(widgets.plain(message), icon=":material/sync_problem:")
         widgets.table(
-            frame,
+            fmt.people(frame, "changed_by"),
             width="stretch",
             key="plan_conflict_table",
             config={"changed_at": st.column_config.DatetimeColumn("changed at (UTC)")},
@@ -109,12 +118,13 @@ def _field(col: c.Column, key: str, *, options: dict[str, dict[str, str]] | None
 
 
 def dates(frame: pl.DataFrame, **config) -> dict:
-    """Column config showing the frame's dates as dates (and times in UTC), plus `config`."""
+    """Column config showing the frame's dates as dates (and times in UTC), labelled for
+    people, plus `config`."""
     cc = st.column_config
     out = {
-        name: cc.DateColumn(name.replace("_", " "), format="D MMM YYYY")
+        name: cc.DateColumn(formatting.label(name), format=widgets.DATE_FORMAT)
         if dtype == pl.Date
-        else cc.DatetimeColumn(name.replace("_", " ") + " (UTC)", format="YYYY-MM-DD HH:mm")
+        else cc.DatetimeColumn(formatting.label(name) + " (UTC)", format=f"{widgets.DATE_FORMAT}, HH:mm")
         for name, dtype in frame.schema.items()
         if dtype == pl.Date or isinstance(dtype, pl.Datetime)
     }
@@ -122,7 +132,7 @@ def dates(frame: pl.DataFrame, **config) -> dict:
 
 
 def words(value) -> str:
-    return "–" if value is None else str(value).replace("_", " ")
+    return formatting.value_label(value)
 
 
 # -- the sections ---------------------------------------------------------------------------------
@@ -132,7 +142,7 @@ def stamp(reviews: pl.DataFrame, section: str) -> str:
     r = reviews.filter(pl.col("section") == section).row(0, named=True)
     if r["stale"]:
         return f":orange-badge[:material/schedule: stale] {widgets.plain(r['reason'])}"
-    when, who = widgets.long_date(r["reviewed_on"]), widgets.plain(r["reviewed_by"])
+    when, who = widgets.long_date(r["reviewed_on"]), widgets.plain(fmt.person(r["reviewed_by"]))
     return f":green-badge[:material/task_alt: reviewed] {when} by {who}"
 
 
@@ -162,40 +172,53 @@ def section_header(
         )
 
 
+# Money fields of the plan sections (not in formatting.MONEY_COLUMNS, which are the data's).
+MONEY_FIELDS = {"value": "Value / year", "investment": "Investment"}
+
+
 def _item_columns(section: plans.Section) -> dict:
+    """Column config of a section's table: labels for people; long text wide."""
     cc = st.column_config
     config = {
-        "item_id": None,
-        "version": None,
-        "changed_by": cc.TextColumn("changed by"),
-        "changed_at": cc.DatetimeColumn("changed (UTC)", format="YYYY-MM-DD HH:mm"),
-        "progress": cc.ProgressColumn("progress", min_value=0, max_value=100, format="%d%%"),
-        "value": cc.NumberColumn("value / year", format="compact"),
-        "investment": cc.NumberColumn("investment", format="compact"),
-        "roi": cc.NumberColumn("ROI", format="percent", help="(value - investment) / investment"),
-        "shared": cc.CheckboxColumn("shared", help="Shown in the customer version."),
+        "changed_by": cc.TextColumn("Changed by"),
+        "changed_at": cc.DatetimeColumn("Changed (UTC)", format=f"{widgets.DATE_FORMAT}, HH:mm"),
+        "progress": cc.ProgressColumn("Progress", min_value=0, max_value=100, format="%d%%"),
+        "shared": cc.CheckboxColumn("Shared", help="Shown in the customer version."),
     }
     for col in section.fields:
-        label = col.name.replace("_", " ")
+        label = formatting.label(col.name)
         kind = {
-            c.DATE: lambda label: cc.DateColumn(label, format="D MMM YYYY"),
+            c.DATE: lambda label: cc.DateColumn(label, format=widgets.DATE_FORMAT),
             c.YES_NO: cc.CheckboxColumn,
-            c.INTEGER: cc.NumberColumn,
-            c.NUMBER: lambda label: cc.NumberColumn(label, format="compact"),
+            c.INTEGER: lambda label: cc.NumberColumn(label, format="%d"),
+            c.NUMBER: lambda label: cc.NumberColumn(label, format="%,.0f"),
         }.get(col.kind)
-        width = "large" if col.name in LONG_TEXT else None
+        width = WIDTHS.get(col.name)
         config.setdefault(col.name, kind(label) if kind else cc.TextColumn(label, width=width))
     return config
 
 
 def item_table(section: plans.Section, frame: pl.DataFrame, *, key: str) -> None:
-    """The section's items, choices in words, with who changed each last and when."""
+    """The section's items, choices in words, money in the app's style, with who changed each
+    last (their name) and when; the item ids and versions are the app's own, not shown."""
     if frame.is_empty():
         st.caption(f"No {section.title.lower()} yet.")
         return
     choices = [col.name for col in section.fields if col.kind == c.CHOICE]
-    shown = frame.with_columns(pl.col(choices).str.replace_all("_", " "))
-    widgets.table(shown, width="stretch", key=key, config=_item_columns(section))
+    shown = fmt.people(fmt.words(frame.drop("item_id", "version", strict=False), *choices), "changed_by")
+    shown, money = fmt.money(shown, MONEY_FIELDS)
+    shown, roi = fmt.percent(shown, "roi", "ROI", help="(value - investment) / investment")
+    if "roi" in shown.columns:  # beside the figures it comes from
+        rest = [n for n in shown.columns if n != "roi"]
+        at = rest.index("investment") + 1
+        shown = shown.select([*rest[:at], "roi", *rest[at:]])
+    widgets.table(
+        shown,
+        width="stretch",
+        key=key,
+        height=fmt.rows_height(shown.height, 420),
+        config=_item_columns(section) | money | roi,
+    )
 
 
 def item_editor(
@@ -283,7 +306,7 @@ def business(user: User, account: dict, items: pl.DataFrame, reviews, *, editabl
                 grid[i % 2].markdown(f"**{label}**  \n{widgets.plain(row[name] or '–')}")
             st.caption(
                 f"Last changed {widgets.formatting.date_time(row['changed_at'])} UTC by "
-                f"{widgets.plain(row['changed_by'])}."
+                f"{widgets.plain(fmt.person(row['changed_by']))}."
             )
         else:
             st.caption("Not written yet.")
@@ -333,20 +356,36 @@ def list_section(
                 item_editor(user, account["account_id"], section_key, frame, noun=noun, options=options)
 
 
+def named_grid(cells: pl.DataFrame, offerings: tuple[str, ...], account_id: str) -> pl.DataFrame:
+    """The whitespace grid whose pipeline cells name their opportunity ('pipeline Platform Water')."""
+    names = data.cached(plans.opportunity_names, account_id=account_id)
+    named = cells.with_columns(
+        pl.col("opportunity_id").replace_strict(
+            names, default=pl.col("opportunity_id"), return_dtype=pl.String
+        )
+    )
+    return whitespace_grid(named, offerings)
+
+
 def whitespace(
     user: User, account: dict, reviews, plan: plans.Plan, *, editable: bool, offerings, opportunities
 ) -> None:
     cells = plan.items["whitespace"]
     with st.container(border=True):
         section_header(user, account, reviews, "whitespace", editable=editable)
-        grid = whitespace_grid(cells, tuple(offerings))
+        grid = named_grid(cells, tuple(offerings), account["account_id"])
         if cells.is_empty():
             st.caption(
                 "No whitespace cells yet: mark where each offering is sold, in pipeline, a target or not "
                 "a fit."
             )
         else:
-            widgets.table(grid.fill_null(""), width="stretch", key="plan_whitespace_grid")
+            widgets.table(
+                grid.fill_null(""),
+                width="stretch",
+                key="plan_whitespace_grid",
+                height=fmt.rows_height(grid.height),
+            )
             st.caption(
                 "Our offerings (rows) against the customer's business units (columns); pipeline cells "
                 "name their opportunity."
@@ -410,6 +449,17 @@ def whitespace(
                     )
 
 
+def action_columns() -> dict:
+    """The action plan's columns beyond the general labels."""
+    cc = st.column_config
+    return {
+        "description": cc.TextColumn("Description", width="large"),
+        "from_survey": cc.CheckboxColumn("Survey"),
+        "shared": cc.CheckboxColumn("Shared"),
+        "overdue": cc.CheckboxColumn("Overdue"),
+    }
+
+
 def action_plan(user: User, account: dict, reviews, plan: plans.Plan, *, editable: bool, today: date) -> None:
     """The Actions data of the account: the same list as the Loyalty page's closed loop."""
     actions = plan.actions
@@ -431,14 +481,8 @@ def action_plan(user: User, account: dict, reviews, plan: plans.Plan, *, editabl
                 shown,
                 width="stretch",
                 key="plan_actions_table",
-                config=dates(shown)
-                | {
-                    "action_id": st.column_config.TextColumn("action"),
-                    "description": st.column_config.TextColumn(width="large"),
-                    "from_survey": st.column_config.CheckboxColumn("survey"),
-                    "shared": st.column_config.CheckboxColumn("shared"),
-                    "overdue": st.column_config.CheckboxColumn("overdue"),
-                },
+                height=fmt.rows_height(shown.height, 420),
+                config=dates(shown) | action_columns(),
             )
         can_update = can(
             user, "update_action", account_id=account_id, account_manager=account["account_manager"]

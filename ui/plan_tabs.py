@@ -12,15 +12,16 @@ from sam_core.access.permissions import User, can
 from sam_core.errors import SamError, ValidationFailed, WorkbookError
 from sam_core.ingest import contract as c
 from sam_core.metrics.relationship_map import ATTITUDE_LABELS
-from sam_core.outputs import charts
-from sam_core.outputs.plan_document import customer_pdf, customer_xlsx, plan_pdf, whitespace_grid
+from sam_core.outputs import charts, formatting
+from sam_core.outputs.plan_document import customer_pdf, customer_xlsx, plan_pdf
 from sam_core.outputs.workbook import export_bytes
 from sam_core.plans import edits
 from sam_core.plans import plan as plans
 from sam_core.plans.facts import Facts, plan_facts
 from sam_core.plans.workbook import load_plan_files, plan_sheets
 from ui import data, widgets
-from ui.plan import dates, item_table, opened, save, words
+from ui import plan_format as fmt
+from ui.plan import action_columns, dates, item_table, named_grid, opened, save, words
 
 LEVELS = c.SHEETS_BY_NAME["Stakeholders"].column("level").allowed
 BUYING_ROLES = c.SHEETS_BY_NAME["Stakeholders"].column("buying_role").allowed
@@ -58,7 +59,7 @@ def from_the_data(facts: Facts, account_id: str) -> None:
             widgets.status_labels(facts.cadence, ["status"]),
             width="stretch",
             key="plan_cadence",
-            config=dates(facts.cadence, status=widgets.status_column("status", widgets.CADENCE_STATUSES)),
+            config=dates(facts.cadence, status=widgets.status_column("Status", widgets.CADENCE_STATUSES)),
         )
         st.markdown("**Next 90-day reviews**")
         widgets.table(
@@ -73,7 +74,9 @@ def from_the_data(facts: Facts, account_id: str) -> None:
         if facts.gaps.is_empty():
             st.caption("No gaps found.")
         else:
-            widgets.table(facts.gaps, width="stretch", key="plan_gaps", height=240)
+            widgets.table(
+                facts.gaps, width="stretch", key="plan_gaps", height=fmt.rows_height(facts.gaps.height, 240)
+            )
         st.markdown(f"**Open survey actions ({facts.survey_actions.height})**")
         if facts.survey_actions.is_empty():
             st.caption("Every low score's action is closed, or none was raised.")
@@ -85,21 +88,10 @@ def from_the_data(facts: Facts, account_id: str) -> None:
                 config=dates(facts.survey_actions),
             )
     with right:
-        st.markdown("**Top opportunities**")
-        widgets.table(
-            facts.opportunities,
-            width="stretch",
-            key="plan_opportunities",
-            config=dates(facts.opportunities)
-            | {
-                "amount": st.column_config.NumberColumn(format="compact"),
-                "weighted": st.column_config.NumberColumn(format="compact"),
-                "probability": st.column_config.NumberColumn(format="percent"),
-            },
-        )
+        top_opportunities(facts)
         st.markdown("**Evidence, last 90 days**")
         widgets.table(
-            facts.evidence,
+            fmt.words(facts.evidence, "signal"),
             width="stretch",
             key="plan_evidence",
             height=min(38 + 35 * max(facts.evidence.height, 1), 220),
@@ -122,6 +114,46 @@ def from_the_data(facts: Facts, account_id: str) -> None:
         strict=True,
     ):
         col.page_link(page, label=label, icon=":material/arrow_forward:")
+
+
+def top_opportunities(facts: Facts) -> None:
+    """The largest open opportunities by weighted value, with the probability used (its own, or
+    the stage's default), and how much of the account's weighted pipeline they hold."""
+    top, pipeline = facts.opportunities, facts.pipeline
+    st.markdown("**Top opportunities**")
+    if top.is_empty():
+        st.caption("No open opportunities.")
+        return
+    shown, probability = fmt.percent(
+        top.drop("opportunity_id"),
+        "probability",
+        "Probability",
+        help="Its own probability; where it is empty, the stage's default (ticked in Stage default).",
+    )
+    widgets.table(
+        shown,
+        width="stretch",
+        key="plan_opportunities",
+        height=fmt.rows_height(shown.height),
+        # the weighted figure and how it was reached in view at 1366 px
+        order=["name", "weighted_pipeline", "probability", "amount", "stage", "stage_default", "close_date"],
+        labels={"weighted_pipeline": "Weighted", "close_date": "Closes"},
+        helps={"weighted_pipeline": "Amount x probability."},
+        config=probability
+        | {
+            "name": st.column_config.TextColumn("Opportunity", width="medium"),
+            "stage_default": st.column_config.CheckboxColumn(
+                "Stage default", help="No probability given: the stage's default is used."
+            ),
+        },
+    )
+    n = pipeline.get("open_deals", top.height)
+    st.caption(
+        f"{'The' if n == top.height else f'The top {top.height} of'} "
+        f"{formatting.count_of(n, 'open opportunity', 'open opportunities')}: "
+        f"{widgets.money(float(top['weighted_pipeline'].sum()))} of the account's "
+        f"{widgets.money(pipeline.get('weighted_pipeline'))} weighted pipeline."
+    )
 
 
 # -- people and meetings ------------------------------------------------------------------------------
@@ -179,7 +211,7 @@ def people_and_meetings(user: User, account: dict, *, today: date) -> None:
         width="stretch",
         key="plan_people_table",
         height=min(38 + 35 * max(people.height, 1), 320),
-        config={"attitude": st.column_config.NumberColumn(format="%+d")},
+        config={"attitude": st.column_config.NumberColumn("Attitude", format="%+d")},
     )
     if can(user, "edit_stakeholder", account_id=account_id, account_manager=manager):
         with st.expander("Add a stakeholder"):
@@ -322,17 +354,17 @@ def read_only_plan(plan: plans.Plan, offerings: tuple[str, ...]) -> None:
         st.markdown(f"**{section.title}**")
         item_table(section, plan.items[key], key=f"plan_asof_{key}")
     st.markdown("**Whitespace**")
+    grid = named_grid(plan.items["whitespace"], offerings, plan.account["account_id"])
     widgets.table(
-        whitespace_grid(plan.items["whitespace"], offerings).fill_null(""),
-        width="stretch",
-        key="plan_asof_ws",
+        grid.fill_null(""), width="stretch", key="plan_asof_ws", height=fmt.rows_height(grid.height)
     )
     st.markdown("**Action plan**")
     widgets.table(
         plan.actions,
         width="stretch",
         key="plan_asof_actions",
-        config=dates(plan.actions),
+        height=fmt.rows_height(plan.actions.height, 420),
+        config=dates(plan.actions) | action_columns(),
     )
 
 
@@ -354,7 +386,7 @@ def history(account_id: str, *, today: date, offerings: tuple[str, ...]) -> None
     if changed.is_empty():
         st.caption(f"Nothing changed in the plan since {widgets.long_date(since)}.")
     else:
-        widgets.table(changed, width="stretch", key="plan_compare")
+        widgets.table(fmt.people(changed, "changed_by"), width="stretch", key="plan_compare")
         st.caption(
             f"{changed.height} change{'s' if changed.height != 1 else ''} since the end of "
             f"{widgets.long_date(since)}."
@@ -371,18 +403,21 @@ def history(account_id: str, *, today: date, offerings: tuple[str, ...]) -> None
     )
     changes = data.cached(plans.changes, account_id=account_id)
     widgets.table(
-        changes,
+        fmt.people(changes, "changed_by"),
         width="stretch",
         key="plan_changes",
-        height=300,
+        height=fmt.rows_height(changes.height, 300),
         config=dates(changes),
     )
     living = data.cached(edits.data_edits, account_id=account_id)
+    if living.is_empty():
+        st.caption("No stakeholder, engagement or action of this account was edited in the app yet.")
+        return
     widgets.table(
-        living,
+        fmt.people(living, "edited_by"),
         width="stretch",
         key="plan_data_edits",
-        height=240,
+        height=fmt.rows_height(living.height, 240),
         config=dates(living),
     )
 

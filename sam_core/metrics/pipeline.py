@@ -33,18 +33,29 @@ PIPELINE_COLUMNS = {
 }
 
 
+def probability_sql(alias: str) -> str:
+    """The SQL of the probability the weighted pipeline uses for the opportunity `alias` (a
+    table alias of the caller's query): its own, else its stage's default; an open
+    opportunity without a stage counts as prospecting. One rule for every view of the pipeline."""
+    defaults = " ".join(f"WHEN '{s}' THEN {p}" for s, p in STAGE_PROBABILITY.items())
+    # sql-ok: the alias is the caller's constant, the stages and probabilities are constants
+    return (
+        f"coalesce({alias}.probability, CASE {alias}.stage {defaults} "
+        f"ELSE {STAGE_PROBABILITY['prospecting']} END)"
+    )
+
+
 def account_pipeline(con: duckdb.DuckDBPyConnection, *, through: date, rollup: bool = False) -> pl.DataFrame:
     """One row per account with opportunities (per top parent with `rollup`): open deals,
     open and weighted pipeline, won deals and value, deals and value closed in the window
     ending with the month `through`, and the win rates by count and by value."""
-    defaults = "CASE x.stage " + " ".join(f"WHEN '{s}' THEN {p}" for s, p in STAGE_PROBABILITY.items())
     query = (
         OWNERS_SQL
         # sql-ok: table and column names from the contract and constants, values bound
         + f""",
     deals AS (
         SELECT o.owner_id AS account_id, x.amount, coalesce(x.stage, 'prospecting') AS stage,
-               coalesce(x.probability, {defaults} ELSE {STAGE_PROBABILITY["prospecting"]} END) AS probability,
+               {probability_sql("x")} AS probability,
                x.close_date >= ?::DATE - INTERVAL 11 MONTH AND x.close_date < ?::DATE + INTERVAL 1 MONTH
                    AS in_window
         FROM opportunities x JOIN owner o USING (account_id)

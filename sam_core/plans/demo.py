@@ -54,7 +54,7 @@ BUYING = (
 OBJECTIVES = (
     ("Renew the framework agreement for three years", "contract signed", "3-year term"),
     ("Grow share of wallet", "share of wallet", "+8 pts"),
-    ("Win the analytics rollout in Finance", "deal won", "EUR 1.5m"),
+    ("Win the analytics rollout in Finance", "deal won", "€1.5m"),
     ("Raise the loyalty index", "loyalty index", "80"),
     ("Open a relationship with the new CFO", "meetings held", "2 per quarter"),
     ("Reduce support escalations", "escalations per quarter", "under 3"),

@@ -4,7 +4,7 @@ open survey actions, top opportunities, evidence momentum and data freshness."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -15,9 +15,12 @@ from sam_core.metrics.activity import MOMENTUM_DAYS, data_freshness
 from sam_core.metrics.cadence import cadence_status
 from sam_core.metrics.health import health_parts
 from sam_core.metrics.loyalty import loyalty_by_account
+from sam_core.metrics.pipeline import probability_sql
 from sam_core.metrics.policy import cadence_policy
 from sam_core.metrics.relationship_map import account_gaps, account_map
 from sam_core.metrics.sponsors import review_schedule
+
+TOP_OPPORTUNITIES = 5
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,16 @@ class Facts:
     next_reviews: pl.DataFrame  # date, status ('planned' or 'to schedule')
     loyalty: dict | None  # wave, respondents, loyalty_index, nps, thin (the account's latest wave)
     survey_actions: pl.DataFrame  # open actions from survey responses: action_id, description, owner, due
-    opportunities: pl.DataFrame  # name, stage, amount, probability, weighted, close_date
+    # the top TOP_OPPORTUNITIES open ones by weighted value: opportunity_id, name, stage, amount,
+    # probability (the one used: its own, else the stage's default), stage_default,
+    # weighted_pipeline (amount x probability), close_date
+    opportunities: pl.DataFrame
     evidence: pl.DataFrame  # date, signal, positive, note (last 90 days)
     momentum: int | None
     freshness: dict | None  # last_upload, last_engagement, last_contact, last_survey, stale
+    # all the account's open opportunities: open_deals, open_pipeline, weighted_pipeline (as the
+    # Portfolio's weighted pipeline of the account, metrics.pipeline)
+    pipeline: dict = field(default_factory=dict)
 
 
 def plan_facts(
@@ -67,12 +76,38 @@ def plan_facts(
            WHERE a.account_id = ? AND a.status IN ('open', 'in_progress') ORDER BY a.due NULLS LAST""",
         params=[as_of, account_id],
     ).pl()
-    opportunities = con.sql(
-        """SELECT name, stage, amount, probability, amount * coalesce(probability, 1) AS weighted, close_date
-           FROM opportunities WHERE account_id = ? AND coalesce(stage, '') NOT IN ('won', 'lost')
-           ORDER BY weighted DESC, opportunity_id LIMIT 5""",
-        params=[account_id],
+    # The weighted pipeline's own rule (metrics.pipeline): the probability used is shown, and
+    # the account's open deals and weighted pipeline come with the top ones (window sums).
+    ranked = con.sql(
+        # sql-ok: the probability rule's SQL is built from constants (metrics.pipeline)
+        f"""WITH open AS (
+               SELECT o.opportunity_id, o.name, o.stage, o.amount, {probability_sql("o")} AS probability,
+                      o.probability IS NULL AS stage_default, o.close_date
+               FROM opportunities o WHERE o.account_id = ? AND coalesce(o.stage, '') NOT IN ('won', 'lost'))
+           SELECT *, amount * probability AS weighted_pipeline, count(*) OVER () AS open_deals,
+                  sum(amount) OVER () AS open_total, sum(amount * probability) OVER () AS weighted_total
+           FROM open ORDER BY weighted_pipeline DESC NULLS LAST, opportunity_id LIMIT ?""",
+        params=[account_id, TOP_OPPORTUNITIES],
     ).pl()
+    opportunities = ranked.select(
+        "opportunity_id",
+        "name",
+        "stage",
+        "amount",
+        "probability",
+        "stage_default",
+        "weighted_pipeline",
+        "close_date",
+    )
+    pipeline = (
+        {
+            "open_deals": ranked["open_deals"][0],
+            "open_pipeline": ranked["open_total"][0],
+            "weighted_pipeline": ranked["weighted_total"][0],
+        }
+        if ranked.height
+        else {"open_deals": 0, "open_pipeline": 0.0, "weighted_pipeline": 0.0}
+    )
     evidence = con.sql(
         """SELECT date, signal, NOT list_contains(?, signal) AS positive, note FROM evidence
            WHERE account_id = ? AND date > ?::DATE - INTERVAL (?) DAY AND date <= ? ORDER BY date DESC""",
@@ -88,6 +123,7 @@ def plan_facts(
         loyalty=loyalty.row(-1, named=True) if loyalty.height else None,
         survey_actions=survey_actions,
         opportunities=opportunities,
+        pipeline=pipeline,
         evidence=evidence,
         momentum=(evidence["positive"].sum() - (~evidence["positive"]).sum()) if evidence.height else None,
         freshness=fresh.drop("account_id").row(0, named=True) if fresh.height else None,

@@ -945,3 +945,13 @@ def executives(con: duckdb.DuckDBPyConnection, account_id: str) -> pl.DataFrame:
            ORDER BY CASE level WHEN 'executive' THEN 0 WHEN 'senior' THEN 1 ELSE 2 END, name""",
         params=[account_id],
     ).pl()
+
+
+def opportunity_names(con: duckdb.DuckDBPyConnection, account_id: str) -> dict[str, str]:
+    """opportunity_id -> name of every opportunity of the account (open or closed), for the
+    whitespace cells that name their opportunity; one without a name keeps its id."""
+    rows = con.execute(
+        "SELECT opportunity_id, coalesce(name, opportunity_id) FROM opportunities WHERE account_id = ?",
+        [account_id],
+    ).fetchall()
+    return dict(rows)

@@ -3,6 +3,8 @@ stale save refused with the other person's change."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sam_core.access.permissions import User
@@ -109,7 +111,8 @@ def test_a_stale_save_is_refused_and_the_other_change_shown(own_copy, plan_as):
     next(b for b in at.button if b.label == "Save objective").click().run()
     assert at.error[0].value.startswith("admin saved a newer version after you opened it; nothing was saved")
     conflict = next(d.value for d in at.dataframe if "when_you_opened" in d.value.columns)
-    assert conflict[["field", "now", "changed_by"]].values.tolist() == [["status", "at_risk", "admin"]]
+    # who changed it by their name in the users file (admin is Alex Morgan)
+    assert conflict[["field", "now", "changed_by"]].values.tolist() == [["status", "at_risk", "Alex Morgan"]]
     after = plans.items(con, "ACC-0002", "objectives").filter(item_id=item).row(0, named=True)
     con.close()
     assert (after["progress"], after["status"]) == (current["progress"], "at_risk")
@@ -124,3 +127,79 @@ def test_the_portfolio_table_flags_stale_plans(app_as):
         "over 90 days ago"
     )
     assert plans_shown["ACC-0008"] == "no plan yet"
+
+
+# -- what the page writes: labels, money, names, codes (issue 17, "one formatting layer") ----------
+
+
+def headers(table) -> list[str]:
+    """The headers a person sees: each column's configured label, else its name."""
+    config = json.loads(table.proto.columns or "{}")
+    return [(config.get(str(name)) or {}).get("label") or str(name) for name in table.value.columns]
+
+
+def tab(at, name: str):
+    at.session_state["plan_tab"] = name
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize(
+    ("username", "shown"),
+    [
+        ("manager", "Plan"),
+        ("executive", "Plan"),
+        ("executive", "From the data"),
+        ("executive", "History"),
+        ("manager", "People and meetings"),
+    ],
+)
+def test_no_table_of_the_plan_has_a_snake_case_or_lowercase_header(plan_as, username, shown):
+    at = tab(plan_as(username, "ACC-0002"), shown)
+    seen = [h for t in at.dataframe for h in headers(t)]
+    assert seen and "item_id" not in seen and "version" not in seen
+    assert [h for h in seen if "_" in h or h[:1].islower()] == []
+
+
+def test_plan_money_has_the_currency_symbol_in_one_style(plan_as):
+    # Summit Telecom's value propositions (demo): 400,000 / 1,200,000 / 1,100,000 a year, so the
+    # column is in millions ('€0.4m'); investments 180,000 / 430,000 / 260,000, in thousands.
+    at = plan_as("manager", "ACC-0002")
+    value = next(t for t in at.dataframe if "investment" in t.value.columns)
+    config = json.loads(value.proto.columns)
+    assert (config["value"]["label"], config["value"]["type_config"]["format"]) == ("Value / year", "€%,.1fm")
+    assert config["investment"]["type_config"]["format"] == "€%,.1fk"
+    assert sorted(value.value["investment"]) == [180.0, 260.0, 430.0]  # in thousands: €180.0k ...
+    objectives = next(t for t in at.dataframe if "objective" in t.value.columns)
+    assert "€1.5m" in objectives.value["target"].tolist()  # the demo's target, in the app's style
+
+
+def test_reviews_and_changes_name_the_person_not_the_user_id(plan_as):
+    at = plan_as("manager", "ACC-0002")  # her sections were reviewed by her (user id 'manager')
+    stamps = [m.value for m in at.markdown if "reviewed]" in m.value]
+    assert stamps and all(s.endswith("by Maria Keller") for s in stamps), stamps
+    at = tab(at, "History")
+    changes = next(t for t in at.dataframe if "via" in t.value.columns)
+    assert "manager" not in changes.value["changed_by"].tolist()
+    assert "Maria Keller" in changes.value["changed_by"].tolist()
+
+
+def test_the_plan_from_the_data_shows_signals_as_words_and_weighted_opportunities(plan_as):
+    at = tab(plan_as("executive", "ACC-0001"), "From the data")
+    evidence = next(t for t in at.dataframe if "signal" in t.value.columns)
+    assert evidence.value["signal"].tolist() and not any("_" in s for s in evidence.value["signal"])
+    top = next(t for t in at.dataframe if "weighted_pipeline" in t.value.columns)
+    rows = top.value
+    # weighted = amount x the probability shown (percent, as shown: x 100)
+    assert (rows["weighted_pipeline"] - rows["amount"] * rows["probability"] / 100).abs().max() < 1e-6
+    assert {"Opportunity", "Weighted", "Probability", "Amount", "Stage default"} <= set(headers(top))
+    caption = next(c.value for c in at.caption if "weighted pipeline" in c.value)
+    assert caption.startswith("The top 5 of ") and "€" in caption
+
+
+def test_the_whitespace_grid_names_its_opportunities(plan_as):
+    at = plan_as("executive", "ACC-0001")
+    grid = next(t for t in at.dataframe if "offering" in t.value.columns)
+    pipeline = [v for col in grid.value.columns[1:] for v in grid.value[col] if str(v).startswith("pipeline")]
+    assert pipeline and not any("OPP-" in v for v in pipeline), pipeline

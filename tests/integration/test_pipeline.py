@@ -25,6 +25,8 @@ from sam_core.ingest.uploads import load_files
 from sam_core.metrics.headline import headline
 from sam_core.metrics.health import account_overview
 from sam_core.metrics.pipeline import account_pipeline
+from sam_core.plans import facts as facts_module
+from sam_core.plans.facts import plan_facts
 
 ADMIN = User("admin", "Admin", "admin")
 AS_OF = date(2026, 2, 10)
@@ -140,3 +142,33 @@ def test_an_account_without_opportunities_has_an_empty_pipeline_and_no_win_rate(
         0,
         None,  # no closed deal: no rate, not 0%
     )
+
+
+# -- the account plan's top opportunities (From the data): the same rule --------------------------
+
+
+def test_the_plans_top_opportunities_weigh_as_the_pipeline_and_show_the_probability_used(pipeline):
+    facts = plan_facts(pipeline, account_overview(pipeline, as_of=AS_OF), "A", as_of=AS_OF)
+    # O2 200 x its own 60% = 120; O1 100 x proposal's default 50% = 50; O3 10 x prospecting 10% = 1
+    assert facts.opportunities.select(
+        "opportunity_id", "probability", "stage_default", "weighted_pipeline"
+    ).rows() == [
+        ("O2", pytest.approx(0.6), False, pytest.approx(120)),
+        ("O1", pytest.approx(0.5), True, pytest.approx(50)),
+        ("O3", pytest.approx(0.1), True, pytest.approx(1)),
+    ]
+    portfolio = account_pipeline(pipeline, through=date(2026, 1, 1)).filter(pl.col("account_id") == "A")
+    assert facts.pipeline == {
+        "open_deals": 3,
+        "open_pipeline": pytest.approx(310),
+        "weighted_pipeline": pytest.approx(portfolio["weighted_pipeline"][0]),  # 171
+    }
+
+
+def test_the_top_opportunities_are_the_largest_weighted_and_sum_within_the_accounts(pipeline, monkeypatch):
+    monkeypatch.setattr(facts_module, "TOP_OPPORTUNITIES", 2)
+    facts = plan_facts(pipeline, account_overview(pipeline, as_of=AS_OF), "A", as_of=AS_OF)
+    # the two largest, 120 + 50, of the account's 171 weighted
+    assert facts.opportunities["opportunity_id"].to_list() == ["O2", "O1"]
+    assert facts.opportunities["weighted_pipeline"].sum() == pytest.approx(170)
+    assert facts.pipeline["weighted_pipeline"] == pytest.approx(171)
