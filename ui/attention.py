@@ -29,11 +29,10 @@ from sam_core.metrics.contracts import RENEWAL_WINDOW_DAYS, renewals, with_healt
 from sam_core.metrics.health_history import (
     account_history,
     health_trend,
-    moved_part,
     part_movement,
     record_health,
 )
-from sam_core.outputs import charts, formatting
+from sam_core.outputs import charts, formatting, wording
 from sam_core.outputs.attention import (
     account_lines,
     changes_pdf,
@@ -432,23 +431,23 @@ def renewals_section(as_of: date) -> None:
         "account_manager",
     )
     cc = st.column_config
-    st.dataframe(
+    widgets.table(  # the formatting layer: '€41.0m' in the column as in the caption, one magnitude
         shown,
-        hide_index=True,
         key="portfolio_renewals",
         height=min(35 * (found.height + 1) + 3, 420),
-        column_config={
-            "renewal_date": cc.DateColumn("Renews", format="D MMM YYYY"),
+        labels={
+            "renewal_date": "Renews",
+            "loyalty_index": "Loyalty",
+            "in_notice": "In notice",
+            "notice_by": "Notice by",
+            "annual_value": widgets.money_label("Per year"),
+            "name": "Contract",
+            "auto_renew": "Auto-renew",
+        },
+        config={
             "account_name": cc.TextColumn("Account", width="medium"),
             "name": cc.TextColumn("Contract", width="medium"),
-            "annual_value": cc.NumberColumn(widgets.money_label("Per year"), format="compact"),
-            "auto_renew": cc.CheckboxColumn("Auto-renew"),
-            "notice_by": cc.DateColumn("Notice by", format="D MMM YYYY"),
-            "in_notice": cc.CheckboxColumn("In notice"),
             "health": cc.ProgressColumn("Health", format="%.0f", min_value=0, max_value=100, width="small"),
-            "loyalty_index": cc.NumberColumn("Loyalty", format="%.0f"),
-            "nps": cc.NumberColumn("NPS", format="%+.0f"),
-            "account_manager": cc.TextColumn("Account manager"),
         },
     )
 
@@ -471,11 +470,5 @@ def health_trend_view(account_id: str, as_of: date) -> None:
     st.markdown("**Health over time**")
     data.chart(("health_history", as_of, account_id), lambda: charts.health_history_chart(history))
     if not movement.is_empty():
-        moved = moved_part(movement)
-        first = movement["since"][0]
-        then = float(movement["then"].sum())
-        now = float(movement["now"].sum())
-        st.caption(
-            f"Since {formatting.long_date(first)}: health {then:.0f} -> {now:.0f} ({now - then:+.0f} points)"
-            + (f"; the part that moved most: {moved}." if moved else "; no part moved.")
-        )
+        then, now = float(movement["then"].sum()), float(movement["now"].sum())
+        st.caption(wording.health_move(movement["since"][0], then, now, movement))

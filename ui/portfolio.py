@@ -10,8 +10,9 @@ import streamlit as st
 
 from sam_core.metrics.headline import Headline
 from sam_core.metrics.health import health_parts
-from sam_core.outputs import charts, formatting
+from sam_core.outputs import charts, formatting, wording
 from ui import attention, data, downloads, session, widgets
+from ui.run import settings
 
 MONTHS_BACK = 24
 
@@ -256,9 +257,7 @@ def account_detail(row: dict, as_of: date, rollup: bool, through: str) -> None:
     text.caption("Parts without data for this account are left out and the other weights rescaled.")
     text.caption(
         f"Pipeline {widgets.money(row['open_pipeline'])} open ({widgets.money(row['weighted_pipeline'])} "
-        f"weighted); won {widgets.money(row['won_value'])} in the 12 months to "
-        f"{formatting.month(row['data_through'])}, win rate {widgets.percent(row['win_rate_count'])} of "
-        f"deals, {widgets.percent(row['win_rate_value'])} of value."
+        f"weighted); {wording.won_line(row, settings().currency)}."
     )
     pdf, xlsx = text.columns(2)
     stem = f"brief-{account}-through-{through}"

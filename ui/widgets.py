@@ -80,8 +80,8 @@ def _column(column: str, dtype, values: pl.Series, currency: str):
     if kind == "signed" and "change" in column:  # 'no change', never '+0' or '-0.0'
         text = [formatting.change(v, digits=digits) for v in values.to_list()]
         return pl.Series(column, text, dtype=pl.String), cc.TextColumn(name)
-    if kind == "signed":
-        return values, cc.NumberColumn(name, format=f"%+.{digits}f")
+    if kind == "signed":  # numbers, so the column sorts; a zero is '0', never '+0' or '-0'
+        return signed_values(values, digits), cc.NumberColumn(name, format=f"%.{digits}f")
     if kind == "count":
         return values, cc.NumberColumn(name, format="%,d")
     if kind == "number":
@@ -97,6 +97,14 @@ def _column(column: str, dtype, values: pl.Series, currency: str):
     if column in formatting.CODE_COLUMNS and dtype == pl.String:
         return values.map_elements(formatting.value_label, return_dtype=pl.String), cc.TextColumn(name)
     return values, cc.TextColumn(name) if kind == "text" else name
+
+
+def signed_values(values: pl.Series, digits: int) -> pl.Series:
+    """A column of signed figures rounded to their digits, with a value that rounds to zero a plain
+    0 (printf writes -0.4 as '-0' and '%+' a zero as '+0'; a column format cannot leave out the
+    sign of a zero alone, so the column is written without a forced '+')."""
+    rounded = values.cast(pl.Float64).round(digits)
+    return pl.select(pl.when(rounded == 0).then(0.0).otherwise(rounded).alias(values.name)).to_series()
 
 
 DATE_FORMAT = "D MMM YYYY"  # 7 Oct 2026, as formatting.long_date writes it

@@ -32,7 +32,7 @@ from sam_core.attention.policy import DEFAULT_ATTENTION, AttentionRules
 from sam_core.metrics.cadence import OVERDUE, cadence_status
 from sam_core.metrics.contracts import renewals_with_health
 from sam_core.metrics.health import account_overview
-from sam_core.metrics.health_history import health_trend, moved_part, part_movements, record_health
+from sam_core.metrics.health_history import health_trend, part_movements, record_health
 from sam_core.metrics.loyalty import LOW_SCORE
 from sam_core.metrics.policy import cadence_policy
 from sam_core.metrics.portfolio import (
@@ -42,6 +42,7 @@ from sam_core.metrics.portfolio import (
     account_revenue,
     ranked,
 )
+from sam_core.outputs import wording
 from sam_core.outputs.formatting import long_date, money, month
 from sam_core.plans.plan import DEFAULT_REVIEW_DAYS, plan_status
 
@@ -310,7 +311,7 @@ def health_drops(con: duckdb.DuckDBPyConnection, *, today: date, points: float =
     out = []
     for r in trend.iter_rows(named=True):
         movement = movements.get(r["account_id"])
-        moved = moved_part(movement) if movement is not None else None
+        moved = wording.moved_part(movement)  # whole points, as the health beside it
         out.append(
             {
                 "key": f"health_drop|{r['account_id']}|{today:%Y-%m}",

@@ -12,59 +12,94 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sam_core.attention.changes import MONEY, NUMBER, PERCENT, SIGNED, AccountChange, Changes
+from sam_core.attention.changes import MONEY, PERCENT, SIGNED, AccountChange, Changes
 from sam_core.attention.rules import RULES
-from sam_core.outputs.formatting import long_date, money, percent
+from sam_core.outputs.formatting import (
+    DASH,
+    NO_CHANGE,
+    change,
+    long_date,
+    money,
+    number,
+    percent,
+    points,
+    signed,
+)
 from sam_core.outputs.plan_document import _Document
 
 if TYPE_CHECKING:
     from sam_core.attention.digest import Digest
 
 
-def value_text(kind: str, value: float | None, currency: str = "EUR") -> str:
+def row_digits(kind: str, then: float | None, now: float | None) -> int:
+    """The decimals a row of a changes table is written with, the same for then, now and the
+    change: whole NPS points, one decimal of a percentage, and a number's decimal only when one
+    of its two values is small and not whole (13.9 effective accounts; 71 average health)."""
+    if kind == SIGNED:
+        return 0
+    if kind == PERCENT:
+        return 1
+    return int(any(v is not None and abs(v) < 20 and v != int(v) for v in (then, now)))
+
+
+def value_text(kind: str, value: float | None, currency: str = "EUR", digits: int | None = None) -> str:
     """A figure of a changes table in words: money, percent, a number or a signed number."""
     if value is None:
-        return "-"
+        return DASH
+    d = row_digits(kind, value, value) if digits is None else digits
     if kind == MONEY:
         return money(value, currency)
     if kind == PERCENT:
-        return percent(value, 1)
+        return percent(value, d)
     if kind == SIGNED:
-        return f"{value:+.0f}"
-    return f"{value:.1f}" if abs(value) < 20 and value != int(value) else f"{value:,.0f}"
+        return signed(value, d)
+    return number(value, d)
 
 
 def change_text(kind: str, then: float | None, now: float | None, currency: str = "EUR") -> str:
-    """now - then: money with its sign, percentages in points, numbers with their sign."""
+    """now - then as the two figures are written (the change of '+8' to '+13' is '+5', of '93.1%'
+    to '93.1%' 'no change', never '+0.0 pts'): money with its sign, percentages in points,
+    numbers with their sign and the row's decimals."""
     if then is None or now is None:
-        return "-" if then is None and now is None else ("new" if then is None else "gone")
-    diff = now - then
-    if abs(diff) < 1e-9:
-        return "="
+        return DASH if then is None and now is None else ("new" if then is None else "gone")
     if kind == MONEY:
+        diff = now - then
+        if abs(diff) < 0.5:
+            return NO_CHANGE
         return ("+" if diff > 0 else "-") + money(abs(diff), currency)
-    if kind == PERCENT:
-        return f"{diff * 100:+.1f} pts"
-    return f"{diff:+.1f}" if abs(diff) < 10 and diff != int(diff) else f"{diff:+,.0f}"
+    d = row_digits(kind, then, now)
+    scale = 100 if kind == PERCENT else 1
+    diff = round(now * scale, d) - round(then * scale, d)
+    return change(diff, digits=d, unit="pts" if kind == PERCENT else "") or DASH
 
 
 def figure_rows(figures: pl.DataFrame, currency: str = "EUR") -> list[list[str]]:
-    """[figure, then, now, change] in words."""
-    return [
-        [f, value_text(k, a, currency), value_text(k, b, currency), change_text(k, a, b, currency)]
-        for f, k, a, b in figures.iter_rows()
-    ]
+    """[figure, then, now, change] in words, each row with one number of decimals."""
+    rows = []
+    for f, k, a, b in figures.iter_rows():
+        d = row_digits(k, a, b)
+        rows.append(
+            [f, value_text(k, a, currency, d), value_text(k, b, currency, d), change_text(k, a, b, currency)]
+        )
+    return rows
 
 
 def part_rows(parts: pl.DataFrame) -> list[list[str]]:
-    """[part, then, now, change] of health points, the largest move first."""
+    """[part, then, now, change] of health points with one decimal (as the app's health chart),
+    the largest move first."""
     moved = parts.with_columns((pl.col("now").fill_null(0) - pl.col("then").fill_null(0)).alias("d")).sort(
         pl.col("d").abs(), descending=True, maintain_order=True
     )
     return [
-        [p, value_text(NUMBER, a), value_text(NUMBER, b), change_text(NUMBER, a, b)]
+        [p, points(a), points(b), DASH if a is None and b is None else _points_change(a, b)]
         for p, a, b, _ in moved.iter_rows()
     ]
+
+
+def _points_change(then: float | None, now: float | None) -> str:
+    if then is None or now is None:
+        return "new" if then is None else "gone"
+    return change(round(now, 1) - round(then, 1), digits=1) or DASH
 
 
 def account_lines(a: AccountChange) -> list[str]:

@@ -123,16 +123,15 @@ def trend_chart(
         x=alt.X("period:T", title=None),
         y=alt.Y("value:Q", title=title),
         color=colour,
-        strokeDash=dash,
-        detail="line:N",
         tooltip=[
             alt.Tooltip("period:T", format="%b %Y"),
-            "group",
-            "line",
+            alt.Tooltip("group:N"),
+            alt.Tooltip("line:N"),
             alt.Tooltip("value:Q", format=",.1f", title=f"{symbol(currency)} millions"),
         ],
     )
-    lines = base.mark_line(strokeWidth=2.5)
+    # the dash only on the lines: a point layer sharing it leaves the legend's dash symbols blank
+    lines = base.mark_line(strokeWidth=2.5).encode(strokeDash=dash, detail="line:N")
     points = base.transform_filter(alt.datum.line == "Actual").mark_point(filled=True, size=30)
     return alt.layer(lines, points).properties(height=height)
 
@@ -468,12 +467,18 @@ def health_history_chart(history: pl.DataFrame, *, height: int = 220) -> alt.Lay
             tooltip=[alt.Tooltip("as_of:T", title="as of"), "part", alt.Tooltip("points:Q", format=".1f")],
         )
     )
-    line = (
+    line = (  # its own legend entry, so that the dark line reads as the health itself
         alt.Chart(health)
-        .mark_line(color="#222", point=True)
+        .transform_calculate(series="'Health (sum of the parts)'")
+        .mark_line(point=alt.OverlayMarkDef(color="#222"))
         .encode(
             x=x,
             y="health:Q",
+            stroke=alt.Stroke(
+                "series:N",
+                scale=alt.Scale(range=["#222"]),
+                legend=alt.Legend(orient="bottom", title=None, symbolType="stroke", symbolStrokeWidth=2),
+            ),
             tooltip=[alt.Tooltip("as_of:T", title="as of"), alt.Tooltip("health:Q", format=".0f")],
         )
     )

@@ -9,6 +9,7 @@ workbooks is escaped (shown as typed). Figures go through the formatting layer.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import polars as pl
@@ -32,6 +33,15 @@ ASKS_SHOWN = 7
 BAND_CLASS = {"healthy": "good", "watch": "warn", "at risk": "bad"}
 STATUS_CLASS = {"overdue": "bad", "due soon": "warn", "compliant": "good"}
 
+# Text wraps onto a second line rather than being cut mid-word on a projector; only text longer than
+# two lines (a workbook's long description) ends in an ellipsis, at its second line. A column whose
+# lines do not all fit leaves its last ones out whole (they wrap into a second column, out of view),
+# never half a line at the bottom.
+WRAP = (
+    "white-space: normal; overflow-wrap: break-word; overflow: hidden; display: -webkit-box; "
+    "-webkit-box-orient: vertical; -webkit-line-clamp: 2;"
+)
+
 STYLE = """
 .sam-slide {--u: min(1vw, 1.7778vh); position: fixed; z-index: 100; box-sizing: border-box;
   left: calc((100vw - 100 * var(--u)) / 2); top: calc((100vh - 56.25 * var(--u)) / 2);
@@ -40,30 +50,29 @@ STYLE = """
   font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: calc(1.7 * var(--u)); line-height:
   1.3;
   display: flex; flex-direction: column; gap: calc(1.1 * var(--u));}
-.sam-slide h1 {font-size: calc(3.1 * var(--u)); line-height: 1.1; margin: 0; padding: 0; font-weight: 700;
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
-.sam-sub {font-size: calc(1.45 * var(--u)); color: #555; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; margin-top: calc(-0.6 * var(--u));}
-.sam-tiles {display: flex; gap: calc(1 * var(--u));}
+.sam-slide h1 {font-size: calc(3.1 * var(--u)); line-height: 1.2; margin: 0; padding: 0; font-weight: 700;
+  flex: none; WRAP}
+.sam-sub {font-size: calc(1.45 * var(--u)); color: #555; WRAP margin-top: calc(-0.6 * var(--u)); flex: none;}
+.sam-tiles {display: flex; gap: calc(1 * var(--u)); flex: none;}
 .sam-tile {flex: 1 1 0; min-width: 0; background: #eef3f9; border-left: calc(0.35 * var(--u)) solid #1f5fa8;
   padding: calc(0.7 * var(--u)) calc(1 * var(--u));}
-.sam-tile .label {font-size: calc(1.35 * var(--u)); color: #555; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis;}
+.sam-tile .label {font-size: calc(1.35 * var(--u)); color: #555; WRAP}
 .sam-tile .value {font-size: calc(3.1 * var(--u)); font-weight: 700; line-height: 1.15; white-space: nowrap;}
-.sam-tile .detail {font-size: calc(1.3 * var(--u)); color: #555; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis;}
+.sam-tile .detail {font-size: calc(1.3 * var(--u)); color: #555; WRAP}
 .sam-body {display: flex; gap: calc(2.4 * var(--u)); flex: 1 1 auto; min-height: 0;}
 .sam-col {flex: 1 1 0; min-width: 0; display: flex; flex-direction: column; gap: calc(0.35 * var(--u));
-  overflow: hidden;}
+  overflow: hidden; flex-wrap: wrap; align-content: flex-start; column-gap: calc(10 * var(--u));}
+.sam-col > * {width: 100%; box-sizing: border-box;}
 .sam-col.wide {flex: 1.5 1 0;}
+.sam-keep {display: flex; flex-direction: column; gap: calc(0.35 * var(--u));}
 .sam-col h2 {font-size: calc(1.7 * var(--u)); margin: calc(0.6 * var(--u)) 0 calc(0.3 * var(--u));
   padding: 0 0 calc(0.2 * var(--u)); border-bottom: calc(0.15 * var(--u)) solid #1f5fa8; color: #1f3a5f;
-  font-weight: 700; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
-.sam-line {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+  font-weight: 700; flex: none; WRAP}
+.sam-line {flex: none; WRAP}
 .sam-bars {display: flex; flex-direction: column; gap: calc(0.45 * var(--u));}
 .sam-bar {display: grid; grid-template-columns: 33% 1fr calc(13 * var(--u)); align-items: center;
   gap: calc(0.6 * var(--u)); font-size: calc(1.6 * var(--u));}
-.sam-bar .name {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+.sam-bar .name {line-height: 1.1; WRAP}
 .sam-bar .track {height: calc(1.9 * var(--u)); background: #f0f0f0;}
 .sam-bar .fill {height: 100%; background: #1f5fa8;}
 .sam-bar .fill.rest {background: #9fb8d6;}
@@ -76,12 +85,23 @@ STYLE = """
 .sam-axis {font-size: calc(1.2 * var(--u)); color: #777; margin-top: calc(0.4 * var(--u));}
 .sam-foot {position: absolute; left: calc(3 * var(--u)); bottom: calc(1.1 * var(--u));
   font-size: calc(1.1 * var(--u)); color: #777; white-space: nowrap;}
+.nw {white-space: nowrap;}
 .sam-asks {font-size: calc(2 * var(--u)); display: flex; flex-direction: column; gap: calc(0.9 * var(--u));}
-"""
+""".replace("WRAP", WRAP)
+
+
+# Pieces a line must not break inside: a short aside '(3 of 4)', a date '31 Oct 2026', a hyphenated
+# word '90-day', and a figure at the end with the word before it ('under 40').
+_WHOLE = re.compile(
+    r"\([^()<>]{1,24}\)|(?:(?:since|by|on) )?\d{1,2} [A-Z][a-z]{2} \d{4}|[^\s<>()]+-[^\s<>()]+(?: \w+$)?"
+    r"|\S+ [+-]?\d[\d.,]*%?$"
+)
 
 
 def _e(text) -> str:
-    return escape("–" if text is None else str(text))
+    """Text escaped (shown as typed), with the pieces that must stay on one line kept together."""
+    escaped = escape("–" if text is None else str(text))
+    return _WHOLE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', escaped)
 
 
 def _tiles(tiles: list[tuple[str, str, str, str]]) -> str:
@@ -236,53 +256,44 @@ def account_slide(m: Meeting, brief: Brief, currency: str) -> str:
         f'<div class="sam-bars sam-health" data-chart="health" data-domain="0,{high:g}">{bars}</div>'
         f'<div class="sam-axis">axis 0 to {high:g} points on every account slide</div>'
     )
-    cadence = (
-        "".join(
-            f"<div class='sam-line'><b>{_e(r['rule'])}</b> <span "
-            f"class='{STATUS_CLASS.get(r['status'], 'muted')}'>"
-            f"{_e(wording.STATUS_LABELS.get(r['status'], r['status']))}</span> "
-            f"{_e(wording.cadence_when(r, brief.as_of))}</div>"
-            for r in brief.cadence.iter_rows(named=True)
-        )
-        or "<div class='sam-line muted'>Not a strategic account</div>"
-    )
-    gaps = (
-        "".join(
-            f"<div class='sam-line{' bad' if g['gap'] in ('uncovered', 'detractor') else ''}'>"
-            f"{_e(wording.gap_line(g))}</div>"
-            for g in brief.gaps.head(3).iter_rows(named=True)
-        )
-        or "<div class='sam-line good'>No gaps</div>"
-    )
-    middle = (
-        f"<h2>Sponsor cadence: {_e(a['cadence'])}</h2>{cadence}"
-        f"<div class='sam-line muted'>Last with the sponsor: "
+    cadence = [
+        f"<div class='sam-line'><b>{_e(r['rule'])}</b> <span "
+        f"class='{STATUS_CLASS.get(r['status'], 'muted')}'>"
+        f"{_e(wording.STATUS_LABELS.get(r['status'], r['status']))}</span> "
+        f"{_e(wording.cadence_when(r, brief.as_of))}</div>"
+        for r in brief.cadence.iter_rows(named=True)
+    ] or ["<div class='sam-line muted'>Not a strategic account</div>"]
+    cadence.append(
+        "<div class='sam-line muted'>Last with the sponsor: "
         f"{_e(wording.touchpoint(brief.last_touchpoint))}</div>"
-        f"<h2>{_e(wording.coverage_line(a))}</h2>{gaps}"
     )
-    opportunities = (
-        "".join(
-            f"<div class='sam-line'>{_e(o['name'])}: <b>{_e(money(o['amount'], currency))}</b>, "
-            f"{_e(o['stage'] or 'no stage')}</div>"
-            for o in brief.opportunities.head(3).iter_rows(named=True)
-        )
-        or "<div class='sam-line muted'>None open</div>"
+    gaps = [
+        f"<div class='sam-line{' bad' if g['gap'] in ('uncovered', 'detractor') else ''}'>"
+        f"{_e(wording.gap_line(g))}</div>"
+        for g in brief.gaps.head(3).iter_rows(named=True)
+    ] or ["<div class='sam-line good'>No gaps</div>"]
+    middle = _section(f"Sponsor cadence: {_e(a['cadence'])}", cadence) + _section(
+        _e(wording.coverage_line(a)), gaps
     )
-    actions = (
-        "".join(
-            f"<div class='sam-line{' bad' if x['overdue'] else ''}'>{'Overdue: ' if x['overdue'] else ''}"
-            f"{_e(x['description'])} ({_e(x['owner'] or 'no owner')})</div>"
-            for x in brief.actions.head(3).iter_rows(named=True)
-        )
-        or "<div class='sam-line muted'>None open</div>"
-    )
+    opportunities = [
+        f"<div class='sam-line'>{_e(o['name'])}: <b>{_e(money(o['amount'], currency))}</b>, "
+        f"{_e(o['stage'] or 'no stage')}</div>"
+        for o in brief.opportunities.head(3).iter_rows(named=True)
+    ] or ["<div class='sam-line muted'>None open</div>"]
+    actions = [
+        f"<div class='sam-line{' bad' if x['overdue'] else ''}'>{'Overdue: ' if x['overdue'] else ''}"
+        f"{_e(x['description'])} ({_e(x['owner'] or 'no owner')})</div>"
+        for x in brief.actions.head(3).iter_rows(named=True)
+    ] or ["<div class='sam-line muted'>None open</div>"]
     comment = brief.comments.head(1).to_dicts()
-    loyalty = f"<h2>Loyalty {_e(wording.loyalty_figure(a))}: {_e(wording.loyalty_detail(a))}</h2>" + (
-        f"<div class='sam-line'>“{_e(comment[0]['comment'])}”</div>" if comment else ""
+    loyalty = _section(
+        f"Loyalty {_e(wording.loyalty_figure(a))}: {_e(wording.loyalty_detail(a))}",
+        [f"<div class='sam-line'>“{_e(comment[0]['comment'])}”</div>"] if comment else [],
     )
-    right = (
-        f"{loyalty}<h2>Top opportunities</h2>{opportunities}"
-        f"<h2>Open actions: {a['open_actions']}, overdue {a['overdue_actions']}</h2>{actions}"
+    right = (  # the overdue actions before the opportunities: what a column leaves out is the last
+        loyalty
+        + _section(f"Open actions: {a['open_actions']}, overdue {a['overdue_actions']}", actions)
+        + _section("Top opportunities", opportunities)
     )
     inner = (
         f"<h1>{_e(a['rank'])}. {_e(a['account_name'])}</h1><div class='sam-sub'>{_e(sub)}</div>{tiles}"
@@ -290,6 +301,13 @@ def account_slide(m: Meeting, brief: Brief, currency: str) -> str:
         f'<div class="sam-col">{right}</div></div>'
     )
     return _slide("account", inner, as_of_line(m.as_of, a["data_through"], currency))
+
+
+def _section(heading: str, lines: list[str]) -> str:
+    """A heading (escaped already) and its lines, the heading kept with the first line: a column
+    that leaves out its last lines never leaves a heading alone at the bottom."""
+    first = "".join(lines[:1])
+    return f"<div class='sam-keep'><h2>{heading}</h2>{first}</div>" + "".join(lines[1:])
 
 
 def _score_class(value: float | None) -> str:

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from sam_core.outputs.formatting import growth, long_date, money, month, nps, percent, score
+from sam_core.outputs.formatting import (
+    NO_CHANGE,
+    change,
+    growth,
+    long_date,
+    money,
+    month,
+    nps,
+    percent,
+    plural,
+    score,
+    value_label,
+)
 
 STATUS_LABELS = {"overdue": "Overdue", "due soon": "Due soon", "compliant": "On track", "not applicable": "–"}
 GAP_LABELS = {
@@ -62,6 +74,20 @@ def won_detail(a: dict) -> str:
     return f"win rate {percent(a['win_rate_count'])} of deals"
 
 
+def won_line(a: dict, currency: str) -> str:
+    """What the account won in the money window, in words: 'won €46.8m in the 12 months to Oct 2026,
+    win rate 100% of deals, 100% of value'; with no deal closed (won or lost) 'no deals won or lost
+    in the 12 months to Oct 2026' (never 'won €0 ..., win rate – of deals')."""
+    window = f"in the 12 months to {month(a['data_through'])}"
+    if a["win_rate_count"] is None:
+        return f"no deals won or lost {window}"
+    won = f"won {money(a['won_value'], currency)}" if a["won_value"] else "none won"
+    return (
+        f"{won} {window}, win rate {percent(a['win_rate_count'])} of deals, "
+        f"{percent(a['win_rate_value'])} of value"
+    )
+
+
 def coverage_line(a: dict) -> str:
     """'Coverage 50% of key stakeholders (1 of 2)', and single-threaded when so."""
     if a["coverage"] is None:
@@ -81,7 +107,8 @@ def cadence_when(rule: dict, as_of: date) -> str:
 
 
 def touchpoint(t: dict | None) -> str:
-    return "none" if t is None else f"{long_date(t['date'])}, {t['type'].replace('_', ' ')}"
+    """'31 Oct 2026, 90-day review': the engagement type as words (formatting.value_label)."""
+    return "none" if t is None else f"{long_date(t['date'])}, {value_label(t['type'])}"
 
 
 def opportunity_line(o: dict, currency: str) -> str:
@@ -107,3 +134,43 @@ def renewal_line(r: dict, currency: str) -> str:
         f"{r['name'] or r['contract_id']} · {money(r['annual_value'], currency)} a year · "
         f"renews {long_date(r['renewal_date'])}{auto} · {notice}"
     )
+
+
+# -- health moves (issue 17): health and its parts in whole points in one sentence -------------------
+
+
+def points_change(value: float | None) -> str:
+    """A move of health points, whole points with the sign: 3.0 -> '+3 points', -1 -> '-1 point';
+    under half a point -> 'no change' (never '+0 points')."""
+    written = change(value, digits=0)
+    if written in (None, NO_CHANGE):
+        return NO_CHANGE
+    return f"{written} {plural(abs(round(value)), 'point')}"
+
+
+def moved_part(movement) -> str | None:
+    """'momentum +3 points' for the part that moved most (metrics.health_history.part_movement, the
+    largest move first), in whole points as the health beside it; None when no part moved by half a
+    point or more."""
+    if movement is None or movement.is_empty():
+        return None
+    top = movement.row(0, named=True)
+    moved = points_change(top["change"])
+    return None if moved == NO_CHANGE else f"{top['part']} {moved}"
+
+
+def health_move(since: date, then: float, now: float, movement=None) -> str:
+    """'Since 31 Oct 2026: health 56 -> 59 (+3 points); the part that moved most: momentum +3
+    points.' or 'Since 31 Oct 2026: health 87, no change; no part moved.' The change is that of the
+    whole figures shown, so '56 -> 59' always reads '+3'."""
+    before, after = round(then), round(now)
+    moved = moved_part(movement)
+    if before == after:
+        health = f"health {score(after)}, {NO_CHANGE}"
+    else:
+        health = f"health {score(before)} -> {score(after)} ({points_change(after - before)})"
+    if moved:
+        part = f"the part that moved most: {moved}"
+    else:
+        part = "no part moved" if before == after else "no part moved by a whole point"
+    return f"Since {long_date(since)}: {health}; {part}."

@@ -82,3 +82,41 @@ def test_projector_mode_fits_the_screen_steps_with_the_keys_and_leaves_with_esca
     expect(page.get_by_text("Top N accounts")).to_be_visible()
     expect(page.locator(".sam-slide")).to_have_count(0)
     context.close()
+
+
+CUT_TEXT = """() => [...document.querySelectorAll('.sam-slide *')].filter(e => {
+    const s = getComputedStyle(e);
+    const clamped = s.webkitLineClamp && s.webkitLineClamp !== 'none';
+    return (clamped && e.scrollHeight > e.clientHeight + 2)
+        || (s.textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1)
+        || (e.children.length === 0 && e.textContent.includes('…'));
+}).map(e => e.textContent)"""
+
+
+def test_projector_text_on_the_demo_is_whole_at_720p(browser, server, settle):
+    """The stranger's slides cut 'The largest account holds 14% of revenue (risk ab…' and 'Last with
+    the sponsor: 31 Oct 2026, nine…': at 1280x720 every line wraps instead, whole, and engagement
+    types read as words."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    settle(page)
+    page.get_by_role("textbox", name="Username").fill("executive")
+    page.get_by_role("textbox", name="Password").fill("demo")
+    page.get_by_role("button", name="Login").click()
+    page.get_by_text("Log out").wait_for()
+    settle(page)
+    page.get_by_text("Presentation mode").click()
+    settle(page)
+    texts = []
+    for expected in ("2 / ", "3 / ", "4 / ", "5 / "):
+        assert page.evaluate(CUT_TEXT) == [] and fits(page), expected
+        texts.append(page.locator(".sam-slide").inner_text())
+        page.keyboard.press("ArrowRight")
+        expect(page.locator(".st-key-portfolio_nav")).to_contain_text(expected)
+        settle(page)
+    shown = "\n".join(texts)
+    assert "(risk above 10%)" in shown
+    assert "ninety" not in shown and "Last with the sponsor: " in shown
+    context.close()

@@ -101,3 +101,35 @@ def test_people_in_one_cell_of_the_power_grid_each_get_a_line_of_their_own(peopl
 def test_every_chart_spec_is_valid_json():
     trend = pl.DataFrame({"wave": ["W"], "loyalty_index": [1.0], "nps": [1.0], "respondents": [1]})
     assert json.dumps(spec(charts.loyalty_trend_chart(trend)))
+
+
+def test_the_plan_legend_draws_a_solid_and_a_dashed_line():
+    # the stranger's legend read 'Actual  Plan' with no symbol: the points layer shared the dash
+    # encoding, and Vega-Lite then drew the dash legend's symbols blank
+    trend = pl.DataFrame(
+        {
+            "period": [date(2026, 1, 1), date(2026, 2, 1)],
+            "group": ["Top accounts"] * 2,
+            "revenue": [1e6, 2e6],
+            "plan_revenue": [1.1e6, 2.1e6],
+        }
+    )
+    lines, points = spec(charts.trend_chart(trend, "revenue"))["layer"]
+    assert lines["encoding"]["strokeDash"]["legend"]["symbolType"] == "stroke"
+    assert "strokeDash" not in points["encoding"]
+
+
+def test_the_health_history_names_the_health_line_in_its_legend():
+    history = pl.DataFrame(
+        {
+            "as_of": [date(2026, 9, 30), date(2026, 9, 30), date(2026, 10, 31), date(2026, 10, 31)],
+            "health": [50.0, 50.0, 60.0, 60.0],
+            "part": ["loyalty", "cadence"] * 2,
+            "points": [20.0, 30.0, 25.0, 35.0],
+        }
+    )
+    areas, line = spec(charts.health_history_chart(history))["layer"]
+    assert areas["encoding"]["color"]["legend"] is not None  # the parts
+    stroke = line["encoding"]["stroke"]
+    assert stroke["legend"]["symbolType"] == "stroke"
+    assert line["transform"] == [{"calculate": "'Health (sum of the parts)'", "as": "series"}]
