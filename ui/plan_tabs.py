@@ -211,7 +211,7 @@ def people_and_meetings(user: User, account: dict, *, today: date) -> None:
         width="stretch",
         key="plan_people_table",
         height=min(38 + 35 * max(people.height, 1), 320),
-        config={"attitude": st.column_config.NumberColumn("Attitude", format="%+d")},
+        config={"attitude": st.column_config.NumberColumn("Attitude", format="%d")},  # never '+0'
     )
     if can(user, "edit_stakeholder", account_id=account_id, account_manager=manager):
         with st.expander("Add a stakeholder"):

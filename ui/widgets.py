@@ -148,6 +148,8 @@ def table(
         shown.append(values.alias(column))
         column_config[column] = conf
     for column, conf in column_config.items():
+        if conf is None:  # a column hidden by the caller's config stays hidden
+            continue
         if not isinstance(conf, dict):
             conf = column_config[column] = {"label": conf}
         if column in pinned:

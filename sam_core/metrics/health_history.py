@@ -270,11 +270,3 @@ def part_movements(
             pl.col("change").abs(), descending=True, maintain_order=True
         )
     return found
-
-
-def moved_part(movement: pl.DataFrame) -> str | None:
-    """'cadence -10.0 points' for the part that moved most (None when nothing moved)."""
-    if movement.is_empty() or movement["change"].abs().max() < 0.05:
-        return None
-    top = movement.row(0, named=True)
-    return f"{top['part']} {top['change']:+.1f} points"

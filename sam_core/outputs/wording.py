@@ -14,7 +14,6 @@ from sam_core.outputs.formatting import (
     month,
     nps,
     percent,
-    plural,
     score,
     value_label,
 )
@@ -142,10 +141,7 @@ def renewal_line(r: dict, currency: str) -> str:
 def points_change(value: float | None) -> str:
     """A move of health points, whole points with the sign: 3.0 -> '+3 points', -1 -> '-1 point';
     under half a point -> 'no change' (never '+0 points')."""
-    written = change(value, digits=0)
-    if written in (None, NO_CHANGE):
-        return NO_CHANGE
-    return f"{written} {plural(abs(round(value)), 'point')}"
+    return change(value, digits=0, unit="points") or NO_CHANGE
 
 
 def moved_part(movement) -> str | None:

@@ -24,10 +24,10 @@ from sam_core.ingest.uploads import load_files
 from sam_core.metrics.health_history import (
     account_history,
     health_trend,
-    moved_part,
     part_movement,
     record_health,
 )
+from sam_core.outputs import wording
 
 ADMIN = User("admin", "Admin", "admin")
 TODAY = date(2026, 6, 15)
@@ -129,7 +129,7 @@ def test_the_part_that_moved_most_in_30_days(kept):
     # 16 May -> today: revenue trend 27.78 -> 22.73, loyalty 44.44 -> 36.36 (rescaled), actions 0 -> 9.09
     assert moved["part"][0] == "overdue actions"
     assert moved["change"][0] == pytest.approx(500 / 55)
-    assert moved_part(moved) == "overdue actions +9.1 points"
+    assert wording.moved_part(moved) == "overdue actions +9 points"  # whole points, as the health
 
 
 def test_a_later_load_rewrites_today_but_never_a_kept_past_date(kept, make_workbook):

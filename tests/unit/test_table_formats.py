@@ -4,6 +4,8 @@ that they sort."""
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 
@@ -36,3 +38,20 @@ def test_the_renewals_money_column_has_the_currency_and_the_captions_magnitude()
     data, config = shown("annual_value", [40_700_000.0, 19_700_000.0, 6_100_000.0, 531_000.0])
     assert config["type_config"]["format"] == "€%,.1fm"
     assert data == pytest.approx([40.7, 19.7, 6.1, 0.531])
+
+
+def test_a_column_the_callers_config_hides_stays_hidden():
+    # the Account plan hid item_id and version with None in `config`: they showed under their raw names
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import polars as pl
+
+        from ui import widgets
+
+        widgets.table(pl.DataFrame({"item_id": ["I1"], "objective": ["Renew"]}), config={"item_id": None})
+
+    at = AppTest.from_function(page).run()
+    shown = json.loads(at.dataframe[0].proto.columns)
+    assert shown["item_id"] == {"hidden": True}
+    assert shown["objective"]["label"] == "Objective"
