@@ -45,7 +45,7 @@ if present:
 
 c = h.concentration
 views.data_through_note(h, currency, as_of)
-views.headline(h, n)
+views.headline(h, n, earlier_month=month < today.replace(day=1))
 others = c.accounts - min(n, c.accounts)
 st.markdown(
     f"**Top {n} = {formatting.percent(c.top_share)} of revenue; the other "

@@ -54,10 +54,16 @@ def data_through_note(h: Headline, currency: str, as_of: date) -> None:
         else ""
     )
     first = formatting.month(_months_before(d.month, 11))
+    before = formatting.month(_months_before(d.month, 23))
+    no_growth = (
+        f" No growth figure: the 12 months before them (from {before}) are not all in the data."
+        if h.growth.value is None and h.revenue.value
+        else ""
+    )
     st.caption(
         f"**Money in {currency} ({formatting.symbol(currency)}), {formatting.data_through(d.month)}** "
         f"(the last 12 months: {first} to {formatting.month(d.month)}): {why}{early}. "
-        f"As of {formatting.long_date(as_of)}."
+        f"As of {formatting.long_date(as_of)}.{no_growth}"
     )
     counts = [
         f"{formatting.count(h.not_reported.height)} not reported for {formatting.month(d.month)}"
@@ -97,8 +103,9 @@ def _months_before(month: date, k: int) -> date:
     return date(i // 12, i % 12 + 1, 1)
 
 
-def headline(h: Headline, n: int) -> None:
-    """Three rows of figures: money and concentration, loyalty and cadence, pipeline and wins."""
+def headline(h: Headline, n: int, *, earlier_month: bool = False) -> None:
+    """Three rows of figures: money and concentration, loyalty and cadence, pipeline and wins
+    (`earlier_month`: an as-of month before this one, whose pipeline cannot be rebuilt)."""
     c, p, f, metric = h.concentration, h.pipeline, formatting, widgets.metric
     cols = st.columns(5)
     growth = f.change(h.growth.value, unit="growth", scale=100)
@@ -189,6 +196,12 @@ def headline(h: Headline, n: int) -> None:
     metric(
         cols[4], "Win rate, value", f.percent(p.win_rate_value), help=f"Won / closed value in the {window}."
     )
+    if earlier_month:  # the stranger saw the same pipeline for every as-of month and took it for a fault
+        st.caption(
+            ":material/info: The pipeline is the one last loaded, whatever the as-of month: opportunities "
+            f"hold no creation date, so an earlier month's pipeline cannot be rebuilt. Won and win rates are "
+            f"of the {window}."
+        )
 
 
 def _with(delta: str | None, words: str) -> str | None:

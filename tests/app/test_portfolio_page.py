@@ -30,6 +30,9 @@ def test_headline_figures_match_the_hand_worked_values(portfolio):
 
 def test_pipeline_and_wins_match_the_hand_worked_values(portfolio):
     shown = metrics(portfolio)
+    assert not any(
+        "last loaded, whatever the as-of month" in c.value for c in portfolio.caption
+    )  # this month
     assert (shown["Open pipeline"], shown["Weighted pipeline"], shown["Won"]) == ("€300", "€170", "€300")
     assert (shown["Win rate, deals"], shown["Win rate, value"]) == ("50%", "75%")
 
@@ -55,6 +58,14 @@ def test_an_earlier_as_of_month_moves_every_figure(portfolio):
     portfolio.selectbox(key="portfolio_as_of").set_value(date(2025, 12, 1)).run()
     assert metrics(portfolio)["Revenue, last 12 months"] == "€2.2k"
     assert growth(portfolio) == ""
+    assert portfolio.caption[0].value.endswith(
+        "No growth figure: the 12 months before them (from Jan 2024) are not all in the data."
+    )
+    # opportunities hold no creation date: the pipeline is the one loaded, and the page says so
+    assert metrics(portfolio)["Open pipeline"] == "€300"
+    assert any(
+        "The pipeline is the one last loaded, whatever the as-of month" in c.value for c in portfolio.caption
+    )
     assert "data through Dec 2025" in portfolio.caption[0].value
     assert metrics(portfolio)["Won"] == "€0"  # O3 was won in Mar 2026
 
