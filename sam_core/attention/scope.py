@@ -13,6 +13,7 @@ import polars as pl
 
 from sam_core.access.permissions import ACCOUNT_MANAGER, ADMIN, User
 from sam_core.metrics.portfolio import DEFAULT_RULES, RevenueRules, account_revenue
+from sam_core.outputs.formatting import count_of
 
 
 @dataclass(frozen=True)
@@ -41,21 +42,24 @@ def user_scope(user: User, accounts: pl.DataFrame, *, top_n: int = 20) -> Scope:
     if user.role == ADMIN:
         return Scope(None, True, "every account")
     rows = accounts.select("account_id", "account_manager", "executive_sponsor", "rank").iter_rows()
-    sponsored, owned, top = set(), set(), set()
+    sponsored, owned, top_ids = set(), set(), set()
     for account_id, manager, sponsor, rank in rows:
         if _is(sponsor, user):
             sponsored.add(account_id)
         if user.role == ACCOUNT_MANAGER and user.owns(account_id, manager):
             owned.add(account_id)
         if rank is not None and rank <= top_n:
-            top.add(account_id)
-    extra = sponsored - owned - (top if user.role != ACCOUNT_MANAGER else set())
-    also = f" and the {len(extra)} more {user.name} sponsors" if extra else ""
+            top_ids.add(account_id)
+    extra = sponsored - owned - (top_ids if user.role != ACCOUNT_MANAGER else set())
+    also = f" and the {count_of(len(extra), 'more account')} {user.name} sponsors" if extra else ""
     if user.role == ACCOUNT_MANAGER:
         return Scope(
-            frozenset(owned | sponsored), False, f"the {len(owned)} accounts {user.name} manages{also}"
+            frozenset(owned | sponsored),
+            False,
+            f"the {count_of(len(owned), 'account')} {user.name} manages{also}",
         )
-    return Scope(frozenset(top | sponsored), True, f"the top {top_n} accounts by revenue{also}")
+    top = f"the top {count_of(top_n, 'account')}" if top_n != 1 else "the top account"
+    return Scope(frozenset(top_ids | sponsored), True, f"{top} by revenue{also}")
 
 
 def scope_of(

@@ -143,7 +143,8 @@ def test_bad_acknowledgements_are_refused_and_change_nothing(program, state, not
 
 def test_a_manager_cannot_acknowledge_another_managers_item(program):
     with pytest.raises(
-        PermissionDenied, match=r"^Not permitted: account A2 is not on Ann AM's list \(the 1 accounts"
+        PermissionDenied,
+        match=r"^Not permitted: account A2 is not on Ann AM's list \(the 1 account Ann AM manages",
     ):
         set_state(
             program, user=ANN, key="loop_open|A2|R2", state="acknowledged", note="not mine", today=TODAY

@@ -71,7 +71,7 @@ SHEETS = {
         action("X3", date(2026, 5, 1)),
     ],
 }
-ANNS = Scope(frozenset({"A1"}), False, "the 1 accounts Ann AM manages")
+ANNS = Scope(frozenset({"A1"}), False, "the 1 account Ann AM manages")
 
 
 @pytest.fixture

@@ -60,7 +60,10 @@ def test_a_manager_who_also_sponsors_sees_both_and_no_portfolio_item():
     accounts = ACCOUNTS.with_columns(pl.lit("Maria Keller").alias("executive_sponsor"))
     scope = user_scope(maria, accounts, top_n=2)
     assert scope.accounts == frozenset({"A1", "A2", "A3", "A4"})
-    assert scope.description == "the 2 accounts Maria Keller manages and the 2 more Maria Keller sponsors"
+    assert (
+        scope.description
+        == "the 2 accounts Maria Keller manages and the 2 more accounts Maria Keller sponsors"
+    )
     assert not scope.covers(None)
 
 
