@@ -68,6 +68,31 @@ def test_a_manager_who_also_sponsors_sees_both_and_no_portfolio_item():
 
 
 @pytest.mark.parametrize(
+    ("user", "top_n", "description"),
+    [
+        (
+            User("jonas", "Jonas Weber", "account_manager", frozenset()),
+            2,
+            "the 2 accounts Jonas Weber manages",
+        ),
+        (
+            User("anna", "Anna Roth", "account_manager", frozenset({"A1"})),
+            2,
+            "the 1 account Anna Roth manages",
+        ),
+        (
+            User("thomas", "Thomas Gruber", "executive"),
+            1,
+            "the top account by revenue and the 1 more account Thomas Gruber sponsors",
+        ),
+    ],
+)
+def test_a_scope_counts_its_accounts_in_words(user, top_n, description):
+    # it said 'the 1 accounts Ann AM manages'
+    assert user_scope(user, ACCOUNTS, top_n=top_n).description == description
+
+
+@pytest.mark.parametrize(
     "key,expected",
     [
         ("loop_open|A1|R7", ("loop_open", "A1")),
