@@ -45,9 +45,9 @@ cols[0].metric(
 cols[1].metric("NPS", formatting.signed(now["nps"]), help="% promoters (9-10) minus % detractors (0-6).")
 cols[2].metric("Respondents", formatting.count(now["respondents"]))
 cols[3].metric(
-    "Key stakeholders who answered",
+    "Key stakeholders heard",
     formatting.percent(now["key_stakeholders_answered"]),
-    help="Decision makers and influence 4+.",
+    help="Key stakeholders who answered: decision makers and people of influence 4+.",
 )
 cols[4].metric("Detractors", formatting.percent(now["detractors"]))
 
@@ -94,7 +94,7 @@ if drill.open:
         st.markdown("**Questions** (thin: under 3 answers)")
         widgets.table(questions)
         st.markdown("**Respondents** (profile from the relationship map)")
-        widgets.table(people.drop("comment"), key="loyalty_respondents")
+        widgets.table(people.drop("comment"), key="loyalty_respondents", config=views.whole_scores(people))
         views.comment_cards(people)
         st.download_button(
             "Download the drill-down (Excel)",
@@ -127,7 +127,8 @@ if notes.open:
         widgets.table(
             shown.head(1000),
             key="loyalty_comments",
-            config={"comment": st.column_config.TextColumn("Comment", width="large")},
+            config={"comment": st.column_config.TextColumn("Comment", width="large")}
+            | views.whole_scores(shown),
         )
         words = data.cached(recurring_words_of_all)
         left, right = st.columns(2)

@@ -110,7 +110,7 @@ if gaps_tab.open:
         if found.is_empty():
             st.success("No gaps found.")
         else:
-            st.markdown(f"**{formatting.count_of(found.height, 'gap')} and risks**")
+            st.markdown(f"**{views.gaps_heading(found.height)}**")
             widgets.table(found, config={"reason": st.column_config.TextColumn("Reason", width="large")})
 if team_tab.open:
     with team_tab:

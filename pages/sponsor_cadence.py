@@ -102,7 +102,12 @@ if tabs[0].open:
             details.select("account_name", "rule", "status", "last", "deadline", "detail"),
             height=360,
             labels={"last": "Last"},
-            config={"detail": st.column_config.TextColumn("Why", width="large")},
+            config={
+                # wide enough for '23 Jul 2026' whole at 1366 px
+                "last": st.column_config.DateColumn("Last", format=widgets.DATE_FORMAT, width=100),
+                "deadline": st.column_config.DateColumn("Deadline", format=widgets.DATE_FORMAT, width=100),
+                "detail": st.column_config.TextColumn("Why", width="large"),
+            },
         )
 if tabs[1].open:
     with tabs[1]:

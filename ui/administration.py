@@ -241,7 +241,14 @@ def deck_template(user: User) -> None:
             f"{found.uploaded_at:%Y-%m-%d %H:%M} UTC."
         )
     with st.form("administration_template_form", border=False, clear_on_submit=True):
-        st.file_uploader("Company template", type=["pptx", "potx"], key="administration_template")
+        st.file_uploader(
+            "Company template",
+            type=["pptx", "potx"],
+            key="administration_template",
+            max_upload_size=templates.MAX_BYTES
+            // 1024
+            // 1024,  # the uploader states the limit the text says
+        )
         st.form_submit_button("Use this template", on_click=_save_template, args=(user,))
     if found is not None:
         st.button(

@@ -143,7 +143,7 @@ def questionnaire(con, user: User, scopes: list[str], submitted: list[tuple[int,
                 )
     left, right = st.columns(2)
     left.selectbox("Scope", scopes, key=SCOPE)
-    right.date_input("Assessment date", key=DAY)
+    right.date_input("Assessment date", key=DAY, format="DD/MM/YYYY")
     st.markdown("**Seven guiding principles**")
     for n, text in enumerate(PRINCIPLES, start=1):
         st.radio(f"{n}. {text}", PRINCIPLE_ANSWERS, key=principle_key(n), horizontal=True, index=None)
@@ -252,7 +252,9 @@ def results(a: Assessment, evidence: pl.DataFrame) -> None:
         delta_color="off",
         delta_arrow="off",
     )
-    cols[3].metric("Scope", widgets.plain(a.scope))
+    # a business unit's name is too long for a metric's large figure: written as text, it wraps
+    cols[3].caption("Scope")
+    cols[3].markdown(f"**{widgets.plain(a.scope)}**")
     left, right = st.columns([1, 1])
     radar = pl.DataFrame(
         {"series": a.scope, "area": list(result.areas), "score": list(result.areas.values())}
@@ -299,14 +301,29 @@ def history(scores: pl.DataFrame) -> None:
     )
 
 
+def area_changes(a: Assessment, b: Assessment) -> pl.DataFrame:
+    """Each area's score before and after in whole points (as the table shows them) and the
+    change between the two as shown, so that after - before = change on the screen: 34 -> 72
+    is '+38', never '+37.5'."""
+    sa, sb = score(a), score(b)
+    frame = pl.DataFrame(
+        {"area": AREAS, "before": [sa.areas[x] for x in AREAS], "after": [sb.areas[x] for x in AREAS]}
+    ).with_columns(pl.col("before", "after").round(formatting.SCORE_DIGITS["after"]))
+    return frame.with_columns(
+        pl.Series(
+            "change",
+            [formatting.change(d, digits=0) for d in (frame["after"] - frame["before"]).to_list()],
+            dtype=pl.String,
+        )
+    )
+
+
 def comparison(a: Assessment, b: Assessment) -> None:
     """Area scores before and after, and every practice whose score changed."""
-    sa, sb = score(a), score(b)
     widgets.table(
-        pl.DataFrame(
-            {"area": AREAS, "before": [sa.areas[x] for x in AREAS], "after": [sb.areas[x] for x in AREAS]}
-        ).with_columns((pl.col("after") - pl.col("before")).alias("change")),
+        area_changes(a, b),
         labels={"before": "Before %", "after": "After %", "change": "Change (pts)"},
+        config={"change": st.column_config.TextColumn("Change (pts)")},
     )
     changed = [
         {

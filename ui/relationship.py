@@ -8,6 +8,7 @@ import json
 import streamlit as st
 
 from sam_core.metrics.relationship_map import AccountMap, relationship_dot
+from sam_core.outputs import formatting
 from ui import session
 
 SIZES = {"Fit the page": None, "Larger": 1.5, "Largest (projector)": 2.2}
@@ -62,6 +63,11 @@ _DOWNLOAD = """
 })();
 </script>
 """
+
+
+def gaps_heading(n: int) -> str:
+    """The Gaps and risks tab's heading: 'Gaps and risks (1)', 'Gaps and risks (1,413)'."""
+    return f"Gaps and risks ({formatting.count(n)})"
 
 
 @st.fragment

@@ -99,7 +99,7 @@ def _edit_form(user: User, people: pl.DataFrame) -> None:
             placeholder="maria.keller@example.com",
         )
         st.text_input(
-            "Name (as Accounts.account_manager writes it)",
+            "Name (as the Accounts sheet's account manager column writes it)",
             value=(current or {}).get("name") or "",
             key=f"administration_users_name_{suffix}",
             help="The accounts whose account manager is this name are theirs. Empty: none by name.",

@@ -166,23 +166,32 @@ ATTITUDE_SCALE = alt.Scale(
 )
 
 
-LABEL_STEP = 0.18  # influence units between two people of one cell (16 px at the default height)
+LABEL_STEP = 0.3  # influence units between two people of one cell (about 16 px at the default height)
+DECISION_MAKER, OTHER = "decision maker", "other"
 
 
 def power_grid_positions(stakeholders: pl.DataFrame) -> pl.DataFrame:
     """Where each stakeholder sits on the power grid: x = attitude, y = influence, with people
     who share a cell stacked one above the other (at most `LABEL_STEP` apart, closer only
-    when more than five share it), so each name, written to the right of its dot, has a line
-    of its own."""
+    when more than three share it), so each name, written to the right of its dot, has a line
+    of its own. `kind` is 'decision maker' or 'other' (the legend's words), `decision maker`
+    'yes' or 'no' (the tooltip's)."""
     return (
         stakeholders.select(
             "name",
             "title",
             pl.col("influence").fill_null(0),
             pl.col("attitude").fill_null(0),
-            pl.col("decision_maker").fill_null(False).alias("decision maker"),
+            pl.when(pl.col("decision_maker").fill_null(False))
+            .then(pl.lit(DECISION_MAKER))
+            .otherwise(pl.lit(OTHER))
+            .alias("kind"),
         )
         .with_columns(
+            pl.when(pl.col("kind") == DECISION_MAKER)
+            .then(pl.lit("yes"))
+            .otherwise(pl.lit("no"))
+            .alias("decision maker"),
             pl.int_range(pl.len()).over("influence", "attitude").alias("k"),
             pl.len().over("influence", "attitude").alias("n"),
         )
@@ -199,9 +208,9 @@ def power_grid_positions(stakeholders: pl.DataFrame) -> pl.DataFrame:
 
 
 def power_grid(stakeholders: pl.DataFrame, *, height: int = 440) -> alt.LayerChart:
-    """Influence (1-5) against attitude (-2..+2) per stakeholder; decision makers larger; each
-    name beside its dot, never on top of another. The top-left quadrant (high influence,
-    negative attitude) is the danger zone."""
+    """Influence (1-5) against attitude (-2..+2) per stakeholder; decision makers larger (the
+    legend says 'decision maker' and 'other'); each name beside its dot, never on top of
+    another. The top-left quadrant (high influence, negative attitude) is the danger zone."""
     data = power_grid_positions(stakeholders)
     danger = (
         alt.Chart(pl.DataFrame({"x": [-2.5], "x2": [-0.5], "y": [3.5], "y2": [5.5]}))
@@ -225,9 +234,9 @@ def power_grid(stakeholders: pl.DataFrame, *, height: int = 440) -> alt.LayerCha
             y=y,
             color=alt.Color("attitude:Q", scale=ATTITUDE_SCALE, legend=None),
             size=alt.Size(
-                "decision maker:N",
-                scale=alt.Scale(domain=[False, True], range=[90, 260]),
-                title="Decision maker",
+                "kind:N",
+                scale=alt.Scale(domain=[DECISION_MAKER, OTHER], range=[260, 90]),
+                title=None,
                 legend=alt.Legend(orient="top"),
             ),
             tooltip=["name", "title", "influence", "attitude", "decision maker"],
@@ -336,6 +345,26 @@ def band_chart(trend: pl.DataFrame) -> alt.Chart:
     )
 
 
+AXIS_LABEL_WIDTH = 14  # characters on one line of a radar's spoke label
+
+
+def wrap(text: str, width: int) -> str:
+    """Words on lines of at most `width` characters (a longer word keeps a line of its own),
+    joined by newlines: ('Measurements and metrics', 14) -> 'Measurements\nand metrics'."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _side(sin: float) -> str:
+    """How a spoke's label is aligned: away from the centre ('left' on the right half)."""
+    return "left" if sin > 0.1 else "right" if sin < -0.1 else "center"
+
+
 def radar_chart(scores: pl.DataFrame, *, height: int = 380, axes: list[str] | None = None) -> alt.LayerChart:
     """Area scores (0-100) on one spoke per area, in the order of `axes` (every radar of the
     app passes the model's area order, so the same area is always on the same spoke; without
@@ -391,8 +420,12 @@ def radar_chart(scores: pl.DataFrame, *, height: int = 380, axes: list[str] | No
     labels = pl.DataFrame(
         {
             "area": areas,
-            "x": [1.18 * math.sin(angle[a]) for a in areas],
-            "y": [1.12 * math.cos(angle[a]) for a in areas],
+            "x": [1.08 * math.sin(angle[a]) for a in areas],
+            "y": [1.17 * math.cos(angle[a]) for a in areas],
+            # written away from the centre: a label on the right starts at its spoke's end, one
+            # on the left ends there, so a long name never runs over the plotted line
+            "align": [_side(math.sin(angle[a])) for a in areas],
+            "text": [wrap(a, AXIS_LABEL_WIDTH) for a in areas],
         }
     )
     scale = alt.Scale(domain=[-1.35, 1.35])
@@ -418,26 +451,51 @@ def radar_chart(scores: pl.DataFrame, *, height: int = 380, axes: list[str] | No
             tooltip=["series", "area", alt.Tooltip("score:Q", format=".0f")],
         )
     )
-    text = (
-        alt.Chart(labels)
-        .mark_text(fontSize=11)
-        .encode(x=alt.X("x:Q", **axes_spec), y=alt.Y("y:Q", **axes_spec), text="area:N")
+    text = alt.layer(
+        *(
+            alt.Chart(labels)
+            .transform_filter(alt.datum.align == side)
+            .mark_text(fontSize=11, align=side, lineBreak="\n", baseline="middle")
+            .encode(x=alt.X("x:Q", **axes_spec), y=alt.Y("y:Q", **axes_spec), text="text:N")
+            for side in ("left", "center", "right")
+            if (labels["align"] == side).any()
+        )
     )
     return alt.layer(grid, ring_text, shape, text).properties(height=height, width=height)
 
 
+def month_step(first, last) -> int:
+    """Months between two ticks of a time axis from `first` to `last`: every month up to a
+    year and a half, then every quarter, every half year, every year."""
+    months = (last.year - first.year) * 12 + last.month - first.month
+    return next((step for step, most in ((1, 18), (3, 48), (6, 96)) if months <= most), 12)
+
+
 def maturity_history_chart(overall: pl.DataFrame, *, height: int = 360) -> alt.Chart:
-    """Overall maturity (%) per assessment over time, one line per scope (legend on top)."""
+    """Overall maturity (%) per assessment over time, one line per scope (legend on top). The
+    time axis is in UTC (as the dates are sent), with its ticks on the first of a month, each
+    month once, so an assessment of 1 Sep sits on the 'Sep 2026' tick."""
+    days = overall["assessed_on"].drop_nulls()
+    step = month_step(days.min(), days.max()) if days.len() else 1
     return (
         alt.Chart(overall)
         .mark_line(point=True)
         .encode(
-            x=alt.X("assessed_on:T", title=None, axis=alt.Axis(format="%b %Y")),
+            x=alt.X(
+                "assessed_on:T",
+                title=None,
+                scale=alt.Scale(type="utc", nice={"interval": "month", "step": 1}),
+                axis=alt.Axis(
+                    format="%b %Y",
+                    tickCount={"interval": "month", "step": step},
+                    labelOverlap=True,
+                ),
+            ),
             y=alt.Y("overall:Q", title="Overall maturity %", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("scope:N", title=None, legend=alt.Legend(orient="top", labelLimit=300)),
             tooltip=[
                 "scope",
-                alt.Tooltip("assessed_on:T", format="%-d %b %Y", title="assessed on"),
+                alt.Tooltip("assessed_on:T", format="%-d %b %Y", formatType="utc", title="assessed on"),
                 alt.Tooltip("overall:Q", format=".0f", title="overall %"),
             ],
         )

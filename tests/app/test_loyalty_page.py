@@ -18,7 +18,7 @@ def test_program_figures_and_the_tabs_draw(app_as):
         "Loyalty index",
         "NPS",
         "Respondents",
-        "Key stakeholders who answered",
+        "Key stakeholders heard",
         "Detractors",
     ]
     assert [t.label for t in at.tabs] == TABS
@@ -75,7 +75,7 @@ def test_key_stakeholders_who_answered_is_zero_percent_without_stakeholder_linke
     # Key stakeholders S1 (decision maker) and S2 (influence 4); no response names a
     # stakeholder: 0 of 2 answered (it showed "–").
     at = hand_worked("coach", "pages/loyalty.py")
-    assert {m.label: m.value for m in at.metric}["Key stakeholders who answered"] == "0%"
+    assert {m.label: m.value for m in at.metric}["Key stakeholders heard"] == "0%"
 
 
 def test_accounts_are_ranked_with_their_hand_worked_index_thin_ones_last(hand_worked):
