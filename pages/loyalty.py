@@ -94,7 +94,9 @@ if drill.open:
         st.markdown("**Questions** (thin: under 3 answers)")
         widgets.table(questions)
         st.markdown("**Respondents** (profile from the relationship map)")
-        widgets.table(people.drop("comment"), key="loyalty_respondents", config=views.whole_scores(people))
+        widgets.table(
+            people.drop("comment"), key="loyalty_respondents"
+        )  # whole scores: formatting.SCORE_DIGITS
         views.comment_cards(people)
         st.download_button(
             "Download the drill-down (Excel)",
@@ -127,8 +129,7 @@ if notes.open:
         widgets.table(
             shown.head(1000),
             key="loyalty_comments",
-            config={"comment": st.column_config.TextColumn("Comment", width="large")}
-            | views.whole_scores(shown),
+            config={"comment": st.column_config.TextColumn("Comment", width="large")},
         )
         words = data.cached(recurring_words_of_all)
         left, right = st.columns(2)

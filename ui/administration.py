@@ -13,7 +13,7 @@ from sam_core.access import audit, passwords, sessions
 from sam_core.access.login_guard import FIRST_DELAY, FORGET_SECONDS, FREE_FAILURES, MAX_DELAY
 from sam_core.access.permissions import User
 from sam_core.errors import SamError
-from sam_core.outputs import templates
+from sam_core.outputs import formatting, templates
 from sam_core.outputs.formatting import plain
 from ui import data, session
 from ui.run import settings
@@ -27,7 +27,7 @@ def show_message() -> None:
         (st.error if kind == "error" else st.success)(text)
 
 
-_TIME = "YYYY-MM-DD HH:mm:ss"
+_TIME = "D MMM YYYY, HH:mm:ss"  # formatting.long_date's day, with the time
 
 
 def _limits_frame() -> pl.DataFrame:
@@ -139,7 +139,7 @@ def login_sessions(user: User) -> None:
         },
     )
     labels = {
-        sid: f"{name} · {client} · {started:%Y-%m-%d %H:%M} · {sessions.short_id(sid)}"
+        sid: f"{name} · {client} · {formatting.date_time(started)} · {sessions.short_id(sid)}"
         for sid, name, client, started in open_now.select(
             "session_id", "user_name", "client", "started_at"
         ).iter_rows()
@@ -238,7 +238,7 @@ def deck_template(user: User) -> None:
     else:
         st.write(
             f"In force: **{plain(found.file_name)}**, uploaded by {plain(found.uploaded_by)} on "
-            f"{found.uploaded_at:%Y-%m-%d %H:%M} UTC."
+            f"{formatting.date_time(found.uploaded_at)} UTC."
         )
     with st.form("administration_template_form", border=False, clear_on_submit=True):
         st.file_uploader(

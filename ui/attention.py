@@ -167,6 +167,7 @@ def _act(user: User, open_items: pl.DataFrame, today: date, user_scope: Scope) -
             min_value=today + timedelta(days=1),
             max_value=today + timedelta(days=MAX_SNOOZE_DAYS),
             key="attention_until",
+            format="DD/MM/YYYY",
         )
         left, right, _ = st.columns([1, 1, 3])
         acknowledge = left.form_submit_button(
@@ -241,8 +242,12 @@ def what_changed_section(user_scope: Scope, today: date) -> None:
     ids = None if user_scope.accounts is None else tuple(sorted(user_scope.accounts))
     first, second = data.cached(default_dates, today=today, account_ids=ids)
     left, right, _ = st.columns([1, 1, 2])
-    since = left.date_input("From the end of", value=first, max_value=today, key="attention_since")
-    until = right.date_input("To the end of", value=second, max_value=today, key="attention_until_day")
+    since = left.date_input(
+        "From the end of", value=first, max_value=today, key="attention_since", format="DD/MM/YYYY"
+    )
+    until = right.date_input(
+        "To the end of", value=second, max_value=today, key="attention_until_day", format="DD/MM/YYYY"
+    )
     st.caption(
         "Defaults: the last days of the last two months with a QBR. Figures as the data stood at the end of "
         "each day (rows dated by then); stakeholder changes as uploads and edits made them."

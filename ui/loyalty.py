@@ -27,20 +27,6 @@ MESSAGE, ERROR = "loyalty_loop_message", "loyalty_loop_error"
 OPEN_STATUSES = ("open", "in_progress")
 
 
-# The survey's answers are whole numbers on their scales (recommend 0-10, satisfaction and
-# continue 1-5): written '6', as the comment cards write them, never '6.0'.
-WHOLE_SCORES = ("recommend_score", "satisfaction", "continue_score")
-
-
-def whole_scores(frame: pl.DataFrame) -> dict:
-    """The column_config of the frame's survey answers: whole numbers under their labels."""
-    return {
-        c: st.column_config.NumberColumn(formatting.label(c), format="%.0f")
-        for c in WHOLE_SCORES
-        if c in frame.columns
-    }
-
-
 def comment_cards(people: pl.DataFrame) -> None:
     """Each comment of the drill-down with who said it, their score and when."""
     for row in people.filter(pl.col("comment").is_not_null()).iter_rows(named=True):
@@ -85,7 +71,7 @@ def closed_loop_tab(user: User, loop: pl.DataFrame, today: date) -> None:
         loop.drop("account_id", "account_manager").head(1000),
         key="loyalty_loop",
         labels={"action_id": "Action", "description": "What", "wave": "Wave"},
-        config={"comment": st.column_config.TextColumn("Comment", width="large")} | whole_scores(loop),
+        config={"comment": st.column_config.TextColumn("Comment", width="large")},
     )
     if not can(user, "add_action"):
         return

@@ -276,7 +276,7 @@ def engagements(user: User, account: dict, *, today: date) -> None:
     with st.expander("Record an engagement"):
         with st.form("plan_record_engagement", clear_on_submit=True, border=False):
             left, middle, right = st.columns(3)
-            day = left.date_input("Date *", value=today, key="plan_new_meeting_date")
+            day = left.date_input("Date *", value=today, key="plan_new_meeting_date", format="DD/MM/YYYY")
             kind = middle.selectbox(
                 "Type *", c.ENGAGEMENT_TYPES, format_func=words, key="plan_new_meeting_type"
             )
@@ -381,6 +381,7 @@ def history(account_id: str, *, today: date, offerings: tuple[str, ...]) -> None
         value=since_options[since_label],
         max_value=today,
         key=f"plan_since_date_{since_label}",
+        format="DD/MM/YYYY",
     )
     changed = data.cached(plans.compare, account_id=account_id, since=since, until=None)
     if changed.is_empty():
@@ -393,7 +394,11 @@ def history(account_id: str, *, today: date, offerings: tuple[str, ...]) -> None
         )
     st.markdown("#### The plan as of a date")
     at = st.date_input(
-        "Show the plan as it was at the end of", value=since, max_value=today, key="plan_as_of"
+        "Show the plan as it was at the end of",
+        value=since,
+        max_value=today,
+        key="plan_as_of",
+        format="DD/MM/YYYY",
     )
     read_only_plan(data.cached(plans.account_plan, account_id=account_id, at=at, today=at), offerings)
     st.markdown("#### Every change")

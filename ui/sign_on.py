@@ -25,6 +25,7 @@ from sam_core.access import audit, directory, oidc, sessions
 from sam_core.access.permissions import ACCOUNT_MANAGER, User
 from sam_core.access.sessions import utc_now
 from sam_core.errors import ConflictError
+from sam_core.outputs import formatting
 from sam_core.outputs.formatting import plain
 from ui import session
 from ui.run import settings
@@ -75,7 +76,7 @@ def sign_in_from_identity() -> User | None:
         return session.current_user()
     if not found.fresh(clock()):
         when = (
-            f" on {datetime.fromtimestamp(found.issued_at, UTC):%Y-%m-%d at %H:%M} UTC"
+            f" on {formatting.date_time(datetime.fromtimestamp(found.issued_at, UTC))} UTC"
             if found.issued_at
             else ""
         )

@@ -18,7 +18,7 @@ from ui import data, session, widgets
 from ui.administration import MESSAGE
 from ui.run import settings
 
-TIME = "YYYY-MM-DD HH:mm:ss"
+TIME = "D MMM YYYY, HH:mm:ss"  # formatting.long_date's day, with the time
 NEW = ""  # the "Person" choice that adds someone
 PICK = "administration_users_pick"
 ROLE_CHOICES = ("", *ROLES, NO_ACCESS)  # "": the role the groups give

@@ -44,7 +44,7 @@ def test_the_admin_sees_the_template_in_force_and_goes_back_to_the_built_in_one(
     admin.switch_page(PAGE).run()
     tab = deck_tab(admin)
     # the file name is shown as typed (escaped), never as HTML or Markdown
-    assert r"In force: **Acme \<b\>brand\</b\>\.pptx**, uploaded by admin on 2026-11-02 09:30 UTC." in [
+    assert r"In force: **Acme \<b\>brand\</b\>\.pptx**, uploaded by admin on 2 Nov 2026, 09:30 UTC." in [
         m.value for m in tab.markdown
     ]
     assert len(tab.dataframe[0].value) == 1

@@ -188,7 +188,7 @@ def test_an_old_identity_cookie_without_a_session_starts_none(signed_on, con):
     at = signed_on("alex", iat=NOW - 3600)  # signed in an hour ago; no session of the app (a new database)
     assert [b.label for b in at.button] == ["Sign in with Okta"]
     assert at.info[0].value == (
-        "Your browser remembers a sign-in with Okta on 2027-01-15 at 07:00 UTC, which has no session of the "
+        "Your browser remembers a sign-in with Okta on 15 Jan 2027, 07:00 UTC, which has no session of the "
         "app now. Sign in again to continue."
     )
     assert audit.recent_events(con, user_name="alex.morgan@example.com").is_empty()
