@@ -46,14 +46,12 @@ def fits(page) -> bool:
     )
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["720p", "1080p"])
-def test_projector_mode_fits_the_screen_steps_with_the_keys_and_leaves_with_escape(
-    browser, hand_worked_server, settle, size
-):
+def presenting(browser, url: str, settle, size: tuple[int, int], *, timeout: int):
+    """(context, page) of the executive, logged in at `url` in a window of `size`, in presentation mode."""
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(hand_worked_server)
+    page.set_default_timeout(timeout)
+    page.goto(url)
     settle(page)
     page.get_by_role("textbox", name="Username").fill("executive")
     page.get_by_role("textbox", name="Password").fill("demo")
@@ -62,6 +60,14 @@ def test_projector_mode_fits_the_screen_steps_with_the_keys_and_leaves_with_esca
     settle(page)
     page.get_by_text("Presentation mode").click()
     settle(page)
+    return context, page
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["720p", "1080p"])
+def test_projector_mode_fits_the_screen_steps_with_the_keys_and_leaves_with_escape(
+    browser, hand_worked_server, settle, size
+):
+    context, page = presenting(browser, hand_worked_server, settle, size, timeout=30_000)
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
     expect(page.get_by_text("Top N accounts")).to_be_hidden()
     expect(page.get_by_role("heading", name="Top 20 accounts: 100% of revenue")).to_be_visible()
@@ -97,18 +103,7 @@ def test_projector_text_on_the_demo_is_whole_at_720p(browser, server, settle):
     """The stranger's slides cut 'The largest account holds 14% of revenue (risk ab…' and 'Last with
     the sponsor: 31 Oct 2026, nine…': at 1280x720 every line wraps instead, whole, and engagement
     types read as words."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(server)
-    settle(page)
-    page.get_by_role("textbox", name="Username").fill("executive")
-    page.get_by_role("textbox", name="Password").fill("demo")
-    page.get_by_role("button", name="Login").click()
-    page.get_by_text("Log out").wait_for()
-    settle(page)
-    page.get_by_text("Presentation mode").click()
-    settle(page)
+    context, page = presenting(browser, server, settle, (1280, 720), timeout=60_000)
     texts = []
     for expected in ("2 / ", "3 / ", "4 / ", "5 / "):
         assert page.evaluate(CUT_TEXT) == [] and fits(page), expected
