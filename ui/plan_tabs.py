@@ -35,17 +35,22 @@ def from_the_data(facts: Facts, account_id: str) -> None:
     st.caption("Filled in from the uploaded data and the app's own records: never typed twice.")
     a, lo = facts.account or {}, facts.loyalty
     cols = st.columns(5)
-    cols[0].metric("Health", "–" if a.get("health") is None else f"{a['health']:.0f} / 100")
+    f = formatting
+    cols[0].metric("Health", f.DASH if a.get("health") is None else f"{f.score(a['health'])} / 100")
     cols[0].markdown(widgets.health_badge(a.get("health_band")))
     cols[1].metric(
-        "Loyalty index", "–" if lo is None else f"{lo['loyalty_index']:.0f}", help=lo and f"wave {lo['wave']}"
+        "Loyalty index",
+        f.DASH if lo is None else f.score(lo["loyalty_index"]),
+        help=lo and f"wave {lo['wave']}",
     )
-    cols[2].metric(
-        "NPS", "–" if lo is None else f"{lo['nps']:+.0f}", help=lo and f"{lo['respondents']} respondents"
+    cols[2].metric(  # 'NPS 0', never '+0' (the slides say 'NPS 0' of the same wave)
+        "NPS",
+        f.DASH if lo is None else f.nps(lo["nps"]),
+        help=lo and f.count_of(lo["respondents"], "respondent"),
     )
     cols[3].metric(
         "Evidence momentum",
-        "–" if facts.momentum is None else f"{facts.momentum:+d}",
+        f.signed(facts.momentum),
         help="Positive minus negative signals, last 90 days.",
     )
     cols[4].metric("Open survey actions", facts.survey_actions.height)

@@ -4,6 +4,7 @@ stale save refused with the other person's change."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -203,3 +204,13 @@ def test_the_whitespace_grid_names_its_opportunities(plan_as):
     grid = next(t for t in at.dataframe if "offering" in t.value.columns)
     pipeline = [v for col in grid.value.columns[1:] for v in grid.value[col] if str(v).startswith("pipeline")]
     assert pipeline and not any("OPP-" in v for v in pipeline), pipeline
+
+
+@pytest.mark.parametrize("account", ["ACC-0001", "ACC-0002"])
+def test_the_plans_figures_write_a_zero_without_a_sign(plan_as, account):
+    # Summit Telecom's NPS of 0 read '+0' here while its slide said 'NPS 0'
+    at = tab(plan_as("executive", account), "From the data")
+    shown = {m.label: m.value for m in at.metric}
+    assert re.fullmatch(r"0|[+-][1-9]\d*|–", shown["NPS"]), shown["NPS"]
+    assert re.fullmatch(r"0|[+-][1-9]\d*|–", shown["Evidence momentum"]), shown["Evidence momentum"]
+    assert re.fullmatch(r"\d+ / 100|–", shown["Health"])
