@@ -286,9 +286,10 @@ def what_changed_section(user_scope: Scope, today: date) -> None:
     for a in changes.accounts:
         lines = account_lines(a)
         summary = (
-            f"{len(a.new_risks)} new risk{'s' if len(a.new_risks) != 1 else ''}, "
-            f"{a.new_actions.height} new and {a.closed_actions.height} closed actions, "
-            f"{a.people.height} stakeholder change{'s' if a.people.height != 1 else ''}"
+            f"{formatting.count_of(len(a.new_risks), 'new risk')}, "
+            f"{formatting.count_of(a.new_actions.height, 'new action')}, "
+            f"{formatting.count_of(a.closed_actions.height, 'closed action')}, "
+            f"{formatting.count_of(a.people.height, 'stakeholder change')}"
         )
         with st.expander(f"{a.account_name} ({a.account_id}): {summary}"):
             figures, parts = st.columns(2)
@@ -331,9 +332,13 @@ def digest_section(user: User, user_scope: Scope, today: date) -> None:
     html_name, pdf_name = digest_files(user.username, today)
     st.markdown(
         f"The weekly digest of {widgets.plain(user.name)}: the open items of this list and what changed in "
-        "the last seven days, as an e-mail body (HTML) and a PDF. A scheduler or mail relay sends the files "
-        "of the "
-        f"outbox folder (setting `SAM_OUTBOX`), or run `python -m sam_core digest --user {user.username}`."
+        "the last seven days, as an e-mail body (HTML) and a PDF."
+        + (  # how it is sent is the admin's business, not the reader's
+            " A scheduler or mail relay sends the files of the outbox folder (setting `SAM_OUTBOX`), or run "
+            f"`python -m sam_core digest --user {user.username}`."
+            if user.role == "admin"
+            else " Your admin can have it sent to you each week."
+        )
     )
     left, right, outbox = st.columns(3)
     left.download_button(

@@ -257,7 +257,7 @@ def account_loyalty(con: duckdb.DuckDBPyConnection, *, wave: str) -> pl.DataFram
             pl.concat_str(
                 [
                     pl.when(pl.col("change") < 0).then(
-                        pl.format("loyalty fell {}", pl.col("change").round(1))
+                        pl.format("loyalty fell {} points", (-pl.col("change")).round(1))  # not 'fell -18.2'
                     ),
                     pl.when(pl.col("key_stakeholders") > 0).then(
                         pl.when(pl.col("key_answered") * 2 < pl.col("key_stakeholders")).then(

@@ -118,5 +118,14 @@ def test_the_weekly_digest_tab_offers_the_users_own_digest(app_as):
     at.session_state["attention_tab"] = "Weekly digest"
     at.run()
     assert not at.exception
-    assert "python -m sam_core digest --user manager" in at.markdown[-1].value
+    # how it is sent is for the admin: no command line for the manager
+    assert "python -m sam_core" not in at.markdown[-1].value
+    assert at.markdown[-1].value.endswith("Your admin can have it sent to you each week.")
     assert [b.label for b in at.get("download_button")][-2:] == ["Digest (HTML e-mail)", "Digest (PDF)"]
+
+
+def test_the_admin_is_told_how_the_digest_is_sent(app_as):
+    at = attention(app_as, "admin")
+    at.session_state["attention_tab"] = "Weekly digest"
+    at.run()
+    assert "python -m sam_core digest --user admin" in at.markdown[-1].value

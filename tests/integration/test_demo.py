@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
@@ -199,3 +200,13 @@ def test_no_suggestion_of_the_demo_falls_on_a_weekend_or_past_a_year(demo):
     assert suggested.len() > 0
     assert suggested.dt.weekday().max() <= 5  # Monday 1 .. Friday 5
     assert suggested.max() <= date(2027, 11, 24) and suggested.min() >= date(2026, 12, 1)
+
+
+def test_a_fall_in_loyalty_reads_as_a_fall_not_a_negative_fall(demo):
+    # the Accounts tab's flags read 'loyalty fell -18.2'
+    from sam_core.metrics.loyalty import account_loyalty, waves
+
+    con, _ = demo
+    flags = account_loyalty(con, wave=waves(con)[-1])["flags"].drop_nulls().to_list()
+    falls = [part for f in flags for part in f.split("; ") if part.startswith("loyalty fell")]
+    assert falls and all(re.fullmatch(r"loyalty fell \d+(\.\d)? points", f) for f in falls), falls
