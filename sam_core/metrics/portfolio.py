@@ -121,8 +121,8 @@ def account_revenue(
     (`through`, found with `data_through` when not given):
     T12M revenue, profit, EBITDA, plan; previous-12-month revenue; growth (T12M / previous -
     1, where an account that has not reported the data-through month leaves out the same
-    month a year before, so a missing report is never a fall; the previous revenue and growth
-    are empty while the financials do not reach back to the previous window's first month);
+    month a year before, so a missing report is never a fall; the previous revenue, profit and
+    growth are empty while the financials do not reach back to the previous window's first month);
     margin (profit / the revenue of the months that report profit); share of wallet (T12M
     revenue / wallet_estimate);
     share of total T12M revenue, rank, cumulative share and tier (given, else A/B/C by
@@ -214,7 +214,12 @@ def account_revenue(
                CASE WHEN NOT (SELECT previous_complete FROM months) THEN NULL
                     WHEN financials = ? THEN won_previous ELSE revenue_previous_like END
                    AS revenue_previous_like,
-               profit, profit_previous, revenue_with_profit, revenue_previous_with_profit, ebitda,
+               profit,
+               CASE WHEN (SELECT previous_complete FROM months) THEN profit_previous END AS profit_previous,
+               revenue_with_profit,
+               CASE WHEN (SELECT previous_complete FROM months) THEN revenue_previous_with_profit END
+                   AS revenue_previous_with_profit,
+               ebitda,
                plan_revenue,
                wallet_estimate
         FROM joined

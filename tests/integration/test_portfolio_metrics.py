@@ -48,9 +48,10 @@ def test_growth_is_empty_while_the_data_do_not_reach_back_to_the_previous_window
     # there (A2's flat 50 a month would read +9.1%). One month later it is all there.
     early = by_account(account_revenue(program, as_of=date(2026, 5, 15)))
     assert early["A2"]["revenue"] == 600
-    assert {(r["revenue_previous"], r["revenue_previous_like"], r["growth"]) for r in early.values()} == {
-        (None, None, None)
-    }
+    assert {
+        (r["revenue_previous"], r["revenue_previous_like"], r["growth"], r["profit_previous"])
+        for r in early.values()
+    } == {(None, None, None, None)}
     complete = by_account(account_revenue(program, as_of=AS_OF))
     assert complete["A2"]["growth"] == pytest.approx(0.0)
 
