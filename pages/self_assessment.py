@@ -50,7 +50,7 @@ if may_edit and tabs["Questionnaire"].open:
             disabled=not draft.complete,
             key="assess_submit",
             on_click=views.submit,
-            args=(con, user, draft, list(labels)),
+            args=(con, user, draft, done_list),
         )
 
 if tabs["Results"].open:
@@ -82,8 +82,7 @@ if tabs["History and comparison"].open:
         else:
             views.history(history)
             left, right = st.columns(2)
-            views.choose_default(views.COMPARE_A, list(labels), 1)
+            views.compare_defaults(done_list)  # an assessment against the one before it of its own scope
             first = left.selectbox("Compare", list(labels), format_func=labels.get, key=views.COMPARE_A)
-            views.choose_default(views.COMPARE_B, list(labels), 0)
             second = right.selectbox("with", list(labels), format_func=labels.get, key=views.COMPARE_B)
             views.comparison(load_assessment(con, first), load_assessment(con, second))

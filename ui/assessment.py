@@ -178,11 +178,32 @@ def questionnaire(con, user: User, scopes: list[str], submitted: list[tuple[int,
     return draft
 
 
-def submit(con, user: User, draft: Assessment, earlier: list[int]) -> None:
+def earlier_of_scope(done: pl.DataFrame, scope: str, newer_than: int | None = None) -> int | None:
+    """The newest submitted assessment of `scope` (`done`: newest first) other than `newer_than`
+    and those before it in the list: what an assessment is compared with, never another
+    business unit's."""
+    ids = done.filter(pl.col("scope") == scope)["assessment_id"].to_list()
+    if newer_than in ids:
+        ids = ids[ids.index(newer_than) + 1 :]
+    return ids[0] if ids else None
+
+
+def compare_defaults(done: pl.DataFrame) -> None:
+    """The comparison starts on the newest assessment and the one before it of the same scope
+    (the newest itself when its scope has no earlier one), unless the user chose."""
+    ids = done["assessment_id"].to_list()
+    choose_default(COMPARE_B, ids, 0)
+    if ids and st.session_state.get(COMPARE_A) not in ids:
+        newest = st.session_state[COMPARE_B]
+        scope = done.filter(pl.col("assessment_id") == newest)["scope"].item()
+        st.session_state[COMPARE_A] = earlier_of_scope(done, scope, newest) or newest
+
+
+def submit(con, user: User, draft: Assessment, done: pl.DataFrame) -> None:
     """The Submit button's callback: save the assessment, start an empty questionnaire from the
     (now deleted) draft, and show the new assessment's results: every selector of a submitted
-    assessment is set to it (compared with `earlier[0]`, the newest before it), so no label is
-    left from the one chosen before."""
+    assessment is set to it (compared with the newest of its own scope before it, in `done`), so
+    no label is left from the one chosen before."""
     try:
         new_id = save_assessment(con, draft, user=user)
     except SamError as exc:
@@ -196,7 +217,8 @@ def submit(con, user: User, draft: Assessment, earlier: list[int]) -> None:
     for key in QUESTIONNAIRE_KEYS:
         state.pop(key, None)
     state[RESULT] = state[COMPARE_B] = new_id
-    state[COMPARE_A] = earlier[0] if earlier else new_id  # the newest before it
+    before = done.filter(pl.col("assessed_on") <= draft.assessed_on)
+    state[COMPARE_A] = earlier_of_scope(before, draft.scope) or new_id  # the newest of its scope before it
     state[TAB] = "Results"
     state["assess_done"] = f"Assessment {new_id} submitted."
 

@@ -107,3 +107,15 @@ def test_an_empty_draft_is_filled_at_once(own_copy, app_as):
     at.button(key="assess_copy").click().run()
     assert not at.warning
     assert sum(r.value is not None for r in at.radio) == 49
+
+
+def test_the_comparison_starts_on_one_business_unit_before_and_after(app_as):
+    # the demo's newest two are Industrial Solutions and Healthcare: they were compared as if one had
+    # become the other ('37 practices changed'); the newest is compared with its own unit's earlier one
+    at = app_as("executive", "pages/self_assessment.py")
+    at.session_state["assess_tab"] = "History and comparison"
+    at.run()
+    first, second = at.selectbox(key="assess_compare_a"), at.selectbox(key="assess_compare_b")
+    assert first.value != second.value
+    scope = [box.format_func(box.value).split(",")[0] for box in (first, second)]
+    assert scope == ["Industrial Solutions", "Industrial Solutions"]
