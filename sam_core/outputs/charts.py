@@ -8,7 +8,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from sam_core.outputs.formatting import symbol
+from sam_core.outputs.formatting import count_of, symbol
 
 HEALTH_COLOURS = {"healthy": "#2e7d32", "watch": "#f9a825", "at risk": "#c62828", "no data": "#9e9e9e"}
 TIER_COLOURS = {"A": "#1f5fa8", "B": "#6a9fd4", "C": "#c5d7ea"}
@@ -78,7 +78,15 @@ def pareto_chart(
     if rest > 0:
         beyond = float(revenue.slice(shown)["share"].sum() or 0)
         layers.append(
-            alt.Chart(pl.DataFrame({"rank": [shown], "label": [f"+ {rest:,} more accounts = {beyond:.1%}"]}))
+            # the accounts beyond the bars drawn, not beyond the top N (the sentence above the chart)
+            alt.Chart(
+                pl.DataFrame(
+                    {
+                        "rank": [shown],
+                        "label": [f"not drawn: {count_of(rest, 'more account')} = {beyond:.1%}"],
+                    }
+                )
+            )
             .mark_text(align="right", dy=-6, color="#555", fontSize=13)
             .encode(x="rank:Q", y=alt.value(40), text="label:N")
         )

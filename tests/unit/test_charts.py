@@ -133,3 +133,24 @@ def test_the_health_history_names_the_health_line_in_its_legend():
     stroke = line["encoding"]["stroke"]
     assert stroke["legend"]["symbolType"] == "stroke"
     assert line["transform"] == [{"calculate": "'Health (sum of the parts)'", "as": "series"}]
+
+
+def test_the_pareto_chart_names_the_accounts_it_does_not_draw_as_such():
+    # beside 'Top 20 = 93% of revenue; the other 417 accounts = 7%' it said '+ 377 more accounts = 4.4%':
+    # those are the accounts beyond the bars drawn, and the note now says so
+    n = 100
+    revenue = pl.DataFrame(
+        {
+            "rank": list(range(1, n + 1)),
+            "account_name": [f"A{i}" for i in range(n)],
+            "revenue": [1000.0 - i for i in range(n)],
+            "share": [(1000.0 - i) / 95050 for i in range(n)],
+            "cumulative_share": [sum(1000.0 - j for j in range(i + 1)) / 95050 for i in range(n)],
+            "tier": ["A"] * n,
+        }
+    )
+    shown = charts.pareto_window(20, n)
+    drawn = spec(charts.pareto_chart(revenue, 20))
+    notes = [rows[0]["label"] for rows in drawn["datasets"].values() if "label" in rows[0]]
+    beyond = sum(1000.0 - i for i in range(shown, n)) / 95050
+    assert notes == ["top 20 = 21%", f"not drawn: {n - shown} more accounts = {beyond:.1%}"]
