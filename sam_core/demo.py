@@ -201,7 +201,6 @@ CROSSING_SHARES = (0.097, 0.103)  # its share of revenue in the window before, a
 FALLING = 9  # ACC-0010, Maria Keller's: health down more than 10 points in 30 days
 LEAVING = 4  # ACC-0005, Maria Keller's: a decision maker removed by the CRM update
 RENEWING_AT_RISK = 6  # ACC-0007 (at risk): its contract is within its notice period
-NEW_CUSTOMER_EXECUTIVE = "Nora Lindqvist"  # ACC-0001's customer executive after the CRM update
 
 
 @dataclass(frozen=True)
@@ -241,10 +240,14 @@ def crm_update(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     leaving_account = f"ACC-{LEAVING + 1:04d}"
     people = frames["Stakeholders"].filter(pl.col("account_id") == leaving_account)
     leaver = people.filter(pl.col("decision_maker") == "yes")["stakeholder_id"][-1]
+    # ACC-0001's other decision maker becomes the customer executive paired with our sponsor
+    successor = frames["Stakeholders"].filter(
+        (pl.col("account_id") == "ACC-0001") & (pl.col("decision_maker") == "yes")
+    )["name"][-1]
     return {
         "Accounts": frames["Accounts"]
         .filter(pl.col("account_id") == "ACC-0001")
-        .with_columns(pl.lit(NEW_CUSTOMER_EXECUTIVE).alias("customer_executive")),
+        .with_columns(pl.lit(successor).alias("customer_executive")),
         # who reported to the leaver reports to the chief executive now
         "Stakeholders": people.filter(pl.col("stakeholder_id") != leaver).with_columns(
             pl.when(pl.col("reports_to") == leaver)
@@ -357,6 +360,13 @@ class _Generator:
         strategic = [a for a in accounts if a["strategic"] == "yes"]
         profiles = self.profiles(strategic)
         stakeholders = self.stakeholders(strategic)
+        # the customer executive paired with the sponsor is one of the account's own people: its chief
+        # executive (the first stakeholder), not a name found nowhere else
+        chiefs = {}
+        for person in stakeholders:
+            chiefs.setdefault(person["account_id"], person["name"])
+        for a in strategic:
+            a["customer_executive"] = chiefs.get(a["account_id"], a["customer_executive"])
         team = self.team(strategic)
         relationships = self.relationships(strategic, profiles, stakeholders, team)
         surveys, _answers = self.surveys(accounts, strategic, profiles, stakeholders)
@@ -367,7 +377,9 @@ class _Generator:
             "Stakeholders": stakeholders,
             "Team": team,
             "Relationships": relationships,
-            "Engagements": self.engagements(strategic, profiles),
+            "Engagements": self._attended_by_stakeholders(
+                self.engagements(strategic, profiles), stakeholders
+            ),
             "Evidence": self.evidence(strategic, profiles),
             "Surveys": surveys,
             "Actions": self.actions(surveys, strategic),
@@ -688,6 +700,22 @@ class _Generator:
                     note="Customer postponed",
                 )
         return rows
+
+    @staticmethod
+    def _attended_by_stakeholders(engagements: list[dict], stakeholders: list[dict]) -> list[dict]:
+        """Who came from the customer is one of the account's own senior people (an internal review
+        has nobody from the customer), never a name found nowhere else in the data."""
+        seniors: dict[str, list[str]] = {}
+        for person in stakeholders:
+            if person["level"] in ("executive", "senior"):
+                seniors.setdefault(person["account_id"], []).append(person["name"])
+        for i, e in enumerate(engagements):
+            names = seniors.get(e["account_id"])
+            if e["type"] == "internal_review" or not names:
+                e["customer_attendees"] = None
+            elif e["customer_attendees"] is not None:
+                e["customer_attendees"] = names[i % len(names)]
+        return engagements
 
     def evidence(self, strategic, profiles) -> list[dict]:
         rows = set()

@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from sam_core.demo import demo_workbook, load_demo
+from sam_core.demo import crm_update, demo_workbook, load_demo
 from sam_core.metrics.health import account_overview
 from sam_core.metrics.portfolio import account_revenue, concentration
 from sam_core.metrics.relationships import relationship_summary
@@ -210,3 +210,21 @@ def test_a_fall_in_loyalty_reads_as_a_fall_not_a_negative_fall(demo):
     flags = account_loyalty(con, wave=waves(con)[-1])["flags"].drop_nulls().to_list()
     falls = [part for f in flags for part in f.split("; ") if part.startswith("loyalty fell")]
     assert falls and all(re.fullmatch(r"loyalty fell \d+(\.\d)? points", f) for f in falls), falls
+
+
+def test_the_customers_people_named_anywhere_are_the_accounts_own_stakeholders():
+    # the Attention page said 'Uwe Larsen, the customer executive paired with our sponsor, was replaced by
+    # Nora Lindqvist', and meetings listed attendees, neither of whom was among the account's stakeholders
+    # (in the first export: the later CRM update removes a decision maker who had attended meetings)
+    frames = demo_workbook(TODAY)
+    people = frames["Stakeholders"].select("account_id", "name")
+    update = crm_update(frames)["Accounts"].select("account_id", name="customer_executive")
+    for named in (
+        frames["Accounts"].select("account_id", name="customer_executive"),
+        frames["Engagements"].select("account_id", name="customer_attendees"),
+        update,
+    ):
+        named = named.drop_nulls()
+        assert not named.is_empty() and named.join(people, on=["account_id", "name"], how="anti").is_empty()
+    internal = frames["Engagements"].filter(pl.col("type") == "internal_review")
+    assert internal["customer_attendees"].null_count() == internal.height  # nobody from the customer
