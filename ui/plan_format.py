@@ -8,6 +8,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from sam_core.demo import DEMO_LOADER
 from sam_core.errors import SamError
 from sam_core.outputs import formatting
 from ui import session
@@ -32,6 +33,8 @@ def person(username: str | None) -> str:
         user = session.users().user(str(username))
     except SamError:  # no readable users file: the ids are all there is
         return str(username)
+    if user is None and username == DEMO_LOADER.username:  # the demo's own uploads and reviews
+        return DEMO_LOADER.name
     return user.name if user is not None else str(username)
 
 

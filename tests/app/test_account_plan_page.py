@@ -186,6 +186,12 @@ def test_reviews_and_changes_name_the_person_not_the_user_id(plan_as):
     assert "Maria Keller" in changes.value["changed_by"].tolist()
 
 
+def test_the_demos_own_reviews_name_the_demo_not_its_user_id(plan_as):
+    # Aurora Water's demo plan read 'reviewed 26 Nov 2026 by demo'
+    stamps = [m.value for m in plan_as("executive", "ACC-0001").markdown if "reviewed]" in m.value]
+    assert stamps and all(s.endswith("by Demo data generator") for s in stamps), stamps
+
+
 def test_the_plan_from_the_data_shows_signals_as_words_and_weighted_opportunities(plan_as):
     at = tab(plan_as("executive", "ACC-0001"), "From the data")
     evidence = next(t for t in at.dataframe if "signal" in t.value.columns)
