@@ -282,11 +282,13 @@ def results(a: Assessment, evidence: pl.DataFrame) -> None:
         {"series": a.scope, "area": list(result.areas), "score": list(result.areas.values())}
     )
     left.altair_chart(charts.radar_chart(radar, axes=AREAS), width="content")
-    right.markdown("**Gaps to work on first**")
-    widgets.table(
-        pl.DataFrame(gaps_first(a), schema=["area", "practice", "score"], orient="row"),
-        where=right,
-        labels={"score": "Score (0-4)"},
+    # a list, not a narrow table: a practice's name is a sentence and wraps whole
+    right.markdown(
+        "**Gaps to work on first**\n\n"
+        + "\n".join(
+            f"- {widgets.plain(practice)} ({widgets.plain(area)}): {score} of 4"
+            for area, practice, score in gaps_first(a)
+        )
     )
     widgets.table(
         pl.DataFrame({"area": list(result.areas), "score": list(result.areas.values())}),
@@ -301,7 +303,9 @@ def results(a: Assessment, evidence: pl.DataFrame) -> None:
         evidence_beside_scores(evidence, a),
         bars=("share",),
         labels={"suggests": "Suggests (0-4)", "coach": "Coach (0-4)", "check": "Check"},
-        config={"measure": st.column_config.TextColumn("Measure", width="large")},
+        config={
+            "measure": st.column_config.TextColumn("Measure", width="medium")
+        },  # the figures stay in view
     )
 
 

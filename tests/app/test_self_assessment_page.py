@@ -9,6 +9,7 @@ import pytest
 
 from sam_core.access.permissions import User
 from sam_core.metrics.maturity import ALL_PRACTICES, PROVEN_8, WHOLE_PROGRAM, Assessment, save_assessment
+from sam_core.outputs.formatting import plain
 from sam_core.store import connect
 
 
@@ -119,3 +120,14 @@ def test_the_comparison_starts_on_one_business_unit_before_and_after(app_as):
     assert first.value != second.value
     scope = [box.format_func(box.value).split(",")[0] for box in (first, second)]
     assert scope == ["Industrial Solutions", "Industrial Solutions"]
+
+
+def test_the_gaps_to_work_on_first_are_whole_sentences(assessed):
+    # a narrow table cut them ('External business reviews with collaborative action plannin…'); Emerging:
+    # the four lowest practices (all scored 1), in questionnaire order: the three of the third area
+    # (Methodology) and the first of the fourth
+    at = assessed("executive", "pages/self_assessment.py")
+    gaps = next(m.value for m in at.markdown if m.value.startswith("**Gaps to work on first**"))
+    lowest = [(PROVEN_8[2][0], p) for p in PROVEN_8[2][1]] + [(PROVEN_8[3][0], PROVEN_8[3][1][0])]
+    assert len(lowest) == 4
+    assert gaps.splitlines()[2:] == [f"- {plain(p)} ({plain(area)}): 1 of 4" for area, p in lowest]
