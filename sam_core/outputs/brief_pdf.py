@@ -197,7 +197,7 @@ def _tiles(page: _Page, brief: Brief, currency: str, *, y: float) -> None:
         ("Loyalty index", wording.loyalty_figure(a), wording.loyalty_detail(a), None),
         (
             "Weighted pipeline",
-            money(a["weighted_pipeline"], currency),
+            wording.pipeline_figure(a, currency),
             wording.pipeline_detail(a, currency),
             None,
         ),

@@ -348,7 +348,7 @@ def _account_slide(deck, lay, frame: _Frame, m: Meeting, brief: Brief, currency:
             ("Loyalty index", wording.loyalty_figure(a), wording.loyalty_detail(a)),
             (
                 "Weighted pipeline",
-                money(a["weighted_pipeline"], currency),
+                wording.pipeline_figure(a, currency),
                 wording.pipeline_detail(a, currency),
             ),
             (

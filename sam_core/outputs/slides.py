@@ -226,7 +226,7 @@ def account_slide(m: Meeting, brief: Brief, currency: str) -> str:
             ("Loyalty index", wording.loyalty_figure(a), wording.loyalty_detail(a), ""),
             (
                 "Weighted pipeline",
-                money(a["weighted_pipeline"], currency),
+                wording.pipeline_figure(a, currency),
                 wording.pipeline_detail(a, currency),
                 "",
             ),

@@ -11,6 +11,8 @@ from sam_core.outputs.formatting import (
     growth,
     long_date,
     money,
+    money_in,
+    money_unit,
     month,
     nps,
     percent,
@@ -62,9 +64,18 @@ def loyalty_detail(a: dict) -> str:
     return f"NPS {nps(a['nps'])} · {people}" + (" (thin)" if a["thin"] else "")
 
 
+def pipeline_figure(a: dict, currency: str) -> str:
+    """The weighted pipeline in the magnitude of the open pipeline beside it ('€0.8m' over '€8.4m
+    open', never '€836.1k' over '€8.4m')."""
+    unit = money_unit([a["weighted_pipeline"], a["open_pipeline"]])
+    return money_in(a["weighted_pipeline"], unit, currency)
+
+
 def pipeline_detail(a: dict, currency: str) -> str:
+    """'€8.4m open in 1 deal', in the same magnitude as `pipeline_figure`."""
     deals = f"{a['open_deals']} deal{'s' if a['open_deals'] != 1 else ''}"
-    return f"{money(a['open_pipeline'], currency)} open in {deals}"
+    unit = money_unit([a["weighted_pipeline"], a["open_pipeline"]])
+    return f"{money_in(a['open_pipeline'], unit, currency)} open in {deals}"
 
 
 def won_detail(a: dict) -> str:

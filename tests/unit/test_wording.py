@@ -111,3 +111,17 @@ def test_a_health_move_is_whole_points_for_the_health_and_its_parts(then, now, m
 )
 def test_the_part_that_moved_most_is_written_in_whole_points(change, reads):
     assert wording.moved_part(movement(("cadence", change))) == reads
+
+
+@pytest.mark.parametrize(
+    ("weighted", "open_", "figure", "detail"),
+    [
+        # Aurora Robotics' slide: 'Weighted pipeline €836.1k · €8.4m open in 1 deal'
+        (836_100.0, 8_400_000.0, "€0.8m", "€8.4m open in 1 deal"),
+        (98_600_000.0, 228_100_000.0, "€98.6m", "€228.1m open in 1 deal"),
+        (0.0, 0.0, "€0", "€0 open in 1 deal"),
+    ],
+)
+def test_the_weighted_and_open_pipeline_share_one_magnitude(weighted, open_, figure, detail):
+    a = {"weighted_pipeline": weighted, "open_pipeline": open_, "open_deals": 1}
+    assert (wording.pipeline_figure(a, "EUR"), wording.pipeline_detail(a, "EUR")) == (figure, detail)
