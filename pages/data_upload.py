@@ -23,6 +23,7 @@ from sam_core.outputs import formatting
 from sam_core.plans.edits import edit_conflicts, export_time, keep_app_edits
 from ui import data, downloads, run, session, widgets
 from ui import plan as plan_views
+from ui import plan_format as fmt
 from ui import upload as views
 
 widgets.header(
@@ -150,9 +151,19 @@ def history() -> None:
             "sha256": st.column_config.TextColumn("SHA-256", width="small"),
         },
     )
-    labels = {
-        u: f"{u}: {kind} {file or ''} {who}"
-        for u, kind, file, who in uploads.select("upload_id", "kind", "file_name", "user_name").iter_rows()
+    labels = {  # 'Upload 2 · crm-update.xlsx · Demo data generator, 30 Nov 2026, 07:00'
+        u: " · ".join(
+            x
+            for x in (
+                f"{formatting.value_label(kind).capitalize()} {u}",
+                file,
+                f"{fmt.person(who)}, {formatting.date_time(at)}",
+            )
+            if x
+        )
+        for u, kind, file, who, at in uploads.select(
+            "upload_id", "kind", "file_name", "user_name", "uploaded_at"
+        ).iter_rows()
     }
     chosen = st.selectbox(
         "Upload",
@@ -161,7 +172,10 @@ def history() -> None:
         format_func=labels.__getitem__,
         index=list(labels).index(views.default_upload(uploads, user)),
     )
-    widgets.table(upload_accounts(con, chosen), height=200, key="upload_history_accounts", width="content")
+    accounts = upload_accounts(con, chosen)
+    widgets.table(
+        accounts, height=fmt.rows_height(accounts.height, 320), key="upload_history_accounts", width="content"
+    )
     try:
         new_id = views.rollback_control(con, user, chosen)
     except SamError as exc:

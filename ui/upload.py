@@ -510,7 +510,7 @@ def rollback_control(con, user, chosen: int) -> int | None:
     refusal = rollback_refusal(con, chosen, user)
     admin = can(user, "rollback")
     if refusal and not admin and "Not permitted" in refusal:
-        st.caption(f"{refusal} Only an admin can roll back other uploads.")
+        st.caption(refusal)  # it says who may (an admin can roll back any)
         return None
     if refusal:
         st.warning(refusal)

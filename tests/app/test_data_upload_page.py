@@ -54,9 +54,18 @@ def test_a_manager_is_told_why_she_cannot_roll_back_someone_elses_upload(uploads
     at = app_as("manager", "pages/data_upload.py")
     at.selectbox(key="upload_history_chosen").set_value(1).run()
     assert not [b for b in at.button if b.key == "upload_rollback"]
-    assert at.caption[-1].value.startswith(
-        "Not permitted: upload 1 was made by admin; Maria Keller may undo only their own latest upload"
+    assert at.caption[-1].value == (  # once, not followed by 'Only an admin can roll back' again
+        "Not permitted: upload 1 was made by admin; Maria Keller may undo only their own latest upload "
+        "(an admin can roll back any)."
     )
+
+
+def test_the_history_names_each_upload_for_people(uploads_db, app_as):
+    # the chooser read '2: upload crm.xlsx manager': a code and a user id
+    at = app_as("manager", "pages/data_upload.py")
+    chosen = at.selectbox(key="upload_history_chosen")
+    label = chosen.format_func(chosen.value)
+    assert label.startswith("Upload 2 · ") and "Maria Keller, " in label and "manager" not in label
 
 
 def test_an_admin_sees_the_rollback_refused_while_a_later_upload_touched_the_accounts(uploads_db, app_as):
