@@ -144,10 +144,10 @@ def headline(h: Headline, n: int, *, earlier_month: bool = False) -> None:
         cols[0],
         "Loyalty index",
         f.number(h.loyalty_index.value),
-        _with(f.change(h.loyalty_index.change), "vs previous wave"),
+        _with(_shown_change(h.loyalty_index), "vs previous wave"),
         help=f"0-100, latest survey wave, {f.count_of(h.respondents, 'respondent')}.",
     )
-    metric(cols[1], "NPS", f.signed(h.nps.value), _with(f.change(h.nps.change, digits=0), "vs previous wave"))
+    metric(cols[1], "NPS", f.signed(h.nps.value), _with(_shown_change(h.nps), "vs previous wave"))
     metric(
         cols[2],
         "Feedback coverage",
@@ -202,6 +202,14 @@ def headline(h: Headline, n: int, *, earlier_month: bool = False) -> None:
             f"hold no creation date, so an earlier month's pipeline cannot be rebuilt. Won and win rates are "
             f"of the {window}."
         )
+
+
+def _shown_change(figure) -> str | None:
+    """The change of a whole-number figure as the two figures are written: 70 after 68 is '+2' (never
+    '+2.0', nor '+1' for 69.6 after 68.4)."""
+    if figure.value is None or figure.previous is None:
+        return None
+    return formatting.change(round(figure.value) - round(figure.previous), digits=0)
 
 
 def _with(delta: str | None, words: str) -> str | None:

@@ -119,3 +119,12 @@ def test_leaving_presentation_mode_brings_the_page_back(portfolio):
     portfolio.button(key="portfolio_leave").click().run()
     assert portfolio.toggle(key="portfolio_present").value is False
     assert metrics(portfolio)["Share of the top 20"] == "100%"
+
+
+def test_whole_figures_change_in_whole_points(app_as):
+    # 'Loyalty index 70, +2.0 vs previous wave' beside 'NPS +13, +5 vs previous wave'
+    at = app_as("executive")
+    deltas = {m.label: m.delta for m in at.metric if m.label in ("Loyalty index", "NPS")}
+    assert len(deltas) == 2
+    for label, delta in deltas.items():
+        assert re.fullmatch(r"[+-]\d+ vs previous wave|no change", delta), (label, delta)
