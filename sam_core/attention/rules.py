@@ -192,18 +192,24 @@ def people_left(con: duckdb.DuckDBPyConnection, *, today: date, days: int = RECE
                 "since": r["changed_at"].date(),
             }
         )
+    stakeholders = {
+        (a, (n or "").strip().casefold())
+        for a, n in con.execute("SELECT account_id, name FROM stakeholders").fetchall()
+    }
     for r in changed_values(con, "Accounts", since=since, columns=("customer_executive",)).iter_rows(
         named=True
     ):
         if not r["old"]:
             continue
         now = f"replaced by {r['new']}" if r["new"] else "removed, with nobody named in their place"
+        staying = (r["account_id"], r["old"].strip().casefold()) in stakeholders
         out.append(
             {
                 "key": f"people_left|{r['account_id']}|customer_executive|{r['old']}",
                 "rule": "people_left",
                 "account_id": r["account_id"],
-                "title": f"{r['old']} left",
+                # still among the account's people: not gone, only no longer paired with our sponsor
+                "title": f"{r['old']} no longer the customer executive" if staying else f"{r['old']} left",
                 "why": f"{r['old']}, the customer executive paired with our sponsor, was {now} "
                 f"({r['via']} of "
                 f"{r['changed_by']} on {long_date(r['changed_at'].date())}). Pair the sponsor again.",

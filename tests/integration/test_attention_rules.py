@@ -144,6 +144,17 @@ def test_the_customer_executive_replaced_or_cleared_is_an_item(db, make_workbook
     assert found["title"].to_list() == ([f"{before} left"] if listed else [])
 
 
+def test_a_customer_executive_who_stays_among_the_people_did_not_leave(db, make_workbook):
+    # the demo read 'Ben Vogel left' while Ben Vogel was still the account's chief executive
+    load(db, make_workbook, {"Accounts": [ACCOUNT], "Stakeholders": PEOPLE})
+    load(db, make_workbook, {"Accounts": [ACCOUNT | {"customer_executive": "Fay COO"}]})
+    found = people_left(db, today=TODAY)
+    assert found["title"].to_list() == ["Cara CEO no longer the customer executive"]
+    assert found["why"][0].startswith(
+        "Cara CEO, the customer executive paired with our sponsor, was replaced by Fay COO"
+    )
+
+
 # -- a detractor or a low score without an action after 2 working days ---------------------------
 
 
