@@ -68,6 +68,12 @@ class Headline:
     won_as_revenue: pl.DataFrame  # account_id, account_name: revenue from won deals (setting)
 
 
+def _engagements_since(con: duckdb.DuckDBPyConnection, day: date) -> bool:
+    """Whether the engagements loaded reach back to `day`."""
+    first = con.execute("SELECT min(date) FROM engagements").fetchall()[0][0]
+    return first is not None and first <= day
+
+
 def headline(
     con: duckdb.DuckDBPyConnection,
     overview: pl.DataFrame,
@@ -127,7 +133,11 @@ def headline(
         accounts_overdue=status.filter(pl.col("status") == "overdue")["account_id"].n_unique(),
         cadence_compliance=Figure(
             program_compliance(status),
-            program_compliance(cadence_status(con, as_of=as_of - timedelta(days=90), policy=policy)),
+            # 90 days earlier, only where the engagements reach back that far (else every rule was
+            # overdue then only because nothing had been loaded yet: '+50 pts' of nothing)
+            program_compliance(cadence_status(con, as_of=as_of - timedelta(days=90), policy=policy))
+            if _engagements_since(con, as_of - timedelta(days=90))
+            else None,
         ),
         at_risk=int(money.head(n)["at_risk"].sum()),
         strategic_accounts=int(overview["strategic"].sum()),

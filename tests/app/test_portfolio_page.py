@@ -128,3 +128,16 @@ def test_whole_figures_change_in_whole_points(app_as):
     assert len(deltas) == 2
     for label, delta in deltas.items():
         assert re.fullmatch(r"[+-]\d+ vs previous wave|no change", delta), (label, delta)
+
+
+def test_cadence_compliance_is_compared_only_with_a_time_the_data_cover(portfolio):
+    # the engagements start on 1 Sep 2025: as of 31 Oct 2025, 90 days before (2 Aug) nothing had been
+    # loaded, and every rule read overdue then ('+50 pts in 90 days' of nothing)
+    def cadence(at):
+        return next(m.delta for m in at.metric if m.label == "Cadence compliance")
+
+    assert cadence(portfolio) != ""
+    portfolio.selectbox(key="portfolio_as_of").set_value(date(2025, 10, 1)).run()
+    assert cadence(portfolio) == ""
+    portfolio.selectbox(key="portfolio_as_of").set_value(date(2025, 11, 1)).run()  # back to 1 Sep: covered
+    assert cadence(portfolio) != ""
