@@ -78,9 +78,13 @@ def from_the_data(facts: Facts, account_id: str) -> None:
         st.markdown(f"**Relationship gaps ({facts.gaps.height})**")
         if facts.gaps.is_empty():
             st.caption("No gaps found.")
-        else:
-            widgets.table(
-                facts.gaps, width="stretch", key="plan_gaps", height=fmt.rows_height(facts.gaps.height, 240)
+        else:  # a list: a reason is a sentence, which a narrow table cut off
+            st.markdown(
+                "\n".join(
+                    f"- **{widgets.plain(formatting.value_label(gap).capitalize())}**"
+                    f"{f' · {widgets.plain(who)}' if who else ''}: {widgets.plain(reason)}"
+                    for gap, who, reason in facts.gaps.select("gap", "who", "reason").iter_rows()
+                )
             )
         st.markdown(f"**Open survey actions ({facts.survey_actions.height})**")
         if facts.survey_actions.is_empty():

@@ -220,3 +220,14 @@ def test_the_plans_figures_write_a_zero_without_a_sign(plan_as, account):
     assert re.fullmatch(r"0|[+-][1-9]\d*|–", shown["NPS"]), shown["NPS"]
     assert re.fullmatch(r"0|[+-][1-9]\d*|–", shown["Evidence momentum"]), shown["Evidence momentum"]
     assert re.fullmatch(r"\d+ / 100|–", shown["Health"])
+
+
+def test_the_relationship_gaps_read_as_whole_sentences(plan_as):
+    # a narrow table cut 'influence 4 (CFO) has no relationship of strength 3…'
+    at = tab(plan_as("executive", "ACC-0001"), "From the data")
+    heading = next(i for i, m in enumerate(at.markdown) if m.value.startswith("**Relationship gaps ("))
+    count = int(at.markdown[heading].value.split("(")[1].split(")")[0])
+    items = at.markdown[heading + 1].value.splitlines()
+    assert count >= 1 and len(items) == count
+    assert all(item.startswith("- **") for item in items), items
+    assert items[0].endswith(r"has no relationship of strength 3\+\."), items  # whole, escaped for Markdown
