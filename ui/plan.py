@@ -186,6 +186,8 @@ def _item_columns(section: plans.Section) -> dict:
         "shared": cc.CheckboxColumn("Shared", help="Shown in the customer version."),
     }
     for col in section.fields:
+        if col.name in MONEY_FIELDS:  # money, written by widgets.table in the app's one style
+            continue
         label = formatting.label(col.name)
         kind = {
             c.DATE: lambda label: cc.DateColumn(label, format=widgets.DATE_FORMAT),
@@ -206,7 +208,6 @@ def item_table(section: plans.Section, frame: pl.DataFrame, *, key: str) -> None
         return
     choices = [col.name for col in section.fields if col.kind == c.CHOICE]
     shown = fmt.people(fmt.words(frame.drop("item_id", "version", strict=False), *choices), "changed_by")
-    shown, money = fmt.money(shown, MONEY_FIELDS)
     shown, roi = fmt.percent(shown, "roi", "ROI", help="(value - investment) / investment")
     if "roi" in shown.columns:  # beside the figures it comes from
         rest = [n for n in shown.columns if n != "roi"]
@@ -217,7 +218,9 @@ def item_table(section: plans.Section, frame: pl.DataFrame, *, key: str) -> None
         width="stretch",
         key=key,
         height=fmt.rows_height(shown.height, 420),
-        config=_item_columns(section) | money | roi,
+        money=tuple(MONEY_FIELDS),
+        labels=MONEY_FIELDS,
+        config=_item_columns(section) | roi,
     )
 
 

@@ -1,7 +1,6 @@
 """How the Account plan page writes its figures and names, through the formatting layer
-(sam_core.outputs.formatting): money in the app's one style ('€410.0k'), fractions as
-percentages with fixed decimals, codes as words, people by their display names, and tables
-as tall as their rows."""
+(sam_core.outputs.formatting): fractions as percentages with fixed decimals, codes as words,
+people by their display names, and tables as tall as their rows."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from sam_core.demo import DEMO_LOADER
 from sam_core.errors import SamError
 from sam_core.outputs import formatting
 from ui import session
-from ui.run import settings
 
 ROW_PX, HEADER_PX = 35, 38  # st.dataframe's row and header (with its borders) heights
 
@@ -57,20 +55,6 @@ def words(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
         pl.col(c).map_elements(formatting.value_label, return_dtype=pl.String, skip_nulls=True)
         for c in present
     )
-
-
-def money(frame: pl.DataFrame, labels: dict[str, str]) -> tuple[pl.DataFrame, dict]:
-    """Money columns not named in formatting.MONEY_COLUMNS, as `ui.widgets.table` writes those:
-    one magnitude per column with the currency symbol ('€410.0k'), still sorting as numbers.
-    `labels`: column -> label. Returns the frame with those columns scaled and their config."""
-    currency, config, scaled = settings().currency, {}, []
-    for column, label in labels.items():
-        if column not in frame.columns:
-            continue
-        unit = formatting.money_unit(frame[column].to_list())
-        scaled.append((pl.col(column) / unit.divisor).alias(column))
-        config[column] = st.column_config.NumberColumn(label, format=formatting.money_format(unit, currency))
-    return frame.with_columns(scaled), config
 
 
 def percent(

@@ -66,10 +66,10 @@ def metric(where, label: str, value, delta: str | None = None, *, inverse: bool 
     where.metric(label, value, delta, **kwargs)
 
 
-def _column(column: str, dtype, values: pl.Series, currency: str):
-    """(the column as shown, its column_config) by its kind (formatting.column_kind)."""
+def _column(column: str, dtype, values: pl.Series, currency: str, kind: str | None = None):
+    """(the column as shown, its column_config) by its kind (formatting.column_kind, unless given)."""
     cc, name = st.column_config, formatting.label(column)
-    kind, digits = formatting.column_kind(column, dtype), formatting.digits(column)
+    kind, digits = kind or formatting.column_kind(column, dtype), formatting.digits(column)
     if kind == "money":
         unit = formatting.money_unit(values.to_list())
         return values / unit.divisor, cc.NumberColumn(name, format=formatting.money_format(unit, currency))
@@ -119,6 +119,7 @@ def table(
     labels: dict[str, str] | None = None,
     helps: dict[str, str] | None = None,
     bars: tuple[str, ...] = (),
+    money: tuple[str, ...] = (),
     where=st,
     **kwargs,
 ):
@@ -128,8 +129,9 @@ def table(
     cells as a dash. `config` entries replace a column's own (their data is left as it is);
     `pinned` columns stay in view when the table scrolls sideways; `labels` and `helps` name
     and explain columns where the general label is not enough; `bars` are shares (0-1) drawn
-    as bars with their percentage. Returns the selection event where one is asked for
-    (`on_select`)."""
+    as bars with their percentage; `money` are money columns beyond the data's own
+    (formatting.MONEY_COLUMNS), such as a plan's value a year. Returns the selection event where
+    one is asked for (`on_select`)."""
     currency = settings().currency
     given = config or {}
     shown, column_config = [], {}
@@ -144,7 +146,9 @@ def table(
                 formatting.label(column), format="%.0f%%", min_value=0, max_value=100
             )
         else:
-            values, conf = _column(column, dtype, frame[column], currency)
+            values, conf = _column(
+                column, dtype, frame[column], currency, "money" if column in money else None
+            )
         shown.append(values.alias(column))
         column_config[column] = conf
     for column, conf in column_config.items():
