@@ -174,7 +174,8 @@ def people_left(con: duckdb.DuckDBPyConnection, *, today: date, days: int = RECE
                 "since": r["changed_at"].date(),
             }
         )
-    names = dict(con.execute("SELECT stakeholder_id, name FROM stakeholders").fetchall())
+    people = con.execute("SELECT stakeholder_id, account_id, name FROM stakeholders").fetchall()
+    names = {sid: name for sid, _, name in people}
     for r in changed_values(con, "Stakeholders", since=since, columns=("decision_maker",)).iter_rows(
         named=True
     ):
@@ -192,10 +193,7 @@ def people_left(con: duckdb.DuckDBPyConnection, *, today: date, days: int = RECE
                 "since": r["changed_at"].date(),
             }
         )
-    stakeholders = {
-        (a, (n or "").strip().casefold())
-        for a, n in con.execute("SELECT account_id, name FROM stakeholders").fetchall()
-    }
+    stakeholders = {(a, (n or "").strip().casefold()) for _, a, n in people}
     for r in changed_values(con, "Accounts", since=since, columns=("customer_executive",)).iter_rows(
         named=True
     ):
