@@ -209,20 +209,20 @@ def account_revenue(
         SELECT account_id, account_name, account_manager, executive_sponsor, business_unit, region, industry,
                status, strategic, given_tier, financials,
                CASE WHEN financials = ? THEN won ELSE revenue END AS revenue,
-               CASE WHEN NOT (SELECT previous_complete FROM months) THEN NULL
-                    WHEN financials = ? THEN won_previous ELSE revenue_previous END AS revenue_previous,
-               CASE WHEN NOT (SELECT previous_complete FROM months) THEN NULL
-                    WHEN financials = ? THEN won_previous ELSE revenue_previous_like END
+               CASE WHEN m.previous_complete THEN (CASE WHEN financials = ? THEN won_previous
+                                                         ELSE revenue_previous END) END AS revenue_previous,
+               CASE WHEN m.previous_complete THEN (CASE WHEN financials = ? THEN won_previous
+                                                         ELSE revenue_previous_like END) END
                    AS revenue_previous_like,
                profit,
-               CASE WHEN (SELECT previous_complete FROM months) THEN profit_previous END AS profit_previous,
+               CASE WHEN m.previous_complete THEN profit_previous END AS profit_previous,
                revenue_with_profit,
-               CASE WHEN (SELECT previous_complete FROM months) THEN revenue_previous_with_profit END
+               CASE WHEN m.previous_complete THEN revenue_previous_with_profit END
                    AS revenue_previous_with_profit,
                ebitda,
                plan_revenue,
                wallet_estimate
-        FROM joined
+        FROM joined, months m
     ),
     shared AS (SELECT *, revenue / nullif(sum(revenue) OVER (), 0) AS share FROM ranked)
     SELECT *,
