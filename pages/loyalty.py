@@ -94,9 +94,7 @@ if drill.open:
         st.markdown("**Questions** (thin: under 3 answers)")
         widgets.table(questions)
         st.markdown("**Respondents** (profile from the relationship map)")
-        widgets.table(
-            people.drop("comment"), key="loyalty_respondents"
-        )  # whole scores: formatting.SCORE_DIGITS
+        widgets.table(people.drop("comment"), key="loyalty_respondents")
         views.comment_cards(people)
         st.download_button(
             "Download the drill-down (Excel)",

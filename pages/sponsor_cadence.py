@@ -33,7 +33,7 @@ as_of = f[0].date_input(
     "As of",
     value=date.today(),
     key="cadence_as_of",
-    format="DD/MM/YYYY",
+    format=widgets.DATE_INPUT,
     help="Review a past quarter by choosing its last day: what happened after it is not counted.",
 )
 accounts = data.overview(as_of, False).filter(pl.col("strategic"))

@@ -27,6 +27,7 @@ def show_message() -> None:
         (st.error if kind == "error" else st.success)(text)
 
 
+MAX_TEMPLATE_MB = templates.MAX_BYTES // 2**20  # the uploader states the limit the text says
 _TIME = "D MMM YYYY, HH:mm:ss"  # formatting.long_date's day, with the time
 
 
@@ -245,9 +246,7 @@ def deck_template(user: User) -> None:
             "Company template",
             type=["pptx", "potx"],
             key="administration_template",
-            max_upload_size=templates.MAX_BYTES
-            // 1024
-            // 1024,  # the uploader states the limit the text says
+            max_upload_size=MAX_TEMPLATE_MB,
         )
         st.form_submit_button("Use this template", on_click=_save_template, args=(user,))
     if found is not None:

@@ -143,7 +143,7 @@ def questionnaire(con, user: User, scopes: list[str], submitted: list[tuple[int,
                 )
     left, right = st.columns(2)
     left.selectbox("Scope", scopes, key=SCOPE)
-    right.date_input("Assessment date", key=DAY, format="DD/MM/YYYY")
+    right.date_input("Assessment date", key=DAY, format=widgets.DATE_INPUT)
     st.markdown("**Seven guiding principles**")
     for n, text in enumerate(PRINCIPLES, start=1):
         st.radio(f"{n}. {text}", PRINCIPLE_ANSWERS, key=principle_key(n), horizontal=True, index=None)
@@ -303,9 +303,8 @@ def results(a: Assessment, evidence: pl.DataFrame) -> None:
         evidence_beside_scores(evidence, a),
         bars=("share",),
         labels={"suggests": "Suggests (0-4)", "coach": "Coach (0-4)", "check": "Check"},
-        config={
-            "measure": st.column_config.TextColumn("Measure", width="medium")
-        },  # the figures stay in view
+        # a measure's text narrower, so that its figures stay in view
+        config={"measure": st.column_config.TextColumn("Measure", width="medium")},
     )
 
 

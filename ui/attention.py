@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import polars as pl
 import streamlit as st
 
-from sam_core.access.permissions import PAGES, User, can
+from sam_core.access.permissions import ADMIN, PAGES, User, can
 from sam_core.attention.acks import (
     ACKNOWLEDGED,
     MAX_SNOOZE_DAYS,
@@ -167,7 +167,7 @@ def _act(user: User, open_items: pl.DataFrame, today: date, user_scope: Scope) -
             min_value=today + timedelta(days=1),
             max_value=today + timedelta(days=MAX_SNOOZE_DAYS),
             key="attention_until",
-            format="DD/MM/YYYY",
+            format=widgets.DATE_INPUT,
         )
         left, right, _ = st.columns([1, 1, 3])
         acknowledge = left.form_submit_button(
@@ -243,10 +243,10 @@ def what_changed_section(user_scope: Scope, today: date) -> None:
     first, second = data.cached(default_dates, today=today, account_ids=ids)
     left, right, _ = st.columns([1, 1, 2])
     since = left.date_input(
-        "From the end of", value=first, max_value=today, key="attention_since", format="DD/MM/YYYY"
+        "From the end of", value=first, max_value=today, key="attention_since", format=widgets.DATE_INPUT
     )
     until = right.date_input(
-        "To the end of", value=second, max_value=today, key="attention_until_day", format="DD/MM/YYYY"
+        "To the end of", value=second, max_value=today, key="attention_until_day", format=widgets.DATE_INPUT
     )
     st.caption(
         "Defaults: the last days of the last two months with a QBR. Figures as the data stood at the end of "
@@ -336,7 +336,7 @@ def digest_section(user: User, user_scope: Scope, today: date) -> None:
         + (  # how it is sent is the admin's business, not the reader's
             " A scheduler or mail relay sends the files of the outbox folder (setting `SAM_OUTBOX`), or run "
             f"`python -m sam_core digest --user {user.username}`."
-            if user.role == "admin"
+            if user.role == ADMIN
             else " Your admin can have it sent to you each week."
         )
     )

@@ -106,7 +106,7 @@ def add_action_form(user: User, open_loops: pl.DataFrame, today: date) -> None:
         st.selectbox("Response", list(labels), format_func=labels.get, key=RESPONSE)
         st.text_input("Action", key=DESCRIPTION)
         st.text_input("Owner", key=OWNER)
-        st.date_input("Due", value=None, min_value=today, key=DUE, format="DD/MM/YYYY")
+        st.date_input("Due", value=None, min_value=today, key=DUE, format=widgets.DATE_INPUT)
         st.form_submit_button("Add the action", on_click=_add_submitted, args=(user, today))
 
 

@@ -105,7 +105,7 @@ def _field(col: c.Column, key: str, *, options: dict[str, dict[str, str]] | None
     elif col.kind == c.YES_NO:
         st.checkbox(label, key=key, help=help_text)
     elif col.kind == c.DATE:
-        st.date_input(label, key=key, help=help_text, format="DD/MM/YYYY")
+        st.date_input(label, key=key, help=help_text, format=widgets.DATE_INPUT)
     elif col.kind == c.INTEGER:
         st.number_input(label, key=key, help=help_text, min_value=col.minimum, max_value=col.maximum, step=1)
     elif col.kind == c.NUMBER:
@@ -554,7 +554,11 @@ def action_plan(user: User, account: dict, reviews, plan: plans.Plan, *, editabl
                     left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
                     owner = left.text_input("Owner *", value=user.name, key="plan_new_action_owner")
                     due = middle.date_input(
-                        "Due", value=None, min_value=today, key="plan_new_action_due", format="DD/MM/YYYY"
+                        "Due",
+                        value=None,
+                        min_value=today,
+                        key="plan_new_action_due",
+                        format=widgets.DATE_INPUT,
                     )
                     shared = right.checkbox("Shared with the customer", key="plan_new_action_shared")
                     added = st.form_submit_button("Add the action", type="primary", icon=":material/add:")

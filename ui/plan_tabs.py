@@ -285,7 +285,9 @@ def engagements(user: User, account: dict, *, today: date) -> None:
     with st.expander("Record an engagement"):
         with st.form("plan_record_engagement", clear_on_submit=True, border=False):
             left, middle, right = st.columns(3)
-            day = left.date_input("Date *", value=today, key="plan_new_meeting_date", format="DD/MM/YYYY")
+            day = left.date_input(
+                "Date *", value=today, key="plan_new_meeting_date", format=widgets.DATE_INPUT
+            )
             kind = middle.selectbox(
                 "Type *", c.ENGAGEMENT_TYPES, format_func=words, key="plan_new_meeting_type"
             )
@@ -390,7 +392,7 @@ def history(account_id: str, *, today: date, offerings: tuple[str, ...]) -> None
         value=since_options[since_label],
         max_value=today,
         key=f"plan_since_date_{since_label}",
-        format="DD/MM/YYYY",
+        format=widgets.DATE_INPUT,
     )
     changed = data.cached(plans.compare, account_id=account_id, since=since, until=None)
     if changed.is_empty():
@@ -407,7 +409,7 @@ def history(account_id: str, *, today: date, offerings: tuple[str, ...]) -> None
         value=since,
         max_value=today,
         key="plan_as_of",
-        format="DD/MM/YYYY",
+        format=widgets.DATE_INPUT,
     )
     read_only_plan(data.cached(plans.account_plan, account_id=account_id, at=at, today=at), offerings)
     st.markdown("#### Every change")

@@ -108,6 +108,7 @@ def signed_values(values: pl.Series, digits: int) -> pl.Series:
 
 
 DATE_FORMAT = "D MMM YYYY"  # 7 Oct 2026, as formatting.long_date writes it
+DATE_INPUT = "DD/MM/YYYY"  # every date input's format (st.date_input offers no month name)
 
 
 def table(
