@@ -205,11 +205,8 @@ def headline(h: Headline, n: int, *, earlier_month: bool = False) -> None:
 
 
 def _shown_change(figure) -> str | None:
-    """The change of a whole-number figure as the two figures are written: 70 after 68 is '+2' (never
-    '+2.0', nor '+1' for 69.6 after 68.4)."""
-    if figure.value is None or figure.previous is None:
-        return None
-    return formatting.change(round(figure.value) - round(figure.previous), digits=0)
+    """The change of a whole-number figure as the two figures are written: 70 after 68 is '+2'."""
+    return formatting.change_between(figure.previous, figure.value, digits=0)
 
 
 def _with(delta: str | None, words: str) -> str | None:

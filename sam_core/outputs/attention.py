@@ -17,7 +17,7 @@ from sam_core.attention.rules import RULES
 from sam_core.outputs.formatting import (
     DASH,
     NO_CHANGE,
-    change,
+    change_between,
     long_date,
     money,
     number,
@@ -67,10 +67,11 @@ def change_text(kind: str, then: float | None, now: float | None, currency: str 
         if abs(diff) < 0.5:
             return NO_CHANGE
         return ("+" if diff > 0 else "-") + money(abs(diff), currency)
+    percentage = kind == PERCENT
     d = row_digits(kind, then, now)
-    scale = 100 if kind == PERCENT else 1
-    diff = round(now * scale, d) - round(then * scale, d)
-    return change(diff, digits=d, unit="pts" if kind == PERCENT else "") or DASH
+    return change_between(
+        then, now, digits=d, unit="pts" if percentage else "", scale=100 if percentage else 1
+    )
 
 
 def figure_rows(figures: pl.DataFrame, currency: str = "EUR") -> list[list[str]]:
@@ -99,7 +100,7 @@ def part_rows(parts: pl.DataFrame) -> list[list[str]]:
 def _points_change(then: float | None, now: float | None) -> str:
     if then is None or now is None:
         return "new" if then is None else "gone"
-    return change(round(now, 1) - round(then, 1), digits=1) or DASH
+    return change_between(then, now, digits=1)
 
 
 def account_lines(a: AccountChange) -> list[str]:

@@ -294,6 +294,17 @@ def change(value: float | None, *, digits: int = 1, unit: str = "", scale: float
     return f"{scaled:+,.{digits}f}" + (f" {unit}" if unit else "")
 
 
+def change_between(
+    then: float | None, now: float | None, *, digits: int = 1, unit: str = "", scale: float = 1.0
+) -> str | None:
+    """`change` of the two figures as they are written with `digits`, so that the change shown
+    is the difference of the figures shown: 68.4 -> 69.6 (written 68 and 70, digits=0) is '+2',
+    never '+1' or '+1.2'; None when either is missing."""
+    if then is None or now is None:
+        return None
+    return change(round(now * scale, digits) - round(then * scale, digits), digits=digits, unit=unit)
+
+
 def signed(value: float | None, digits: int = 0) -> str:
     """A figure with its sign (NPS): 13 -> '+13', -4.5 -> '-4.5' (digits=1), 0 -> '0'."""
     if value is None:

@@ -219,3 +219,16 @@ def test_a_survey_answer_is_a_whole_number(column):
 )
 def test_any_cell_is_written_by_its_columns_kind(value, column, shown):
     assert f.cell(value, column, "EUR") == shown
+
+
+@pytest.mark.parametrize(
+    ("then", "now", "kwargs", "shown"),
+    [
+        (68.4, 69.6, {"digits": 0}, "+2"),  # written 68 and 70: never '+1' or '+1.2'
+        (0.93104, 0.93098, {"digits": 1, "unit": "pts", "scale": 100}, "no change"),  # 93.1% and 93.1%
+        (7.6, 12.6, {"digits": 0}, "+5"),
+        (None, 3.0, {}, None),
+    ],
+)
+def test_a_change_between_two_figures_is_that_of_the_figures_as_written(then, now, kwargs, shown):
+    assert f.change_between(then, now, **kwargs) == shown
